@@ -1,0 +1,236 @@
+package dev.cacheaside.config;
+
+import io.github.cdimascio.dotenv.Dotenv;
+import io.github.cdimascio.dotenv.DotenvEntry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Configuration variables ({@code DB_ENGINE}, {@code CACHE_TTL}, ...) with typed, checked access.
+ *
+ * <p>Immutable and thread safe. {@link #load()} reads the process environment and a {@code .env}
+ * file in the working directory, the environment winning. Every typed getter fails with a
+ * {@link ConfigurationException} that names the variable and the value. A variable whose name
+ * contains {@code PASSWORD} or {@code SECRET} is a secret: its value never appears in a message
+ * or in {@link #toString()}.
+ *
+ * <p>A variable set to an empty string counts as not set, as in most {@code .env} tooling.
+ */
+public final class Settings {
+
+    private final Map<String, String> values;
+
+    private Settings(Map<String, String> values) {
+        this.values = values;
+    }
+
+    /** Settings from the process environment and {@code ./.env}, the environment winning. */
+    public static Settings load() {
+        return load(System.getenv(), Path.of(".env"));
+    }
+
+    /**
+     * Settings from {@code environment} and the {@code .env}-format file {@code dotenvFile}
+     * (which may be missing), {@code environment} winning.
+     */
+    public static Settings load(Map<String, String> environment, Path dotenvFile) {
+        Map<String, String> merged = new HashMap<>();
+        if (Files.isRegularFile(dotenvFile)) {
+            Path dir = dotenvFile.toAbsolutePath().getParent();
+            Dotenv dotenv = Dotenv.configure()
+                    .directory(dir == null ? "." : dir.toString())
+                    .filename(dotenvFile.getFileName().toString())
+                    .ignoreIfMissing()
+                    .load();
+            for (DotenvEntry entry : dotenv.entries(Dotenv.Filter.DECLARED_IN_ENV_FILE)) {
+                merged.put(entry.getKey(), entry.getValue());
+            }
+        }
+        merged.putAll(environment);
+        return of(merged);
+    }
+
+    /** Settings from a map of variable names to values; blank values count as not set. */
+    public static Settings of(Map<String, String> values) {
+        Map<String, String> copy = new HashMap<>();
+        values.forEach((k, v) -> {
+            if (k != null && v != null && !v.isBlank()) {
+                copy.put(k, v.trim());
+            }
+        });
+        return new Settings(Collections.unmodifiableMap(copy));
+    }
+
+    /** No variables at all: every getter returns its default. */
+    public static Settings empty() {
+        return new Settings(Map.of());
+    }
+
+    /** A copy of these settings with {@code name} set to {@code value} (or removed when null). */
+    public Settings with(String name, String value) {
+        Map<String, String> copy = new HashMap<>(values);
+        if (value == null || value.isBlank()) {
+            copy.remove(name);
+        } else {
+            copy.put(name, value.trim());
+        }
+        return new Settings(Collections.unmodifiableMap(copy));
+    }
+
+    /** The value of {@code name}, if set. */
+    public Optional<String> get(String name) {
+        return Optional.ofNullable(values.get(name));
+    }
+
+    /** The value of {@code name}, or {@code defaultValue} when it is not set. */
+    public String get(String name, String defaultValue) {
+        return values.getOrDefault(name, defaultValue);
+    }
+
+    /**
+     * The value of {@code name}, lower-cased, checked against the {@code allowed} values.
+     *
+     * @throws ConfigurationException when the value is not one of {@code allowed}
+     */
+    public String getChoice(String name, String defaultValue, java.util.Collection<String> allowed) {
+        String value = get(name, defaultValue).toLowerCase(Locale.ROOT);
+        if (!allowed.contains(value)) {
+            throw new ConfigurationException(name, name + "=" + display(name, values.get(name))
+                    + " is not supported; expected one of " + new java.util.TreeSet<>(allowed));
+        }
+        return value;
+    }
+
+    /**
+     * The value of {@code name} as an {@code int} within {@code [min, max]}.
+     *
+     * @throws ConfigurationException when it is not a whole number in range
+     */
+    public int getInt(String name, int defaultValue, int min, int max) {
+        String raw = values.get(name);
+        if (raw == null) {
+            return defaultValue;
+        }
+        int value;
+        try {
+            value = Integer.parseInt(raw);
+        } catch (NumberFormatException e) {
+            throw new ConfigurationException(name, name + "=" + display(name, raw)
+                    + " is not a whole number; expected a number from " + min + " to " + max);
+        }
+        if (value < min || value > max) {
+            throw new ConfigurationException(name, name + "=" + display(name, raw)
+                    + " is out of range; expected a number from " + min + " to " + max);
+        }
+        return value;
+    }
+
+    /** A TCP port (1 to 65535) in {@code name}. */
+    public int getPort(String name, int defaultValue) {
+        return getInt(name, defaultValue, 1, 65535);
+    }
+
+    /**
+     * A positive duration in {@code name}, given in whole seconds ({@code 3600}) or with a unit
+     * ({@code 250ms}, {@code 30s}, {@code 5m}, {@code 1h}).
+     *
+     * @throws ConfigurationException when the value is not a positive duration
+     */
+    public Duration getDuration(String name, Duration defaultValue) {
+        String raw = values.get(name);
+        if (raw == null) {
+            return defaultValue;
+        }
+        Duration value = parseDuration(raw);
+        if (value == null || value.isZero() || value.isNegative()) {
+            throw new ConfigurationException(name, name + "=" + display(name, raw)
+                    + " is not a positive duration; expected whole seconds (3600) or a number"
+                    + " with a unit (250ms, 30s, 5m, 1h)");
+        }
+        return value;
+    }
+
+    /**
+     * A boolean in {@code name}: {@code true}/{@code false}, {@code yes}/{@code no},
+     * {@code 1}/{@code 0}, {@code on}/{@code off}.
+     */
+    public boolean getBoolean(String name, boolean defaultValue) {
+        String raw = values.get(name);
+        if (raw == null) {
+            return defaultValue;
+        }
+        switch (raw.toLowerCase(Locale.ROOT)) {
+            case "true": case "yes": case "1": case "on":
+                return true;
+            case "false": case "no": case "0": case "off":
+                return false;
+            default:
+                throw new ConfigurationException(name, name + "=" + display(name, raw)
+                        + " is not a boolean; expected true or false");
+        }
+    }
+
+    /** Whether {@code name} holds a secret whose value must never be shown. */
+    public static boolean isSecret(String name) {
+        String upper = name.toUpperCase(Locale.ROOT);
+        return upper.contains("PASSWORD") || upper.contains("SECRET") || upper.contains("TOKEN");
+    }
+
+    private static String display(String name, String value) {
+        if (value == null) {
+            return "(not set)";
+        }
+        return isSecret(name) ? "(redacted)" : "'" + value + "'";
+    }
+
+    private static Duration parseDuration(String raw) {
+        String s = raw.trim().toLowerCase(Locale.ROOT);
+        try {
+            if (s.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2).trim()));
+            }
+            if (s.endsWith("s")) {
+                return Duration.ofSeconds(Long.parseLong(s.substring(0, s.length() - 1).trim()));
+            }
+            if (s.endsWith("m")) {
+                return Duration.ofMinutes(Long.parseLong(s.substring(0, s.length() - 1).trim()));
+            }
+            if (s.endsWith("h")) {
+                return Duration.ofHours(Long.parseLong(s.substring(0, s.length() - 1).trim()));
+            }
+            return Duration.ofSeconds(Long.parseLong(s));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Settings && ((Settings) o).values.equals(values);
+    }
+
+    @Override
+    public int hashCode() {
+        return values.hashCode();
+    }
+
+    /** The variables, with every secret's value shown as {@code (redacted)}. */
+    @Override
+    public String toString() {
+        Map<String, String> shown = new TreeMap<>();
+        values.forEach((k, v) -> shown.put(k, isSecret(k) ? "(redacted)" : v));
+        return "Settings" + shown;
+    }
+
+    static String requireName(String name) {
+        return Objects.requireNonNull(name, "name");
+    }
+}

@@ -1,0 +1,8 @@
+/**
+ * The two service provider interfaces that adapters implement: {@link
+ * dev.cacheaside.spi.QueryExecutor} for databases and {@link dev.cacheaside.spi.CacheStore} for
+ * caches, with the providers that create them by engine name.
+ *
+ * <p>Nothing in this package accepts or returns {@code null} unless its Javadoc says so.
+ */
+package dev.cacheaside.spi;
