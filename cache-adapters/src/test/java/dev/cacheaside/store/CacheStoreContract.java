@@ -1,0 +1,506 @@
+package dev.cacheaside.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cacheaside.spi.CacheLookup;
+import dev.cacheaside.spi.CacheStore;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+import reactor.test.StepVerifier;
+
+/**
+ * The behaviour every {@link CacheStore} must have, as one abstract JUnit 5 class that each
+ * store's test subclasses in a few lines (like R2DBC's {@code TestKit}).
+ *
+ * <h2>What a subclass provides</h2>
+ * <ul>
+ *   <li>{@link #createStore()} (required): a new, open store. It may share a server with other
+ *       stores; the contract uses a fresh random key prefix per test, so no flushing is needed.
+ *   <li>Time, for the expiry cases, in one of two ways:
+ *     <ul>
+ *       <li><b>real time</b> (the default, for servers): the contract writes with
+ *           {@link #shortTtl()} and polls the store in a bounded loop until the entry lapses,
+ *           checking it did not lapse earlier than {@link #expiryPrecision()} before its TTL.
+ *       <li><b>fake time</b> (for in-process stores with an injectable ticker): override
+ *           {@link #advanceTime(Duration)} to move the store's ticker forward and return
+ *           {@code true}; the contract then never waits.
+ *     </ul>
+ *   <li>Optional limits: {@link #expiryPrecision()} (for example one second for a server
+ *       that counts TTLs in whole seconds), {@link #maxValueBytes()}, and
+ *       {@link #sharedBetweenInstances()} (false for an in-process store).
+ * </ul>
+ *
+ * <p>Stores are created per test and closed after it, so a subclass needs no lifecycle code.
+ * A subclass that needs a server calls {@code TestServers.require(..)} in {@link #createStore()}
+ * (or in a {@code @BeforeAll}), which skips or fails the whole class when the server is missing.
+ */
+public abstract class CacheStoreContract {
+
+    /** How long a blocking step in a test may take before the test fails instead of hanging. */
+    protected static final Duration STEP = Duration.ofSeconds(10);
+
+    private final List<CacheStore> stores = new ArrayList<>();
+    private String prefix;
+
+    /** A new, open store. Called at least once per test; each store is closed after the test. */
+    protected abstract CacheStore createStore();
+
+    /**
+     * Moves the store's clock forward by {@code duration} and returns {@code true}, for stores
+     * whose time is simulated (an injected ticker). The default returns {@code false}: the store
+     * runs in real time and the contract waits for expiry by polling.
+     */
+    protected boolean advanceTime(Duration duration) {
+        return false;
+    }
+
+    /**
+     * The TTL the expiry cases use. The default is one second: short enough to wait out in real
+     * time, long enough not to lapse between two commands. Fake-time stores may keep it.
+     */
+    protected Duration shortTtl() {
+        return Duration.ofSeconds(1);
+    }
+
+    /**
+     * How much earlier than its TTL an entry may lapse. The default, 50 ms, suits stores with
+     * millisecond TTLs; a store that counts whole seconds returns one second.
+     */
+    protected Duration expiryPrecision() {
+        return Duration.ofMillis(50);
+    }
+
+    /**
+     * Whether two stores from {@link #createStore()} share their data and leases (true for a
+     * server, the default; false for an in-process store).
+     */
+    protected boolean sharedBetweenInstances() {
+        return true;
+    }
+
+    /** The largest value the store must keep; the default is 1 MiB. */
+    protected int maxValueBytes() {
+        return 1024 * 1024;
+    }
+
+    @BeforeEach
+    void newPrefix() {
+        prefix = "contract:" + UUID.randomUUID().toString().substring(0, 8) + ":";
+    }
+
+    @AfterEach
+    void closeStores() {
+        for (CacheStore store : stores) {
+            store.closeAsync().block(STEP);
+        }
+        stores.clear();
+    }
+
+    /** A store made by {@link #createStore()} that is closed after the test. */
+    protected final CacheStore store() {
+        CacheStore store = createStore();
+        stores.add(store);
+        return store;
+    }
+
+    /** A key unique to this test run. */
+    protected final String key(String name) {
+        return prefix + name;
+    }
+
+    // ---------------------------------------------------------------- plain operations
+
+    @Test
+    void getOfMissingKeyIsEmpty() {
+        CacheStore store = store();
+        StepVerifier.create(store.get(key("missing"))).as("get of a key never written").verifyComplete();
+    }
+
+    @Test
+    void setThenGetReturnsTheSameBytes() {
+        CacheStore store = store();
+        byte[] value = bytes("hello");
+        await(store.set(key("k"), value, Duration.ofMinutes(5)), "set");
+        assertThat(await(store.get(key("k")), "get")).as("value read back").isEqualTo(value);
+    }
+
+    @Test
+    void setOverwritesAValue() {
+        CacheStore store = store();
+        await(store.set(key("k"), bytes("first"), Duration.ofMinutes(5)), "first set");
+        await(store.set(key("k"), bytes("second"), Duration.ofMinutes(5)), "second set");
+        assertThat(await(store.get(key("k")), "get")).as("value after overwrite").isEqualTo(bytes("second"));
+    }
+
+    @Test
+    void deleteReportsWhetherAValueWasRemoved() {
+        CacheStore store = store();
+        await(store.set(key("k"), bytes("v"), Duration.ofMinutes(5)), "set");
+        assertThat(await(store.delete(key("k")), "delete of a stored value")).as("first delete").isTrue();
+        StepVerifier.create(store.get(key("k"))).as("get after delete").verifyComplete();
+        assertThat(await(store.delete(key("k")), "second delete")).as("delete of a missing key").isFalse();
+        assertThat(await(store.delete(key("never")), "delete never written")).as("delete of a key never written").isFalse();
+    }
+
+    @Test
+    void ttlIsHonoured() {
+        CacheStore store = store();
+        Duration ttl = shortTtl();
+        await(store.set(key("long"), bytes("stays"), Duration.ofMinutes(10)), "set long-lived");
+        long start = System.nanoTime();
+        await(store.set(key("short"), bytes("goes"), ttl), "set short-lived");
+        assertThat(await(store.get(key("short")), "get right after set")).as("value before its TTL").isEqualTo(bytes("goes"));
+
+        awaitLapse(ttl, start, () -> store.get(key("short")).blockOptional(STEP).isEmpty(), "short-lived value");
+
+        assertThat(await(store.get(key("long")), "get long-lived")).as("value with a longer TTL survives").isEqualTo(bytes("stays"));
+        assertThat(await(store.delete(key("short")), "delete expired")).as("delete of an expired value").isFalse();
+    }
+
+    @Test
+    void valuesAreBinarySafe() {
+        CacheStore store = store();
+        byte[] every = new byte[256];
+        for (int i = 0; i < 256; i++) {
+            every[i] = (byte) i;
+        }
+        byte[] reversed = new byte[256];
+        for (int i = 0; i < 256; i++) {
+            reversed[i] = (byte) (255 - i);
+        }
+        await(store.set(key("ascending"), every, Duration.ofMinutes(5)), "set ascending");
+        await(store.set(key("descending"), reversed, Duration.ofMinutes(5)), "set descending");
+        assertThat(await(store.get(key("ascending")), "get ascending")).as("bytes 0..255").isEqualTo(every);
+        assertThat(await(store.get(key("descending")), "get descending")).as("bytes 255..0").isEqualTo(reversed);
+    }
+
+    @Test
+    void valuesFromOneByteToTheMaximumSize() {
+        CacheStore store = store();
+        int[] sizes = {1, 2, 255, 1024, 64 * 1024, maxValueBytes() / 2, maxValueBytes()};
+        for (int size : sizes) {
+            byte[] value = pattern(size);
+            await(store.set(key("size" + size), value, Duration.ofMinutes(5)), "set " + size + " bytes");
+            byte[] read = await(store.get(key("size" + size)), "get " + size + " bytes");
+            assertThat(read).as("value of %d bytes read back", size).hasSize(size);
+            assertThat(Arrays.equals(read, value)).as("content of the %d-byte value", size).isTrue();
+        }
+    }
+
+    @Test
+    void keysUpToTheLengthLimit() {
+        CacheStore store = store();
+        String longKey = padKey(key("long-"), 250);
+        assertThat(longKey.getBytes(StandardCharsets.US_ASCII)).as("test key length").hasSize(250);
+        await(store.set(longKey, bytes("at the limit"), Duration.ofMinutes(5)), "set 250-byte key");
+        assertThat(await(store.get(longKey), "get 250-byte key")).as("value under a 250-byte key").isEqualTo(bytes("at the limit"));
+        String shorter = longKey.substring(0, 249);
+        StepVerifier.create(store.get(shorter)).as("a 249-byte prefix of that key is another key").verifyComplete();
+        assertThat(await(store.delete(longKey), "delete 250-byte key")).as("delete of the 250-byte key").isTrue();
+    }
+
+    @Test
+    void manyConcurrentOperations() {
+        CacheStore store = store();
+        int keys = 64;
+        int operations = 1000;
+        for (int k = 0; k < keys; k++) {
+            await(store.set(key("c" + k), valueFor(k, -1), Duration.ofMinutes(5)), "preload key " + k);
+        }
+        AtomicInteger sets = new AtomicInteger();
+        AtomicInteger hits = new AtomicInteger();
+        AtomicInteger wrongKey = new AtomicInteger();
+        Map<Integer, Integer> missing = new ConcurrentHashMap<>();
+        Long done = Flux.range(0, operations)
+                .flatMap(i -> {
+                    int k = i % keys;
+                    Mono<Integer> op = i % 2 == 0
+                            ? store.set(key("c" + k), valueFor(k, i), Duration.ofMinutes(5))
+                                    .then(Mono.fromCallable(sets::incrementAndGet))
+                            : store.get(key("c" + k))
+                                    .map(v -> {
+                                        if (keyOf(v) != k) {
+                                            wrongKey.incrementAndGet();
+                                        }
+                                        return hits.incrementAndGet();
+                                    })
+                                    .switchIfEmpty(Mono.fromCallable(() -> missing.merge(k, 1, Integer::sum)));
+                    return op.subscribeOn(Schedulers.parallel());
+                }, 256)
+                .count()
+                .block(Duration.ofSeconds(60));
+        assertThat(done).as("operations completed").isEqualTo(operations);
+        assertThat(sets.get()).as("sets completed").isEqualTo(operations / 2);
+        assertThat(missing).as("gets that found nothing (every key was preloaded)").isEmpty();
+        assertThat(hits.get()).as("gets that found a value").isEqualTo(operations / 2);
+        assertThat(wrongKey.get()).as("gets that returned another key's value").isZero();
+        for (int k = 0; k < keys; k++) {
+            assertThat(keyOf(await(store.get(key("c" + k)), "final get " + k))).as("final value of key %d", k).isEqualTo(k);
+        }
+    }
+
+    @Test
+    void operationsAfterCloseFailWithIllegalStateException() {
+        CacheStore store = store();
+        await(store.set(key("k"), bytes("v"), Duration.ofMinutes(5)), "set before close");
+        StepVerifier.create(store.closeAsync()).as("close").expectComplete().verify(STEP);
+        StepVerifier.create(store.closeAsync()).as("second close is a no-op").expectComplete().verify(STEP);
+        StepVerifier.create(store.get(key("k"))).as("get after close")
+                .expectError(IllegalStateException.class).verify(STEP);
+        StepVerifier.create(store.set(key("k"), bytes("v"), Duration.ofMinutes(5))).as("set after close")
+                .expectError(IllegalStateException.class).verify(STEP);
+        StepVerifier.create(store.delete(key("k"))).as("delete after close")
+                .expectError(IllegalStateException.class).verify(STEP);
+        StepVerifier.create(store.getOrLease(key("k"), Duration.ofSeconds(5))).as("getOrLease after close")
+                .expectError(IllegalStateException.class).verify(STEP);
+        StepVerifier.create(store.fill(key("k"), "token", bytes("v"), Duration.ofMinutes(5))).as("fill after close")
+                .expectError(IllegalStateException.class).verify(STEP);
+    }
+
+    @Test
+    void operationsAreLazy() {
+        CacheStore store = store();
+        store.set(key("lazy"), bytes("v"), Duration.ofMinutes(5)); // never subscribed
+        store.getOrLease(key("lazy2"), Duration.ofMinutes(5)); // never subscribed
+        StepVerifier.create(store.get(key("lazy"))).as("an unsubscribed set stores nothing").verifyComplete();
+        assertThat(await(store.getOrLease(key("lazy2"), Duration.ofMinutes(5)), "getOrLease").kind())
+                .as("an unsubscribed getOrLease takes no lease").isEqualTo(CacheLookup.Kind.LEASE_WON);
+    }
+
+    // ---------------------------------------------------------------- leases
+
+    @Test
+    void getOrLeaseOfAValueIsAHit() {
+        CacheStore store = store();
+        await(store.set(key("k"), bytes("v"), Duration.ofMinutes(5)), "set");
+        CacheLookup lookup = await(store.getOrLease(key("k"), Duration.ofSeconds(30)), "getOrLease");
+        assertThat(lookup.kind()).as("lookup of a stored value").isEqualTo(CacheLookup.Kind.HIT);
+        assertThat(lookup.value()).as("value of the hit").isEqualTo(bytes("v"));
+        assertThat(lookup.token()).as("a hit carries no token").isNull();
+    }
+
+    @Test
+    void exactlyOneConcurrentCallerWinsTheLease() {
+        CacheStore store = store();
+        int callers = 64;
+        List<CacheLookup> lookups = Flux.range(0, callers)
+                .flatMap(i -> store.getOrLease(key("cold"), Duration.ofSeconds(30)).subscribeOn(Schedulers.parallel()), callers)
+                .collectList()
+                .block(Duration.ofSeconds(30));
+        assertThat(lookups).as("lookups completed").hasSize(callers);
+        long won = lookups.stream().filter(l -> l.kind() == CacheLookup.Kind.LEASE_WON).count();
+        long held = lookups.stream().filter(l -> l.kind() == CacheLookup.Kind.LEASE_HELD).count();
+        assertThat(won).as("callers that won the lease").isEqualTo(1);
+        assertThat(held).as("callers told the lease is held").isEqualTo(callers - 1);
+        assertThat(lookups.stream().filter(l -> l.kind() == CacheLookup.Kind.LEASE_WON).findFirst().orElseThrow().token())
+                .as("the winner's token").isNotBlank();
+    }
+
+    @Test
+    void fillWithTheTokenStoresTheValue() {
+        CacheStore store = store();
+        CacheLookup won = await(store.getOrLease(key("k"), Duration.ofSeconds(30)), "getOrLease");
+        assertThat(won.kind()).as("first lookup of a missing key").isEqualTo(CacheLookup.Kind.LEASE_WON);
+        assertThat(await(store.fill(key("k"), won.token(), bytes("loaded"), Duration.ofMinutes(5)), "fill"))
+                .as("fill with the winning token").isTrue();
+        assertThat(await(store.get(key("k")), "get after fill")).as("value after fill").isEqualTo(bytes("loaded"));
+        CacheLookup later = await(store.getOrLease(key("k"), Duration.ofSeconds(30)), "getOrLease after fill");
+        assertThat(later.kind()).as("lookup after fill").isEqualTo(CacheLookup.Kind.HIT);
+        assertThat(later.value()).as("value of that hit").isEqualTo(bytes("loaded"));
+        assertThat(await(store.fill(key("k"), won.token(), bytes("again"), Duration.ofMinutes(5)), "second fill"))
+                .as("a second fill with a spent token").isFalse();
+        assertThat(await(store.get(key("k")), "get after second fill")).as("value unchanged by a refused fill").isEqualTo(bytes("loaded"));
+    }
+
+    @Test
+    void leasesAndValuesAreSharedBetweenInstancesOfAServerStore() {
+        CacheStore first = store();
+        CacheStore second = store();
+        CacheLookup won = await(first.getOrLease(key("shared"), Duration.ofSeconds(30)), "getOrLease on the first store");
+        assertThat(won.kind()).as("first store's lookup").isEqualTo(CacheLookup.Kind.LEASE_WON);
+        CacheLookup other = await(second.getOrLease(key("shared"), Duration.ofSeconds(30)), "getOrLease on the second store");
+        if (!sharedBetweenInstances()) {
+            assertThat(other.kind()).as("an unshared store's own lookup").isEqualTo(CacheLookup.Kind.LEASE_WON);
+            return;
+        }
+        assertThat(other.kind()).as("second store's lookup while the first holds the lease").isEqualTo(CacheLookup.Kind.LEASE_HELD);
+        assertThat(await(first.fill(key("shared"), won.token(), bytes("v"), Duration.ofMinutes(5)), "fill on the first store"))
+                .as("fill by the lease holder").isTrue();
+        assertThat(await(second.get(key("shared")), "get on the second store")).as("filled value seen by another instance").isEqualTo(bytes("v"));
+    }
+
+    @Test
+    void deleteDuringALeaseRefusesTheStaleFill() {
+        CacheStore store = store();
+        CacheLookup won = await(store.getOrLease(key("k"), Duration.ofSeconds(30)), "getOrLease");
+        assertThat(won.kind()).as("lookup of a missing key").isEqualTo(CacheLookup.Kind.LEASE_WON);
+        await(store.delete(key("k")), "delete while the lease is held");
+        assertThat(await(store.fill(key("k"), won.token(), bytes("stale"), Duration.ofMinutes(5)), "fill after delete"))
+                .as("fill from a load that began before the delete").isFalse();
+        StepVerifier.create(store.get(key("k"))).as("nothing stored by the refused fill").verifyComplete();
+        CacheLookup next = await(store.getOrLease(key("k"), Duration.ofSeconds(30)), "getOrLease after delete");
+        assertThat(next.kind()).as("the key can be leased again").isEqualTo(CacheLookup.Kind.LEASE_WON);
+        assertThat(next.token()).as("the new lease's token").isNotEqualTo(won.token());
+    }
+
+    @Test
+    void deleteOfALeaseOnlyReportsNoValue() {
+        CacheStore store = store();
+        assertThat(await(store.getOrLease(key("k"), Duration.ofSeconds(30)), "getOrLease").kind())
+                .as("lookup of a missing key").isEqualTo(CacheLookup.Kind.LEASE_WON);
+        assertThat(await(store.delete(key("k")), "delete of a lease")).as("a lease is not a value").isFalse();
+    }
+
+    @Test
+    void aLeaseExpiresByItself() {
+        CacheStore store = store();
+        Duration leaseTtl = shortTtl();
+        long start = System.nanoTime();
+        CacheLookup first = await(store.getOrLease(key("k"), leaseTtl), "first getOrLease");
+        assertThat(first.kind()).as("first lookup").isEqualTo(CacheLookup.Kind.LEASE_WON);
+        assertThat(await(store.getOrLease(key("k"), leaseTtl), "lookup while the lease lasts").kind())
+                .as("lookup before the lease expires").isEqualTo(CacheLookup.Kind.LEASE_HELD);
+
+        CacheLookup[] next = new CacheLookup[1];
+        awaitLapse(leaseTtl, start, () -> {
+            CacheLookup lookup = await(store.getOrLease(key("k"), Duration.ofMinutes(5)), "getOrLease while waiting");
+            assertThat(lookup.kind()).as("lookup while waiting for the lease to expire").isNotEqualTo(CacheLookup.Kind.HIT);
+            next[0] = lookup;
+            return lookup.kind() == CacheLookup.Kind.LEASE_WON;
+        }, "lease");
+
+        assertThat(next[0].token()).as("token of the lease won after expiry").isNotEqualTo(first.token());
+        assertThat(await(store.fill(key("k"), first.token(), bytes("late"), Duration.ofMinutes(5)), "fill with the expired token"))
+                .as("fill with an expired lease's token").isFalse();
+        assertThat(await(store.fill(key("k"), next[0].token(), bytes("fresh"), Duration.ofMinutes(5)), "fill with the new token"))
+                .as("fill with the new lease's token").isTrue();
+        assertThat(await(store.get(key("k")), "get")).as("value from the new lease holder").isEqualTo(bytes("fresh"));
+    }
+
+    @Test
+    void getNeverReturnsALease() {
+        CacheStore store = store();
+        assertThat(await(store.getOrLease(key("k"), Duration.ofSeconds(30)), "getOrLease").kind())
+                .as("lookup of a missing key").isEqualTo(CacheLookup.Kind.LEASE_WON);
+        StepVerifier.create(store.get(key("k"))).as("get while only a lease is held").verifyComplete();
+    }
+
+    @Test
+    void setReplacesALeaseAndRefusesTheOldToken() {
+        CacheStore store = store();
+        CacheLookup won = await(store.getOrLease(key("k"), Duration.ofSeconds(30)), "getOrLease");
+        assertThat(won.kind()).as("lookup of a missing key").isEqualTo(CacheLookup.Kind.LEASE_WON);
+        await(store.set(key("k"), bytes("written"), Duration.ofMinutes(5)), "set over the lease");
+        assertThat(await(store.fill(key("k"), won.token(), bytes("loaded"), Duration.ofMinutes(5)), "fill with the replaced lease"))
+                .as("fill after a set replaced the lease").isFalse();
+        assertThat(await(store.get(key("k")), "get")).as("the set's value stays").isEqualTo(bytes("written"));
+        CacheLookup later = await(store.getOrLease(key("k"), Duration.ofSeconds(30)), "getOrLease after set");
+        assertThat(later.kind()).as("lookup after the set").isEqualTo(CacheLookup.Kind.HIT);
+    }
+
+    @Test
+    void fillWithoutALeaseIsRefused() {
+        CacheStore store = store();
+        assertThat(await(store.fill(key("k"), "not-a-token", bytes("v"), Duration.ofMinutes(5)), "fill of a missing key"))
+                .as("fill with no lease in place").isFalse();
+        StepVerifier.create(store.get(key("k"))).as("nothing stored").verifyComplete();
+        CacheLookup won = await(store.getOrLease(key("k"), Duration.ofSeconds(30)), "getOrLease");
+        assertThat(await(store.fill(key("k"), won.token() + "x", bytes("v"), Duration.ofMinutes(5)), "fill with a wrong token"))
+                .as("fill with another token than the lease's").isFalse();
+        StepVerifier.create(store.get(key("k"))).as("nothing stored by the wrong token").verifyComplete();
+    }
+
+    @Test
+    void filledValueHonoursItsTtl() {
+        CacheStore store = store();
+        Duration ttl = shortTtl();
+        CacheLookup won = await(store.getOrLease(key("k"), Duration.ofMinutes(5)), "getOrLease");
+        long start = System.nanoTime();
+        assertThat(await(store.fill(key("k"), won.token(), bytes("v"), ttl), "fill")).as("fill").isTrue();
+        awaitLapse(ttl, start, () -> store.get(key("k")).blockOptional(STEP).isEmpty(), "filled value");
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /**
+     * Makes {@code ttl} lapse for an entry written at {@code startNanos} and checks that
+     * {@code gone} turns true: with fake time by advancing the ticker (checking it is still
+     * there just before), with real time by polling in a bounded loop (checking it did not go
+     * more than {@link #expiryPrecision()} early).
+     */
+    protected final void awaitLapse(Duration ttl, long startNanos, Supplier<Boolean> gone, String what) {
+        Duration precision = expiryPrecision();
+        if (advanceTime(ttl.minus(precision).minusMillis(1))) {
+            assertThat(gone.get()).as("%s present just before its TTL", what).isFalse();
+            advanceTime(precision.plusMillis(2));
+            assertThat(gone.get()).as("%s gone after its TTL", what).isTrue();
+            return;
+        }
+        long deadline = System.nanoTime() + ttl.plus(precision).plusSeconds(10).toNanos();
+        boolean lapsed = false;
+        while (System.nanoTime() < deadline) {
+            if (gone.get()) {
+                lapsed = true;
+                break;
+            }
+            LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+        }
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - startNanos);
+        assertThat(lapsed).as("%s lapsed within its TTL (%s) plus 10 s", what, ttl).isTrue();
+        assertThat(elapsed).as("%s did not lapse before its TTL (%s) minus %s", what, ttl, precision)
+                .isGreaterThanOrEqualTo(ttl.minus(precision));
+    }
+
+    /** The value of {@code mono}, failing the test (naming {@code step}) after {@link #STEP}. */
+    protected static <T> T await(Mono<T> mono, String step) {
+        try {
+            return mono.block(STEP);
+        } catch (RuntimeException e) {
+            throw new AssertionError("step '" + step + "' failed: " + e, e);
+        }
+    }
+
+    protected static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] pattern(int size) {
+        byte[] value = new byte[size];
+        for (int i = 0; i < size; i++) {
+            value[i] = (byte) (i * 31 + (i >>> 8));
+        }
+        return value;
+    }
+
+    private static String padKey(String start, int length) {
+        StringBuilder sb = new StringBuilder(start);
+        while (sb.length() < length) {
+            sb.append((char) ('a' + sb.length() % 26));
+        }
+        return sb.toString();
+    }
+
+    private static byte[] valueFor(int key, int writer) {
+        return bytes(key + "/" + writer);
+    }
+
+    private static int keyOf(byte[] value) {
+        String s = new String(value, StandardCharsets.UTF_8);
+        return Integer.parseInt(s.substring(0, s.indexOf('/')));
+    }
+}
