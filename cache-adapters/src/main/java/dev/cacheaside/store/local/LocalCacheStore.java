@@ -1,0 +1,205 @@
+package dev.cacheaside.store.local;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.cacheaside.spi.CacheLookup;
+import dev.cacheaside.spi.CacheStore;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import reactor.core.publisher.Mono;
+
+/**
+ * A {@link CacheStore} inside this JVM, on a Caffeine cache bounded by bytes: the embedded
+ * default ({@code CACHE_ENGINE=local}), for one process or for tests.
+ *
+ * <p>Each entry is a value or a lease and lapses after its own TTL, measured by the
+ * {@linkplain LocalStoreOptions#ticker() ticker}. When the entries weigh more than
+ * {@link LocalStoreOptions#maximumBytes()} (key, value and a fixed overhead per entry),
+ * Caffeine evicts the least valuable ones; a single value heavier than the bound is evicted
+ * straight away. Leases are atomic per key ({@code asMap().compute}): among concurrent
+ * {@link #getOrLease} calls on a missing key exactly one wins. Leases and values are not
+ * shared with other instances or processes.
+ *
+ * <p>Values are copied in and out: changing an array after {@link #set} or after reading it
+ * never changes what is stored. Every method is lazy (nothing happens until subscription), runs
+ * on the subscribing thread without blocking it beyond a short per-key lock, and is thread safe.
+ * Arguments are checked when the method is called: {@code null} arguments throw
+ * {@link NullPointerException}, a TTL that is not positive {@link IllegalArgumentException}.
+ * After {@link #closeAsync()} every operation signals {@link IllegalStateException}.
+ */
+public final class LocalCacheStore implements CacheStore {
+
+    private final Cache<String, Entry> cache;
+    private final Ticker ticker;
+    private final LocalStoreOptions options;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private LocalCacheStore(LocalStoreOptions options) {
+        this.options = options;
+        this.ticker = options.ticker();
+        this.cache = Caffeine.newBuilder()
+                .maximumWeight(options.maximumBytes())
+                .weigher((String key, Entry entry) -> entry.weight(key))
+                .expireAfter(new DeadlineExpiry())
+                .ticker(ticker)
+                .build();
+    }
+
+    /** A store with the default options ({@link LocalStoreOptions#create()}). */
+    public static LocalCacheStore create() {
+        return create(LocalStoreOptions.create());
+    }
+
+    /** A store with {@code options}; it holds no threads of its own. */
+    public static LocalCacheStore create(LocalStoreOptions options) {
+        return new LocalCacheStore(Objects.requireNonNull(options, "options"));
+    }
+
+    /** The options this store was made with. */
+    public LocalStoreOptions options() {
+        return options;
+    }
+
+    @Override
+    public Mono<byte[]> get(String key) {
+        Objects.requireNonNull(key, "key");
+        return Mono.fromCallable(() -> {
+            ensureOpen();
+            Entry entry = cache.getIfPresent(key);
+            return entry != null && entry.isValue() ? entry.value().clone() : null;
+        });
+    }
+
+    @Override
+    public Mono<Void> set(String key, byte[] value, Duration ttl) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(value, "value");
+        long ttlNanos = positiveNanos(ttl, "ttl");
+        return Mono.fromRunnable(() -> {
+            ensureOpen();
+            cache.put(key, Entry.value(value.clone(), deadline(ttlNanos)));
+        });
+    }
+
+    @Override
+    public Mono<Boolean> delete(String key) {
+        Objects.requireNonNull(key, "key");
+        return Mono.fromCallable(() -> {
+            ensureOpen();
+            Entry removed = cache.asMap().remove(key);
+            return removed != null && removed.isValue() && removed.isLive(ticker.read());
+        });
+    }
+
+    @Override
+    public Mono<CacheLookup> getOrLease(String key, Duration leaseTtl) {
+        Objects.requireNonNull(key, "key");
+        long leaseNanos = positiveNanos(leaseTtl, "leaseTtl");
+        return Mono.fromCallable(() -> {
+            ensureOpen();
+            Entry present = cache.getIfPresent(key);
+            if (present != null && present.isValue()) {
+                return CacheLookup.hit(present.value().clone());
+            }
+            CacheLookup[] outcome = new CacheLookup[1];
+            cache.asMap().compute(key, (k, current) -> {
+                if (current != null && current.isLive(ticker.read())) {
+                    outcome[0] = current.isValue() ? CacheLookup.hit(current.value().clone()) : CacheLookup.leaseHeld();
+                    return current;
+                }
+                String token = UUID.randomUUID().toString();
+                outcome[0] = CacheLookup.leaseWon(token);
+                return Entry.lease(token, deadline(leaseNanos));
+            });
+            return outcome[0];
+        });
+    }
+
+    @Override
+    public Mono<Boolean> fill(String key, String leaseToken, byte[] value, Duration ttl) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(leaseToken, "leaseToken");
+        Objects.requireNonNull(value, "value");
+        long ttlNanos = positiveNanos(ttl, "ttl");
+        return Mono.fromCallable(() -> {
+            ensureOpen();
+            boolean[] filled = new boolean[1];
+            cache.asMap().computeIfPresent(key, (k, current) -> {
+                if (current.isLeaseWith(leaseToken) && current.isLive(ticker.read())) {
+                    filled[0] = true;
+                    return Entry.value(value.clone(), deadline(ttlNanos));
+                }
+                return current;
+            });
+            return filled[0];
+        });
+    }
+
+    /** Drops every entry; afterwards every operation signals {@link IllegalStateException}. */
+    @Override
+    public Mono<Void> closeAsync() {
+        return Mono.fromRunnable(() -> {
+            if (closed.compareAndSet(false, true)) {
+                cache.invalidateAll();
+            }
+        });
+    }
+
+    /** Runs Caffeine's pending maintenance (eviction) now; for tests. */
+    void cleanUp() {
+        cache.cleanUp();
+    }
+
+    /** The weight of the entries held, in bytes as counted by the weigher; for tests. */
+    long weightedSize() {
+        return cache.policy().eviction().orElseThrow().weightedSize().orElseThrow();
+    }
+
+    @Override
+    public String toString() {
+        return "LocalCacheStore[maximumBytes=" + options.maximumBytes() + (closed.get() ? ", closed" : "") + "]";
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("LocalCacheStore is closed");
+        }
+    }
+
+    private long deadline(long ttlNanos) {
+        return ticker.read() + ttlNanos;
+    }
+
+    /** At most about 146 years, so that adding it to a ticker reading never overflows. */
+    private static long positiveNanos(Duration ttl, String name) {
+        Objects.requireNonNull(ttl, name);
+        if (ttl.isZero() || ttl.isNegative()) {
+            throw new IllegalArgumentException(name + " must be positive, was " + ttl);
+        }
+        long cap = Long.MAX_VALUE / 2;
+        return ttl.compareTo(Duration.ofNanos(cap)) > 0 ? cap : ttl.toNanos();
+    }
+
+    /** Each entry lapses at the deadline it carries, whatever operation touched it last. */
+    private static final class DeadlineExpiry implements Expiry<String, Entry> {
+
+        @Override
+        public long expireAfterCreate(String key, Entry entry, long currentTime) {
+            return Math.max(0, entry.expiresAt() - currentTime);
+        }
+
+        @Override
+        public long expireAfterUpdate(String key, Entry entry, long currentTime, long currentDuration) {
+            return Math.max(0, entry.expiresAt() - currentTime);
+        }
+
+        @Override
+        public long expireAfterRead(String key, Entry entry, long currentTime, long currentDuration) {
+            return currentDuration;
+        }
+    }
+}

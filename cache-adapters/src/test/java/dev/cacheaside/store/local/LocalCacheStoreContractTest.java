@@ -1,0 +1,28 @@
+package dev.cacheaside.store.local;
+
+import dev.cacheaside.spi.CacheStore;
+import dev.cacheaside.store.CacheStoreContract;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** The store contract on {@link LocalCacheStore}, with a fake ticker: no test waits. */
+class LocalCacheStoreContractTest extends CacheStoreContract {
+
+    private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+
+    @Override
+    protected CacheStore createStore() {
+        return LocalCacheStore.create(LocalStoreOptions.builder().ticker(nanos::get).build());
+    }
+
+    @Override
+    protected boolean advanceTime(Duration duration) {
+        nanos.addAndGet(duration.toNanos());
+        return true;
+    }
+
+    @Override
+    protected boolean sharedBetweenInstances() {
+        return false;
+    }
+}
