@@ -1,0 +1,147 @@
+package dev.cacheaside;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One SQL query with its bind parameters and how to cache it: an immutable value.
+ *
+ * <p>Parameters are written {@code ?} in the SQL, in order, on every database. Each parameter
+ * must be {@code null} or one of String, Integer, Long, Short, Byte, Boolean, Double, Float,
+ * BigDecimal, BigInteger, LocalDate, LocalTime, LocalDateTime, OffsetDateTime, OffsetTime,
+ * ZonedDateTime, Instant, UUID or byte[]. Everything is checked when the value is made, so a
+ * bad query fails at the call with an {@link IllegalArgumentException} that says what is wrong.
+ */
+public final class Query {
+
+    private final String sql;
+    private final List<Object> parameters;
+    private final Duration ttl;
+    private final boolean forceRefresh;
+
+    private Query(String sql, List<Object> parameters, Duration ttl, boolean forceRefresh) {
+        this.sql = sql;
+        this.parameters = parameters;
+        this.ttl = ttl;
+        this.forceRefresh = forceRefresh;
+    }
+
+    /**
+     * A query with the default TTL.
+     *
+     * @param sql        the SQL text; not null or blank
+     * @param parameters the values bound to the {@code ?} placeholders, in order; a null array
+     *                   means none
+     * @throws IllegalArgumentException when the SQL is null or blank or a parameter is of an
+     *     unsupported type
+     */
+    public static Query of(String sql, Object... parameters) {
+        return new Query(checkSql(sql), checkParameters(parameters == null ? List.of()
+                : Arrays.asList(parameters)), null, false);
+    }
+
+    /** Like {@link #of(String, Object...)} with the parameters as a list. */
+    public static Query of(String sql, List<?> parameters) {
+        return new Query(checkSql(sql), checkParameters(parameters == null ? List.of() : parameters),
+                null, false);
+    }
+
+    /**
+     * This query with its own time to live instead of the default.
+     *
+     * @throws IllegalArgumentException when {@code ttl} is null, zero or negative
+     */
+    public Query withTtl(Duration ttl) {
+        return new Query(sql, parameters, checkTtl(ttl), forceRefresh);
+    }
+
+    /**
+     * This query set to skip the cache read: the database is asked and the entry overwritten;
+     * the result reports {@link Source#CACHE_MISS}.
+     */
+    public Query withForceRefresh() {
+        return new Query(sql, parameters, ttl, true);
+    }
+
+    /** The SQL text. */
+    public String sql() {
+        return sql;
+    }
+
+    /** The bind parameters, unmodifiable; elements may be null. */
+    public List<Object> parameters() {
+        return parameters;
+    }
+
+    /** This query's own time to live, or {@code null} for the default. */
+    public Duration ttl() {
+        return ttl;
+    }
+
+    /** Whether the cache read is skipped. */
+    public boolean forceRefresh() {
+        return forceRefresh;
+    }
+
+    static Duration checkTtl(Duration ttl) {
+        if (ttl == null) {
+            throw new IllegalArgumentException("ttl must not be null");
+        }
+        if (ttl.isZero() || ttl.isNegative()) {
+            throw new IllegalArgumentException("ttl must be positive, was " + ttl);
+        }
+        if (ttl.toMillis() < 1) {
+            throw new IllegalArgumentException("ttl must be at least 1 ms, was " + ttl);
+        }
+        return ttl;
+    }
+
+    private static String checkSql(String sql) {
+        if (sql == null) {
+            throw new IllegalArgumentException("sql must not be null");
+        }
+        if (sql.isBlank()) {
+            throw new IllegalArgumentException("sql must not be blank");
+        }
+        return sql;
+    }
+
+    private static List<Object> checkParameters(List<?> parameters) {
+        List<Object> copy = new ArrayList<>(parameters.size());
+        for (int i = 0; i < parameters.size(); i++) {
+            Object p = parameters.get(i);
+            if (!ParameterTypes.isSupported(p)) {
+                throw new IllegalArgumentException("parameter " + (i + 1) + " is a "
+                        + p.getClass().getName() + ", which is not supported; use one of "
+                        + ParameterTypes.supportedNames());
+            }
+            copy.add(p instanceof byte[] ? ((byte[]) p).clone() : p);
+        }
+        return Collections.unmodifiableList(copy);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof Query)) {
+            return false;
+        }
+        Query q = (Query) o;
+        return sql.equals(q.sql) && forceRefresh == q.forceRefresh && Objects.equals(ttl, q.ttl)
+                && Arrays.deepEquals(parameters.toArray(), q.parameters.toArray());
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(sql, Arrays.deepHashCode(parameters.toArray()), ttl, forceRefresh);
+    }
+
+    @Override
+    public String toString() {
+        return "Query[" + sql + (parameters.isEmpty() ? "" : ", " + parameters.size() + " parameters")
+                + (ttl == null ? "" : ", ttl=" + ttl) + (forceRefresh ? ", forceRefresh" : "") + "]";
+    }
+}

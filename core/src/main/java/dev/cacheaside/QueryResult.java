@@ -1,0 +1,97 @@
+package dev.cacheaside;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The answer to one query: its rows, where they came from and how long it took.
+ *
+ * <p>Immutable and thread safe.
+ */
+public final class QueryResult {
+
+    /**
+     * The mapper behind {@link #mapTo(Class)}: snake_case columns match camelCase properties,
+     * names match whatever their case, unknown columns are ignored, java.time is understood.
+     */
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .addModule(new JavaTimeModule())
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_PROPERTIES)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
+            .build();
+
+    private final String key;
+    private final Rows rows;
+    private final Source source;
+    private final Duration latency;
+
+    QueryResult(String key, Rows rows, Source source, Duration latency) {
+        this.key = key;
+        this.rows = rows;
+        this.source = source;
+        this.latency = latency;
+    }
+
+    /** The cache key of the query. */
+    public String key() {
+        return key;
+    }
+
+    /** The rows, columns in select order, values of the driver's Java classes. */
+    public Rows rows() {
+        return rows;
+    }
+
+    /** Where the rows came from. */
+    public Source source() {
+        return source;
+    }
+
+    /** The time from subscription to this result. */
+    public Duration latency() {
+        return latency;
+    }
+
+    /** The latency in milliseconds, with fractions, as the demo prints it. */
+    public double latencyMillis() {
+        return latency.toNanos() / 1_000_000.0;
+    }
+
+    /**
+     * Each row mapped to {@code type} (a record or a bean) with Jackson: column {@code airline_id}
+     * fills property {@code airlineId} (or {@code airline_id}), names match whatever their case,
+     * unknown columns are ignored.
+     *
+     * @throws IllegalArgumentException when a row cannot be mapped; the message says why
+     */
+    public <T> List<T> mapTo(Class<T> type) {
+        return mapTo(type, MAPPER);
+    }
+
+    /** Each row mapped to {@code type} with the caller's own {@code mapper}. */
+    public <T> List<T> mapTo(Class<T> type, ObjectMapper mapper) {
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(mapper, "mapper");
+        List<T> mapped = new ArrayList<>(rows.size());
+        for (Map<String, Object> row : rows.asMaps()) {
+            mapped.add(mapper.convertValue(row, type));
+        }
+        return mapped;
+    }
+
+    @Override
+    public String toString() {
+        return "QueryResult[" + source + ", " + rows.size() + " rows, " + latency + ", " + key + "]";
+    }
+}

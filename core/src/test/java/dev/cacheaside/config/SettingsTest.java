@@ -1,0 +1,93 @@
+package dev.cacheaside.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cacheaside.CacheAside;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SettingsTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void dotenvFileIsReadAndTheEnvironmentWins() throws Exception {
+        Path env = dir.resolve(".env");
+        Files.writeString(env, "# comment\nDB_ENGINE=postgresql\nDB_PORT=5433\nCACHE_TTL=600\nDB_PASSWORD=\"s3cret\"\n");
+        Settings s = Settings.load(Map.of("DB_PORT", "6543"), env);
+        assertThat(s.get("DB_ENGINE", "h2")).isEqualTo("postgresql");
+        assertThat(s.getPort("DB_PORT", 5432)).as("environment wins").isEqualTo(6543);
+        assertThat(s.getDuration("CACHE_TTL", Duration.ofHours(1))).isEqualTo(Duration.ofMinutes(10));
+        assertThat(s.get("DB_PASSWORD")).contains("s3cret");
+    }
+
+    @Test
+    void missingDotenvFileIsFine() {
+        Settings s = Settings.load(Map.of(), dir.resolve("nope.env"));
+        assertThat(s.get("DB_ENGINE", "h2")).isEqualTo("h2");
+    }
+
+    @Test
+    void blankValuesCountAsNotSet() {
+        Settings s = Settings.of(Map.of("CACHE_PORT", "  "));
+        assertThat(s.getPort("CACHE_PORT", 6379)).isEqualTo(6379);
+    }
+
+    @Test
+    void badNumbersNameTheVariableAndTheValue() {
+        Settings s = Settings.of(Map.of("DB_PORT", "33o6", "CACHE_PORT", "70000", "CACHE_TTL", "soon",
+                "CACHE_TIMEOUT", "-5s", "CACHE_TLS", "maybe"));
+        assertThatThrownBy(() -> s.getPort("DB_PORT", 3306))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessage("DB_PORT='33o6' is not a whole number; expected a number from 1 to 65535")
+                .extracting(e -> ((ConfigurationException) e).variable()).isEqualTo("DB_PORT");
+        assertThatThrownBy(() -> s.getPort("CACHE_PORT", 6379)).hasMessageContaining("CACHE_PORT='70000' is out of range");
+        assertThatThrownBy(() -> s.getDuration("CACHE_TTL", Duration.ofHours(1))).hasMessageContaining("CACHE_TTL='soon'");
+        assertThatThrownBy(() -> s.getDuration("CACHE_TIMEOUT", Duration.ofMillis(250))).hasMessageContaining("CACHE_TIMEOUT='-5s'");
+        assertThatThrownBy(() -> s.getBoolean("CACHE_TLS", false)).hasMessageContaining("CACHE_TLS='maybe'");
+    }
+
+    @Test
+    void durationsTakeUnits() {
+        Settings s = Settings.of(Map.of("A", "250ms", "B", "30s", "C", "5m", "D", "2h", "E", "3600"));
+        assertThat(List.of(s.getDuration("A", null), s.getDuration("B", null), s.getDuration("C", null),
+                s.getDuration("D", null), s.getDuration("E", null)))
+                .containsExactly(Duration.ofMillis(250), Duration.ofSeconds(30), Duration.ofMinutes(5),
+                        Duration.ofHours(2), Duration.ofHours(1));
+    }
+
+    @Test
+    void secretsNeverShow() {
+        Settings s = Settings.of(Map.of("DB_PASSWORD", "hunter2", "CACHE_PASSWORD", "abc", "DB_USER", "root"));
+        assertThat(s.toString()).doesNotContain("hunter2").doesNotContain("abc").contains("DB_USER=root")
+                .contains("DB_PASSWORD=(redacted)");
+        Settings bad = Settings.of(Map.of("DB_PASSWORD", "hunter2"));
+        assertThatThrownBy(() -> bad.getInt("DB_PASSWORD", 0, 0, 1)).hasMessageNotContaining("hunter2")
+                .hasMessageContaining("(redacted)");
+    }
+
+    @Test
+    void unknownEngineNamesTheVariableAndTheValue() {
+        assertThatThrownBy(() -> CacheAside.create(Settings.of(Map.of("DB_ENGINE", "oracle"))))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("DB_ENGINE='oracle' is not a known engine");
+        assertThatThrownBy(() -> CacheAside.create(Settings.of(Map.of("CACHE_TTL", "0"))))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("CACHE_TTL='0'");
+    }
+
+    @Test
+    void choicesAreChecked() {
+        Settings s = Settings.of(Map.of("CACHE_ENGINE", "Redis"));
+        assertThat(s.getChoice("CACHE_ENGINE", "local", List.of("local", "redis"))).isEqualTo("redis");
+        assertThatThrownBy(() -> s.getChoice("CACHE_ENGINE", "local", List.of("local")))
+                .hasMessageContaining("CACHE_ENGINE='Redis' is not supported");
+    }
+}
