@@ -1,0 +1,361 @@
+package dev.cacheaside.store.memcached;
+
+import dev.cacheaside.spi.CacheLookup;
+import dev.cacheaside.spi.CacheStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.LongFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+
+/**
+ * A {@link CacheStore} on one or more memcached servers (1.6 or later), speaking memcached's meta
+ * text protocol through a non-blocking client on Vert.x's {@code NetClient}.
+ *
+ * <h2>Servers</h2>
+ * Keys are spread over the servers by consistent hashing (ketama: 160 points per server from
+ * MD5), so adding or removing a server moves only about its share of the keys. There is one
+ * connection per server; requests are pipelined on it. Each operation has its own timeout
+ * ({@link MemcachedStoreOptions#timeout()}); a server that goes away makes its operations fail at
+ * once (a {@link java.net.ConnectException}) until a reconnection, attempted with a bounded
+ * exponential backoff, succeeds. The other servers are not affected and keys are not moved to
+ * them (a down server's keys are misses, which the engine loads from the database).
+ *
+ * <h2>Expiration and size</h2>
+ * TTLs are sent in whole seconds, rounded up (a sub-second TTL lasts one second); a TTL over
+ * 30 days is sent as an absolute Unix time, as memcached requires. A value larger than
+ * {@link MemcachedStoreOptions#maxValueSize()}, or one the server refuses as too large, is not
+ * cached: {@link #set} and {@link #fill} complete without error and a warning names the key and
+ * the size (never the value).
+ *
+ * <h2>Leases</h2>
+ * Leases are memcached's own: {@link #getOrLease} is {@code mg <key> v c f N<leaseTtl>}, which on
+ * a miss creates an empty placeholder and gives exactly one caller the win flag {@code W} with
+ * the placeholder's CAS as the token; callers that see {@code Z} are told the lease is held.
+ * {@link #fill} is {@code ms} with {@code C<token>}, which the server refuses once the placeholder
+ * was deleted, expired or replaced. Values are written with client flags 1, so {@link #get}
+ * never returns a placeholder.
+ *
+ * <h2>Threads</h2>
+ * Thread safe. Every method is lazy (nothing is sent before subscription) and never blocks;
+ * results are delivered on a Vert.x event-loop thread, where subscribers must not block.
+ * Invalid keys (empty, over 250 bytes, spaces or control characters) are signalled as an
+ * {@link IllegalArgumentException}. After {@link #closeAsync()} every operation signals an
+ * {@link IllegalStateException}.
+ */
+public final class MemcachedCacheStore implements CacheStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MemcachedCacheStore.class);
+
+    private final MemcachedStoreOptions options;
+    private final Vertx vertx;
+    private final boolean ownVertx;
+    private final NetClient client;
+    private final List<ServerConnection> connections;
+    private final KetamaRing<ServerConnection> ring;
+    private final AtomicLong opaques = new AtomicLong();
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final Mono<Void> closeMono;
+
+    private MemcachedCacheStore(MemcachedStoreOptions options) {
+        this.options = options;
+        this.ownVertx = options.vertx() == null;
+        this.vertx = ownVertx
+                ? Vertx.vertx(new VertxOptions().setEventLoopPoolSize(
+                        Math.max(1, Math.min(options.servers().size(), Runtime.getRuntime().availableProcessors()))))
+                : options.vertx();
+        this.client = vertx.createNetClient(new NetClientOptions()
+                .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()))
+                .setTcpNoDelay(true)
+                .setTcpKeepAlive(true));
+        List<ServerConnection> list = new ArrayList<>();
+        for (String server : options.servers()) {
+            int colon = server.lastIndexOf(':');
+            list.add(new ServerConnection(server.substring(0, colon), Integer.parseInt(server.substring(colon + 1)),
+                    vertx, client, options));
+        }
+        this.connections = List.copyOf(list);
+        this.ring = new KetamaRing<>(connections, options.servers(), options.pointsPerServer());
+        this.closeMono = Mono.defer(this::doClose).cache();
+    }
+
+    /**
+     * A store on the servers of {@code options}. Connections are opened by the first operation
+     * on each server; when {@code options} carries no Vert.x instance, one is created here (with
+     * its event-loop threads) and closed by {@link #closeAsync()}.
+     */
+    public static MemcachedCacheStore create(MemcachedStoreOptions options) {
+        return new MemcachedCacheStore(Objects.requireNonNull(options, "options"));
+    }
+
+    /** The options this store was created with. */
+    public MemcachedStoreOptions options() {
+        return options;
+    }
+
+    @Override
+    public Mono<byte[]> get(String key) {
+        return call(key, op -> MetaCommands.get(key, op), response -> {
+            switch (response.status()) {
+                case MISS:
+                    return null;
+                case VALUE:
+                    return isValue(response) ? response.value() : null;
+                default:
+                    throw unexpected("mg", key, response);
+            }
+        });
+    }
+
+    @Override
+    public Mono<Void> set(String key, byte[] value, Duration ttl) {
+        Objects.requireNonNull(value, "value");
+        return Mono.defer(() -> {
+            long exptime = Expirations.of(ttl, options.clock());
+            if (value.length > options.maxValueSize()) {
+                warnTooLarge(key, value.length, "the limit of " + options.maxValueSize() + " bytes");
+                return checked(key).then();
+            }
+            return call(key, op -> MetaCommands.set(key, value, exptime, op), response -> {
+                if (response.status() == Response.Status.HEADER) {
+                    return Boolean.TRUE;
+                }
+                if (tooLarge(response)) {
+                    warnTooLarge(key, value.length, "the server's item size limit");
+                    return Boolean.FALSE;
+                }
+                throw unexpected("ms", key, response);
+            }).then();
+        });
+    }
+
+    @Override
+    public Mono<Boolean> delete(String key) {
+        // mg tells a value from a lease placeholder (a lease is not a value: false); md, pipelined
+        // right behind it on the same connection, removes either
+        return Mono.defer(() -> {
+            if (closing.get()) {
+                return closedError();
+            }
+            return Mono.zip(
+                    call(key, op -> MetaCommands.get(key, op), response -> {
+                        if (response.status() == Response.Status.MISS) {
+                            return Boolean.FALSE;
+                        }
+                        if (response.status() == Response.Status.VALUE) {
+                            return isValue(response);
+                        }
+                        throw unexpected("mg", key, response);
+                    }),
+                    call(key, op -> MetaCommands.delete(key, op), response -> {
+                        switch (response.status()) {
+                            case HEADER:
+                                return Boolean.TRUE;
+                            case NOT_FOUND:
+                                return Boolean.FALSE;
+                            default:
+                                throw unexpected("md", key, response);
+                        }
+                    }),
+                    (wasValue, removed) -> wasValue && removed);
+        });
+    }
+
+    @Override
+    public Mono<CacheLookup> getOrLease(String key, Duration leaseTtl) {
+        return Mono.defer(() -> {
+            long exptime = Expirations.of(leaseTtl, options.clock());
+            return call(key, op -> MetaCommands.getOrLease(key, exptime, op), response -> {
+                if (response.status() != Response.Status.VALUE) {
+                    // EN despite N: the server could not create the placeholder (out of memory)
+                    throw unexpected("mg N", key, response);
+                }
+                if (response.has('W')) {
+                    String cas = response.token('c');
+                    if (cas == null || cas.isEmpty()) {
+                        throw unexpected("mg N", key, response);
+                    }
+                    return CacheLookup.leaseWon(cas);
+                }
+                if (!response.has('Z') && isValue(response)) {
+                    return CacheLookup.hit(response.value());
+                }
+                return CacheLookup.leaseHeld();
+            });
+        });
+    }
+
+    @Override
+    public Mono<Boolean> fill(String key, String leaseToken, byte[] value, Duration ttl) {
+        Objects.requireNonNull(leaseToken, "leaseToken");
+        Objects.requireNonNull(value, "value");
+        return Mono.defer(() -> {
+            long exptime = Expirations.of(ttl, options.clock());
+            long cas = parseToken(leaseToken);
+            if (cas < 0) {
+                // not a token this store handed out: no lease can match it
+                return checked(key).thenReturn(Boolean.FALSE);
+            }
+            if (value.length > options.maxValueSize()) {
+                warnTooLarge(key, value.length, "the limit of " + options.maxValueSize() + " bytes");
+                return releaseLease(key, cas).thenReturn(Boolean.FALSE);
+            }
+            return call(key, op -> MetaCommands.fill(key, cas, value, exptime, op), response -> {
+                switch (response.status()) {
+                    case HEADER:
+                        return Boolean.TRUE;
+                    case EXISTS:
+                    case NOT_FOUND:
+                    case NOT_STORED:
+                        return Boolean.FALSE;
+                    default:
+                        if (tooLarge(response)) {
+                            warnTooLarge(key, value.length, "the server's item size limit");
+                            return null;
+                        }
+                        throw unexpected("ms C", key, response);
+                }
+            }).switchIfEmpty(Mono.defer(() -> releaseLease(key, cas).thenReturn(Boolean.FALSE)));
+        });
+    }
+
+    @Override
+    public Mono<Void> closeAsync() {
+        return closeMono;
+    }
+
+    @Override
+    public String toString() {
+        return "MemcachedCacheStore" + options.servers();
+    }
+
+    // ------------------------------------------------------------------------------------------
+
+    /**
+     * Gives up a lease whose value cannot be cached, so that other callers do not wait for it:
+     * deletes the placeholder only while it still has the lease's CAS.
+     */
+    private Mono<Boolean> releaseLease(String key, long cas) {
+        return call(key, op -> MetaCommands.deleteIfCas(key, cas, op),
+                response -> response.status() == Response.Status.HEADER);
+    }
+
+    /** Sends one command to the key's server and maps its answer; {@code null} from the mapper is empty. */
+    private <T> Mono<T> call(String key, LongFunction<Buffer> command, Function<Response, T> mapper) {
+        return Mono.defer(() -> {
+            if (closing.get()) {
+                return closedError();
+            }
+            String invalid = MetaCommands.invalidKey(key);
+            if (invalid != null) {
+                return Mono.error(new IllegalArgumentException(invalid));
+            }
+            ServerConnection connection = ring.nodeFor(key);
+            long opaque = opaques.incrementAndGet() & 0x7FFF_FFFFL;
+            Buffer bytes = command.apply(opaque);
+            return Mono.<T>create(sink -> {
+                Request request = new Request(bytes, opaque, new Request.Callback() {
+                    @Override
+                    public void onResponse(Response response) {
+                        T result;
+                        try {
+                            result = mapper.apply(response);
+                        } catch (RuntimeException e) {
+                            sink.error(e);
+                            return;
+                        }
+                        if (result == null) {
+                            sink.success();
+                        } else {
+                            sink.success(result);
+                        }
+                    }
+
+                    @Override
+                    public void onError(Throwable error) {
+                        sink.error(error);
+                    }
+                });
+                sink.onCancel(request::cancel);
+                connection.submit(request);
+            });
+        });
+    }
+
+    /** Empty after the closed and key checks, for operations that need not reach the server. */
+    private Mono<Void> checked(String key) {
+        return Mono.defer(() -> {
+            if (closing.get()) {
+                return closedError();
+            }
+            String invalid = MetaCommands.invalidKey(key);
+            return invalid == null ? Mono.<Void>empty() : Mono.<Void>error(new IllegalArgumentException(invalid));
+        });
+    }
+
+    private static <T> Mono<T> closedError() {
+        return Mono.error(new IllegalStateException("the memcached store is closed"));
+    }
+
+    private Mono<Void> doClose() {
+        closing.set(true);
+        List<Future<Void>> closes = new ArrayList<>();
+        for (ServerConnection c : connections) {
+            closes.add(c.close());
+        }
+        Future<Void> all = Future.join(closes).transform(ar -> client.close());
+        if (ownVertx) {
+            all = all.transform(ar -> vertx.close());
+        }
+        return Mono.fromCompletionStage(all.toCompletionStage());
+    }
+
+    private static boolean isValue(Response response) {
+        return !response.has('W') && !response.has('Z') && MetaCommands.VALUE_FLAGS.equals(response.token('f'))
+                && response.value() != null;
+    }
+
+    private static boolean tooLarge(Response response) {
+        return response.status() == Response.Status.SERVER_ERROR && response.message() != null
+                && response.message().contains("too large");
+    }
+
+    private static void warnTooLarge(String key, int size, String limit) {
+        LOG.warn("memcached: the value for key {} is {} bytes, over {}; it is not cached", key, size, limit);
+    }
+
+    private static long parseToken(String token) {
+        if (token.isEmpty() || token.length() > 19) {
+            return -1;
+        }
+        for (int i = 0; i < token.length(); i++) {
+            if (token.charAt(i) < '0' || token.charAt(i) > '9') {
+                return -1;
+            }
+        }
+        try {
+            return Long.parseLong(token);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static UncheckedIOException unexpected(String command, String key, Response response) {
+        return new UncheckedIOException(new IOException(
+                "memcached answered " + command + " for key " + key + " with " + response));
+    }
+}

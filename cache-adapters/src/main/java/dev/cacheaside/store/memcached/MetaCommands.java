@@ -1,0 +1,101 @@
+package dev.cacheaside.store.memcached;
+
+import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Encodes the meta commands this store sends ({@code mg}, {@code ms}, {@code md}) and checks keys.
+ *
+ * <p>Every command carries {@code O<opaque>} so that the connection can check that each answer
+ * belongs to the request at the head of its queue. Values are written with client flags
+ * {@link #VALUE_FLAGS}, which the empty placeholder item created by {@code mg ... N} (a lease)
+ * never has: a read tells a real value from a lease by them and by the {@code W}/{@code Z} flags.
+ */
+final class MetaCommands {
+
+    /** Client flags on every value this store writes. */
+    static final String VALUE_FLAGS = "1";
+
+    /** Memcached's key length limit, in bytes. */
+    static final int MAX_KEY_LENGTH = 250;
+
+    private MetaCommands() {
+    }
+
+    /**
+     * Why {@code key} cannot be used with memcached, or {@code null} when it can: 1 to 250 bytes
+     * of printable ASCII without spaces or control characters.
+     */
+    static String invalidKey(String key) {
+        if (key == null) {
+            return "key must not be null";
+        }
+        if (key.isEmpty()) {
+            return "key must not be empty";
+        }
+        if (key.length() > MAX_KEY_LENGTH) {
+            return "key is " + key.length() + " characters long; memcached allows at most " + MAX_KEY_LENGTH;
+        }
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c <= ' ' || c >= 0x7F) {
+                return "key contains " + (c == ' ' ? "a space" : String.format("the character U+%04X", (int) c))
+                        + " at index " + i + "; memcached keys are printable ASCII without spaces";
+            }
+        }
+        return null;
+    }
+
+    /** {@code mg <key> v f O<opaque>}: the value and its client flags. */
+    static Buffer get(String key, long opaque) {
+        return line("mg " + key + " v f O" + opaque);
+    }
+
+    /**
+     * {@code mg <key> v c f N<exptime> O<opaque>}: the value, or, on a miss, an empty placeholder
+     * that lives {@code exptime} and a {@code W} (won) flag with its CAS; later callers see
+     * {@code Z} until it is replaced or gone.
+     */
+    static Buffer getOrLease(String key, long leaseExptime, long opaque) {
+        return line("mg " + key + " v c f N" + leaseExptime + " O" + opaque);
+    }
+
+    /** {@code ms <key> <size> T<exptime> F1 O<opaque>} and the value: an unconditional set. */
+    static Buffer set(String key, byte[] value, long exptime, long opaque) {
+        return withValue("ms " + key + " " + value.length + " T" + exptime + " F" + VALUE_FLAGS + " O" + opaque, value);
+    }
+
+    /** {@code ms <key> <size> C<cas> T<exptime> F1 O<opaque>} and the value: a set only over that CAS. */
+    static Buffer fill(String key, long cas, byte[] value, long exptime, long opaque) {
+        return withValue("ms " + key + " " + value.length + " C" + cas + " T" + exptime + " F" + VALUE_FLAGS
+                + " O" + opaque, value);
+    }
+
+    /** {@code md <key> O<opaque>}. */
+    static Buffer delete(String key, long opaque) {
+        return line("md " + key + " O" + opaque);
+    }
+
+    /** {@code md <key> C<cas> O<opaque>}: deletes only the item with that CAS (a lease given up). */
+    static Buffer deleteIfCas(String key, long cas, long opaque) {
+        return line("md " + key + " C" + cas + " O" + opaque);
+    }
+
+    /** {@code mn}: answered with {@code MN} after everything sent before it. */
+    static Buffer noop() {
+        return line("mn");
+    }
+
+    private static Buffer line(String command) {
+        Buffer b = Buffer.buffer(command.length() + 2);
+        b.appendString(command, StandardCharsets.US_ASCII.name()).appendString("\r\n");
+        return b;
+    }
+
+    private static Buffer withValue(String command, byte[] value) {
+        Buffer b = Buffer.buffer(command.length() + value.length + 4);
+        b.appendString(command, StandardCharsets.US_ASCII.name()).appendString("\r\n")
+                .appendBytes(value).appendString("\r\n");
+        return b;
+    }
+}
