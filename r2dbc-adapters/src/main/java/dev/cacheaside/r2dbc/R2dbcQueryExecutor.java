@@ -1,0 +1,391 @@
+package dev.cacheaside.r2dbc;
+
+import dev.cacheaside.Rows;
+import dev.cacheaside.spi.QueryExecutor;
+import io.r2dbc.pool.ConnectionPool;
+import io.r2dbc.pool.ConnectionPoolConfiguration;
+import io.r2dbc.pool.PoolMetrics;
+import io.r2dbc.spi.Blob;
+import io.r2dbc.spi.Clob;
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.Parameter;
+import io.r2dbc.spi.R2dbcException;
+import io.r2dbc.spi.R2dbcPermissionDeniedException;
+import io.r2dbc.spi.R2dbcTimeoutException;
+import io.r2dbc.spi.R2dbcTransientResourceException;
+import io.r2dbc.spi.Row;
+import io.r2dbc.spi.RowMetadata;
+import io.r2dbc.spi.Statement;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * A {@link QueryExecutor} over any R2DBC {@link ConnectionFactory}, pooled with r2dbc-pool.
+ *
+ * <h2>Pooling</h2>
+ * {@link #create(ConnectionFactory, R2dbcOptions)} wraps the factory in a {@link ConnectionPool}
+ * sized by {@link R2dbcOptions#poolMaxSize()}, which this executor owns and disposes on
+ * {@link #closeAsync()}. A factory that already is a {@link ConnectionPool} (for example the one
+ * Spring Boot builds) is used as it is and never pooled twice; it stays the caller's, and
+ * closing this executor leaves it open. Connections are opened lazily, on first use.
+ *
+ * <h2>Queries</h2>
+ * Bind markers are written {@code ?} on every engine and translated to the driver's own
+ * ({@code $1..$n} on PostgreSQL; see {@link R2dbcOptions.PlaceholderStyle}). A {@code ?} inside
+ * a quoted string or identifier, a comment or a dollar-quoted string is not a marker. A
+ * {@code null} parameter is bound with {@code bindNull} as a {@code String} (the database infers
+ * the type from the context on MySQL, MariaDB and H2; on PostgreSQL write a cast such as
+ * {@code CAST(? AS INTEGER)} where the context does not say, or pass an
+ * {@link io.r2dbc.spi.Parameters#in(io.r2dbc.spi.Type) io.r2dbc.spi.Parameter} whose type says).
+ * A {@code byte[]} parameter is bound as a {@link ByteBuffer}.
+ *
+ * <h2>Values</h2>
+ * Rows keep their columns in select order and the driver's Java types, with these
+ * normalisations so that every value is one the cache codec stores faithfully: a
+ * {@link ByteBuffer} or {@link Blob} becomes {@code byte[]}; a {@link Clob} and PostgreSQL's
+ * {@code json}/{@code jsonb} ({@code io.r2dbc.postgresql.codec.Json}) become {@code String};
+ * {@code java.sql.Timestamp}, {@code java.sql.Date} and {@code java.sql.Time} become
+ * {@code LocalDateTime}, {@code LocalDate} and {@code LocalTime}; another
+ * {@code java.util.Date} becomes an {@code Instant}; a {@code Character} becomes a
+ * {@code String}. Any other class (for example PostgreSQL's {@code Interval} or arrays) is
+ * passed through unchanged, and the cache then declines to store that result. A result without
+ * rows has no column names (R2DBC reports metadata only with rows).
+ *
+ * <h2>Timeouts</h2>
+ * Acquiring a connection fails after {@link R2dbcOptions#acquireTimeout()}, opening one after
+ * {@link R2dbcOptions#connectTimeout()}; either failure names the target (host and port when
+ * the executor came from a provider). The statement timeout is set on each connection this
+ * executor's pool opens ({@code Connection.setStatementTimeout}: enforced by the server on
+ * PostgreSQL and MariaDB; on H2, whose driver ignores it, through {@code SET QUERY_TIMEOUT}); on top of that, a client-side timeout of the statement timeout plus one second
+ * cancels the subscription in every case, including a caller's own pool.
+ *
+ * <h2>Contract</h2>
+ * Every method is lazy. Each subscription to {@link #execute} takes a connection, runs the
+ * statement once, reads every row, and gives the connection back, also on error and on
+ * cancellation. Thread safe. H2 runs inside the JVM and blocks the calling thread, so
+ * statements for H2 are subscribed on {@link Schedulers#boundedElastic()}, never on the caller's
+ * (possibly event-loop) thread. Errors from the database reach the subscriber as the driver's
+ * {@link R2dbcException}, with the database's message.
+ */
+public final class R2dbcQueryExecutor implements QueryExecutor {
+
+    private static final Duration CLIENT_TIMEOUT_GRACE = Duration.ofSeconds(1);
+    private static final String PG_JSON = "io.r2dbc.postgresql.codec.Json";
+
+    private final ConnectionPool pool;
+    private final boolean ownsPool;
+    private final R2dbcOptions options;
+    private final Dialect dialect;
+    private final R2dbcOptions.PlaceholderStyle placeholderStyle;
+    private final String target;
+    private final Scheduler scheduler;
+    private final Mono<Void> initialization;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private R2dbcQueryExecutor(ConnectionFactory factory, R2dbcOptions options, String target,
+            Function<R2dbcQueryExecutor, Mono<Void>> initializer) {
+        this.options = Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(factory, "connectionFactory");
+        this.dialect = Dialect.fromProductName(factory.getMetadata().getName());
+        if (factory instanceof ConnectionPool) {
+            this.pool = (ConnectionPool) factory;
+            this.ownsPool = false;
+        } else {
+            Duration statementTimeout = options.statementTimeout();
+            this.pool = new ConnectionPool(ConnectionPoolConfiguration.builder(factory)
+                    .name("cache-aside-" + dialect.name().toLowerCase(java.util.Locale.ROOT))
+                    .initialSize(0)
+                    .maxSize(options.poolMaxSize())
+                    .maxAcquireTime(options.acquireTimeout())
+                    .maxCreateConnectionTime(options.connectTimeout())
+                    .postAllocate(c -> applyStatementTimeout(c, dialect, statementTimeout))
+                    .build());
+            this.ownsPool = true;
+        }
+        R2dbcOptions.PlaceholderStyle style = options.placeholderStyle();
+        if (style == R2dbcOptions.PlaceholderStyle.AUTO) {
+            style = dialect == Dialect.POSTGRESQL
+                    ? R2dbcOptions.PlaceholderStyle.DOLLAR_NUMBERED
+                    : R2dbcOptions.PlaceholderStyle.QUESTION_MARK;
+        }
+        this.placeholderStyle = style;
+        this.target = target != null ? target : factory.getMetadata().getName();
+        this.scheduler = dialect == Dialect.H2 ? Schedulers.boundedElastic() : null;
+        this.initialization = initializer == null ? Mono.empty() : initializer.apply(this).cache();
+    }
+
+    /**
+     * An executor over {@code connectionFactory} with {@link R2dbcOptions#create() default options}.
+     * Connects to nothing yet.
+     */
+    public static R2dbcQueryExecutor create(ConnectionFactory connectionFactory) {
+        return create(connectionFactory, R2dbcOptions.create());
+    }
+
+    /**
+     * An executor over {@code connectionFactory} with {@code options}. Connects to nothing yet.
+     *
+     * @param connectionFactory a driver's factory, pooled here, or a {@link ConnectionPool},
+     *                          used as it is and left open by {@link #closeAsync()}
+     */
+    public static R2dbcQueryExecutor create(ConnectionFactory connectionFactory, R2dbcOptions options) {
+        return new R2dbcQueryExecutor(connectionFactory, options, null, null);
+    }
+
+    /**
+     * For providers: {@code target} names the database in connection errors (host, port, user;
+     * never a password); {@code initializer}, when not null, runs once before the first query.
+     */
+    static R2dbcQueryExecutor create(ConnectionFactory connectionFactory, R2dbcOptions options,
+            String target, Function<R2dbcQueryExecutor, Mono<Void>> initializer) {
+        return new R2dbcQueryExecutor(connectionFactory, options, target, initializer);
+    }
+
+    /** The options this executor was created with. */
+    public R2dbcOptions options() {
+        return options;
+    }
+
+    @Override
+    public Mono<Rows> execute(String sql, List<?> parameters) {
+        return initialization.then(run(sql, parameters));
+    }
+
+    /** Like {@link #execute} without waiting for the initializer; for the initializer itself. */
+    Mono<Rows> run(String sql, List<?> parameters) {
+        Mono<Rows> rows = Mono.defer(() -> {
+            if (sql == null || sql.isBlank()) {
+                return Mono.error(new IllegalArgumentException("sql must not be null or blank"));
+            }
+            Objects.requireNonNull(parameters, "parameters");
+            if (closed.get()) {
+                return Mono.error(new IllegalStateException("the executor for " + target + " is closed"));
+            }
+            Placeholders.Translated translated = placeholderStyle == R2dbcOptions.PlaceholderStyle.DOLLAR_NUMBERED
+                    ? Placeholders.dollarNumbered(sql)
+                    : Placeholders.questionMarks(sql, dialect.syntax);
+            if (translated.count != parameters.size()) {
+                return Mono.error(new IllegalArgumentException("the SQL has " + translated.count
+                        + " bind markers (?) but " + parameters.size() + " parameters were given"));
+            }
+            return Mono.usingWhen(acquire(),
+                    connection -> query(connection, translated.sql, parameters),
+                    Connection::close,
+                    (connection, error) -> connection.close(),
+                    Connection::close);
+        });
+        return scheduler == null ? rows : rows.subscribeOn(scheduler);
+    }
+
+    /**
+     * Sets the statement timeout on a new connection: H2's driver ignores
+     * {@code setStatementTimeout}, so H2 gets {@code SET QUERY_TIMEOUT}; other drivers implement it
+     * (a driver that does not is left with the client-side timeout).
+     */
+    private static Mono<Void> applyStatementTimeout(Connection connection, Dialect dialect, Duration timeout) {
+        if (dialect == Dialect.H2) {
+            return Flux.from(connection.createStatement("SET QUERY_TIMEOUT " + timeout.toMillis()).execute())
+                    .concatMap(r -> r.getRowsUpdated())
+                    .then();
+        }
+        return Mono.defer(() -> Mono.from(connection.setStatementTimeout(timeout)))
+                .onErrorResume(UnsupportedOperationException.class, e -> Mono.empty());
+    }
+
+    private Mono<Connection> acquire() {
+        return Mono.from(pool.create()).onErrorMap(this::connectFailure);
+    }
+
+    private Throwable connectFailure(Throwable error) {
+        String reason = error.getMessage() == null ? error.getClass().getName() : error.getMessage();
+        String message = "cannot connect to " + target + ": " + reason;
+        if (error instanceof R2dbcPermissionDeniedException) {
+            R2dbcException e = (R2dbcException) error;
+            return new R2dbcPermissionDeniedException(message, e.getSqlState(), e.getErrorCode(), error);
+        }
+        if (error instanceof R2dbcTimeoutException || error instanceof TimeoutException) {
+            return new R2dbcTimeoutException(message + " (connect timeout " + options.connectTimeout()
+                    + ", acquire timeout " + options.acquireTimeout() + ")", error);
+        }
+        if (error instanceof IllegalStateException) {
+            return error; // pool disposed
+        }
+        return new R2dbcTransientResourceException(message, error);
+    }
+
+    private Mono<Rows> query(Connection connection, String sql, List<?> parameters) {
+        Statement statement = connection.createStatement(sql);
+        for (int i = 0; i < parameters.size(); i++) {
+            bind(statement, i, parameters.get(i));
+        }
+        AtomicReference<List<String>> columns = new AtomicReference<>();
+        return Flux.from(statement.execute())
+                .concatMap(result -> result.map((row, metadata) -> read(row, metadata, columns)))
+                .concatMap(R2dbcQueryExecutor::resolveLobs)
+                .collectList()
+                .map(values -> {
+                    List<String> names = columns.get();
+                    if (names == null) {
+                        return Rows.empty();
+                    }
+                    Rows.Builder builder = Rows.builder(names);
+                    for (Object[] row : values) {
+                        builder.add(row);
+                    }
+                    return builder.build();
+                })
+                .timeout(options.statementTimeout().plus(CLIENT_TIMEOUT_GRACE),
+                        Mono.error(() -> new R2dbcTimeoutException("statement on " + target
+                                + " did not complete within the statement timeout "
+                                + options.statementTimeout())));
+    }
+
+    private static void bind(Statement statement, int index, Object value) {
+        if (value == null) {
+            statement.bindNull(index, String.class);
+        } else if (value instanceof byte[]) {
+            statement.bind(index, ByteBuffer.wrap((byte[]) value));
+        } else {
+            statement.bind(index, value);
+        }
+    }
+
+    private static Object[] read(Row row, RowMetadata metadata, AtomicReference<List<String>> columns) {
+        int n = metadata.getColumnMetadatas().size();
+        if (columns.get() == null) {
+            List<String> names = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                names.add(metadata.getColumnMetadata(i).getName());
+            }
+            columns.compareAndSet(null, names);
+        }
+        Object[] values = new Object[n];
+        for (int i = 0; i < n; i++) {
+            Object value = row.get(i);
+            if (value != null && isPostgresJson(value.getClass())) {
+                value = row.get(i, String.class);
+            }
+            values[i] = normalize(value);
+        }
+        return values;
+    }
+
+    /** Maps a driver value to a codec type where the class is known; see the class Javadoc. */
+    static Object normalize(Object value) {
+        if (value instanceof ByteBuffer) {
+            ByteBuffer buffer = ((ByteBuffer) value).duplicate();
+            byte[] bytes = new byte[buffer.remaining()];
+            buffer.get(bytes);
+            return bytes;
+        }
+        if (value instanceof java.sql.Timestamp) {
+            return ((java.sql.Timestamp) value).toLocalDateTime();
+        }
+        if (value instanceof java.sql.Date) {
+            return ((java.sql.Date) value).toLocalDate();
+        }
+        if (value instanceof java.sql.Time) {
+            return ((java.sql.Time) value).toLocalTime();
+        }
+        if (value instanceof java.util.Date) {
+            return ((java.util.Date) value).toInstant();
+        }
+        if (value instanceof Character) {
+            return value.toString();
+        }
+        return value;
+    }
+
+    private static boolean isPostgresJson(Class<?> type) {
+        for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
+            if (c.getName().equals(PG_JSON)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Reads any Blob or Clob in the row to byte[] or String, while the connection is held. */
+    private static Mono<Object[]> resolveLobs(Object[] row) {
+        boolean any = false;
+        for (Object v : row) {
+            if (v instanceof Blob || v instanceof Clob) {
+                any = true;
+                break;
+            }
+        }
+        if (!any) {
+            return Mono.just(row);
+        }
+        return Flux.range(0, row.length)
+                .concatMap(i -> {
+                    Object v = row[i];
+                    if (v instanceof Blob) {
+                        return Flux.from(((Blob) v).stream())
+                                .collect(ByteArrayOutputStream::new, (out, b) -> {
+                                    ByteBuffer d = b.duplicate();
+                                    byte[] chunk = new byte[d.remaining()];
+                                    d.get(chunk);
+                                    out.write(chunk, 0, chunk.length);
+                                })
+                                .doOnNext(out -> row[i] = out.toByteArray());
+                    }
+                    if (v instanceof Clob) {
+                        return Flux.from(((Clob) v).stream())
+                                .collect(StringBuilder::new, StringBuilder::append)
+                                .doOnNext(sb -> row[i] = sb.toString());
+                    }
+                    return Mono.empty();
+                })
+                .then(Mono.just(row));
+    }
+
+    /** The pool's counters (acquired, idle, allocated), when r2dbc-pool records them. */
+    Optional<PoolMetrics> poolMetrics() {
+        return pool.getMetrics();
+    }
+
+    /** The database family, from the factory's metadata. */
+    Dialect dialect() {
+        return dialect;
+    }
+
+    /** What connection errors name. */
+    String target() {
+        return target;
+    }
+
+    /**
+     * Disposes the pool this executor created (a caller's {@link ConnectionPool} stays open).
+     * Lazy and idempotent; afterwards {@link #execute} errors with {@link IllegalStateException}.
+     */
+    @Override
+    public Mono<Void> closeAsync() {
+        return Mono.defer(() -> {
+            if (!closed.compareAndSet(false, true) || !ownsPool) {
+                return Mono.empty();
+            }
+            return pool.disposeLater();
+        });
+    }
+
+    /** Names the target and the options; never a password. */
+    @Override
+    public String toString() {
+        return "R2dbcQueryExecutor[" + target + ", " + options + "]";
+    }
+}

@@ -1,0 +1,194 @@
+package dev.cacheaside.r2dbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cacheaside.Rows;
+import io.r2dbc.pool.ConnectionPool;
+import io.r2dbc.pool.ConnectionPoolConfiguration;
+import io.r2dbc.spi.ConnectionFactories;
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.Parameters;
+import io.r2dbc.spi.R2dbcBadGrammarException;
+import io.r2dbc.spi.R2dbcType;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
+import reactor.test.StepVerifier;
+
+/** The executor over an in-memory H2 database: no server needed. */
+class R2dbcQueryExecutorTest {
+
+    private static int counter;
+    private R2dbcQueryExecutor executor;
+
+    @BeforeEach
+    void setUp() {
+        executor = R2dbcQueryExecutor.create(h2("exec" + (++counter)));
+        executor.execute("CREATE TABLE t_exec (id INT PRIMARY KEY, name VARCHAR(20), price DECIMAL(8,2),"
+                + " d DATE, ts TIMESTAMP, tm TIME, flag BOOLEAN, bin VARBINARY(8))", List.of()).block();
+        executor.execute("INSERT INTO t_exec VALUES (1, 'one', 1.50, DATE '2025-01-02',"
+                + " TIMESTAMP '2025-01-02 03:04:05', TIME '10:11:12', TRUE, X'0102ff'),"
+                + " (2, 'two?', 2.25, NULL, NULL, NULL, FALSE, NULL)", List.of()).block();
+    }
+
+    @AfterEach
+    void tearDown() {
+        executor.close();
+    }
+
+    static ConnectionFactory h2(String name) {
+        return ConnectionFactories.get("r2dbc:h2:mem:///" + name + "?options=DB_CLOSE_DELAY=-1");
+    }
+
+    private int acquired() {
+        return executor.poolMetrics().orElseThrow().acquiredSize();
+    }
+
+    private void awaitNoneAcquired() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (acquired() != 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(acquired()).as("connections still acquired").isZero();
+    }
+
+    @Test
+    void readsRowsInColumnOrderWithDriverTypesAndBytesNormalized() {
+        Rows rows = executor.execute("SELECT id, name, price, d, ts, tm, flag, bin FROM t_exec ORDER BY id",
+                List.of()).block();
+        assertThat(rows.columns()).containsExactly("ID", "NAME", "PRICE", "D", "TS", "TM", "FLAG", "BIN");
+        assertThat(rows.size()).isEqualTo(2);
+        assertThat(rows.get(0, 0)).isEqualTo(1);
+        assertThat(rows.get(0, 1)).isEqualTo("one");
+        assertThat(rows.get(0, 2)).isEqualTo(new BigDecimal("1.50"));
+        assertThat(rows.get(0, 3)).isEqualTo(LocalDate.of(2025, 1, 2));
+        assertThat(rows.get(0, 4)).isEqualTo(LocalDateTime.of(2025, 1, 2, 3, 4, 5));
+        assertThat(rows.get(0, 5)).isEqualTo(LocalTime.of(10, 11, 12));
+        assertThat(rows.get(0, 6)).isEqualTo(Boolean.TRUE);
+        assertThat(rows.get(0, 7)).as("VARBINARY comes back as byte[]").isInstanceOf(byte[].class)
+                .isEqualTo(new byte[] {1, 2, (byte) 0xff});
+        assertThat(Arrays.asList(rows.get(1, 3), rows.get(1, 4), rows.get(1, 5), rows.get(1, 7)))
+                .as("SQL NULLs").containsOnlyNulls();
+        assertThat(acquired()).isZero();
+    }
+
+    @Test
+    void bindsParametersOfEachTypeWithQuestionMarks() {
+        Rows rows = executor.execute("SELECT id FROM t_exec WHERE id = ? AND name = ? AND price = ? AND d = ?"
+                + " AND ts = ? AND tm = ? AND flag = ? AND bin = ?",
+                List.of(1, "one", new BigDecimal("1.50"), LocalDate.of(2025, 1, 2),
+                        LocalDateTime.of(2025, 1, 2, 3, 4, 5), LocalTime.of(10, 11, 12), true,
+                        new byte[] {1, 2, (byte) 0xff})).block();
+        assertThat(rows.size()).as("every bound value matched").isEqualTo(1);
+        assertThat(rows.get(0, 0)).isEqualTo(1);
+    }
+
+    @Test
+    void questionMarkInsideStringIsNotAMarker() {
+        Rows rows = executor.execute("SELECT name FROM t_exec WHERE name = 'two?' OR id = ?", List.of(1)).block();
+        assertThat(rows.size()).isEqualTo(2);
+    }
+
+    @Test
+    void nullParametersBindAsNull() {
+        Rows rows = executor.execute("SELECT COALESCE(CAST(? AS INT), 7) AS v, ? IS NULL AS n",
+                Arrays.asList(null, null)).block();
+        assertThat(rows.get(0, 0)).isEqualTo(7);
+        assertThat(rows.get(0, 1)).isEqualTo(Boolean.TRUE);
+        Rows typed = executor.execute("SELECT COALESCE(?, 8) AS v",
+                List.of(Parameters.in(R2dbcType.INTEGER))).block();
+        assertThat(typed.get(0, 0)).as("typed null through io.r2dbc.spi.Parameters").isEqualTo(8);
+    }
+
+    @Test
+    void syntaxErrorReachesSubscriberWithDatabaseMessageAndReleasesConnection() {
+        StepVerifier.create(executor.execute("SELEC id FROM t_exec", List.of()))
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(R2dbcBadGrammarException.class)
+                        .hasMessageContaining("SELEC"))
+                .verify(Duration.ofSeconds(5));
+        awaitNoneAcquired();
+    }
+
+    @Test
+    void wrongNumberOfParametersFailsBeforeConnecting() {
+        StepVerifier.create(executor.execute("SELECT id FROM t_exec WHERE id = ? AND name = ?", List.of(1)))
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessage("the SQL has 2 bind markers (?) but 1 parameters were given"))
+                .verify(Duration.ofSeconds(5));
+        assertThat(executor.poolMetrics().orElseThrow().allocatedSize()).as("connections opened").isLessThanOrEqualTo(1);
+        assertThat(acquired()).isZero();
+    }
+
+    @Test
+    void cancellationReleasesTheConnection() {
+        Disposable d = executor.execute("SELECT X FROM SYSTEM_RANGE(1, 2000000)", List.of()).subscribe();
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (acquired() == 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        d.dispose();
+        awaitNoneAcquired();
+    }
+
+    @Test
+    void runsOffTheCallersThreadOnH2() {
+        AtomicReference<String> thread = new AtomicReference<>();
+        executor.execute("SELECT 1", List.of()).doOnNext(r -> thread.set(Thread.currentThread().getName())).block();
+        assertThat(thread.get()).startsWith("boundedElastic");
+    }
+
+    @Test
+    void emptyResultHasNoRows() {
+        Rows rows = executor.execute("SELECT id FROM t_exec WHERE id = ?", List.of(99)).block();
+        assertThat(rows.isEmpty()).isTrue();
+    }
+
+    @Test
+    void closedExecutorRejectsQueriesAndClosingTwiceIsFine() {
+        executor.close();
+        executor.close();
+        StepVerifier.create(executor.execute("SELECT 1", List.of()))
+                .expectError(IllegalStateException.class)
+                .verify(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void callersPoolIsUsedAsItIsAndLeftOpen() {
+        ConnectionPool pool = new ConnectionPool(ConnectionPoolConfiguration.builder(h2("callerpool")).maxSize(2).build());
+        R2dbcQueryExecutor mine = R2dbcQueryExecutor.create(pool);
+        try {
+            assertThat(mine.execute("SELECT 1 AS one", List.of()).block().get(0, 0)).isEqualTo(1);
+            assertThat(mine.poolMetrics().orElseThrow().getMaxAllocatedSize())
+                    .as("the caller's pool, not a second one around it").isEqualTo(2);
+            mine.close();
+            assertThat(pool.isDisposed()).as("the caller's pool stays open").isFalse();
+        } finally {
+            pool.dispose();
+        }
+    }
+
+    @Test
+    void statementTimeoutStopsALongQuery() {
+        R2dbcQueryExecutor slow = R2dbcQueryExecutor.create(h2("slow"),
+                R2dbcOptions.builder().statementTimeout(Duration.ofMillis(300)).build());
+        try {
+            long start = System.nanoTime();
+            StepVerifier.create(slow.execute(
+                    "SELECT COUNT(*) FROM SYSTEM_RANGE(1, 100000) a, SYSTEM_RANGE(1, 100000) b WHERE a.X + b.X = 7", List.of()))
+                    .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(io.r2dbc.spi.R2dbcException.class))
+                    .verify(Duration.ofSeconds(10));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        } finally {
+            slow.close();
+        }
+    }
+}
