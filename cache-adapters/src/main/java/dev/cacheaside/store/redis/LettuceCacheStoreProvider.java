@@ -1,0 +1,125 @@
+package dev.cacheaside.store.redis;
+
+import dev.cacheaside.config.ConfigurationException;
+import dev.cacheaside.config.Settings;
+import dev.cacheaside.spi.CacheStore;
+import dev.cacheaside.spi.CacheStoreProvider;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Provides {@link LettuceCacheStore} for {@code CACHE_ENGINE=redis} and {@code CACHE_ENGINE=valkey}.
+ *
+ * <p>Variables: {@code CACHE_HOST} ({@code localhost}), {@code CACHE_PORT} (6379, or 26379 for
+ * Sentinel), {@code CACHE_USER}, {@code CACHE_PASSWORD}, {@code CACHE_TLS} ({@code false}),
+ * {@code CACHE_DATABASE} (0), {@code CACHE_NODES} ({@code host:port,host:port,...}),
+ * {@code CACHE_CLUSTER} ({@code false}), {@code CACHE_SENTINEL_MASTER},
+ * {@code CACHE_SENTINEL_PASSWORD}, {@code CACHE_TIMEOUT} (250ms), {@code CACHE_CONNECT_TIMEOUT}
+ * (2s). The topology is chosen by one rule: {@code CACHE_SENTINEL_MASTER} set means Sentinel
+ * (the nodes are Sentinels); {@code CACHE_CLUSTER=true} means Redis Cluster (the nodes are
+ * seeds); otherwise one server. {@code CACHE_NODES} replaces {@code CACHE_HOST}/{@code CACHE_PORT}
+ * and is accepted only with Sentinel or Cluster.
+ *
+ * <p>Loads without Lettuce on the class path (it is an optional dependency); {@link #create}
+ * then fails with a {@link ConfigurationException} naming {@code io.lettuce:lettuce-core}.
+ * Stateless and thread safe.
+ */
+public final class LettuceCacheStoreProvider implements CacheStoreProvider {
+
+    /** The class whose presence tells that Lettuce is on the class path. */
+    static final String LETTUCE_CLASS = "io.lettuce.core.RedisClient";
+
+    /** Public for {@link java.util.ServiceLoader}. */
+    public LettuceCacheStoreProvider() {
+    }
+
+    @Override
+    public Set<String> engines() {
+        return Set.of("redis", "valkey");
+    }
+
+    /**
+     * A store configured from {@code settings}; opens no connection (the first operation does).
+     *
+     * @throws ConfigurationException when a variable is invalid, or when Lettuce is missing
+     */
+    @Override
+    public CacheStore create(String engine, Settings settings) {
+        LettuceStoreOptions options = options(settings);
+        if (!lettucePresent()) {
+            throw new ConfigurationException("CACHE_ENGINE", "CACHE_ENGINE=" + engine
+                    + " needs the Redis client Lettuce, which is not on the class path; add the dependency"
+                    + " io.lettuce:lettuce-core (7.7.0.RELEASE or later 7.x)");
+        }
+        return LettuceCacheStore.create(options);
+    }
+
+    /** Options from the variables, checked; messages name the variable (never a password's value). */
+    static LettuceStoreOptions options(Settings settings) {
+        LettuceStoreOptions.Builder builder = LettuceStoreOptions.builder();
+        String sentinelMaster = settings.get("CACHE_SENTINEL_MASTER").orElse(null);
+        boolean cluster = settings.getBoolean("CACHE_CLUSTER", false);
+        if (sentinelMaster != null && cluster) {
+            throw new ConfigurationException("CACHE_CLUSTER", "CACHE_CLUSTER=true and CACHE_SENTINEL_MASTER='"
+                    + sentinelMaster + "' are both set; choose Redis Cluster or Sentinel");
+        }
+        String host = settings.get("CACHE_HOST", LettuceStoreOptions.DEFAULT_HOST);
+        int port = settings.getPort("CACHE_PORT",
+                sentinelMaster != null ? LettuceStoreOptions.DEFAULT_SENTINEL_PORT : LettuceStoreOptions.DEFAULT_PORT);
+        List<String> nodes = settings.get("CACHE_NODES").map(LettuceStoreOptions::split).orElse(null);
+        if (nodes != null) {
+            if (sentinelMaster == null && !cluster) {
+                throw new ConfigurationException("CACHE_NODES", "CACHE_NODES='" + settings.get("CACHE_NODES").get()
+                        + "' needs CACHE_CLUSTER=true (Redis Cluster seeds) or CACHE_SENTINEL_MASTER (Sentinels);"
+                        + " for one server use CACHE_HOST and CACHE_PORT");
+            }
+            for (String node : nodes) {
+                try {
+                    LettuceStoreOptions.checkHostPort(node);
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigurationException("CACHE_NODES", "CACHE_NODES='" + settings.get("CACHE_NODES").get()
+                            + "' is not a list of host:port: " + e.getMessage());
+                }
+            }
+            if (nodes.isEmpty()) {
+                throw new ConfigurationException("CACHE_NODES", "CACHE_NODES lists no host:port");
+            }
+        } else {
+            nodes = List.of(host.contains(":") ? "[" + host + "]:" + port : host + ":" + port);
+        }
+        if (sentinelMaster != null) {
+            builder.sentinel(sentinelMaster, nodes);
+        } else if (cluster) {
+            builder.cluster(nodes);
+        } else {
+            builder.standalone(host.contains(":") ? "[" + host + "]" : host, port);
+        }
+        String user = settings.get("CACHE_USER").orElse(null);
+        String password = settings.get("CACHE_PASSWORD").orElse(null);
+        if (user != null && password == null) {
+            throw new ConfigurationException("CACHE_USER", "CACHE_USER='" + user + "' is set without CACHE_PASSWORD");
+        }
+        int database = settings.getInt("CACHE_DATABASE", 0, 0, Integer.MAX_VALUE);
+        if (cluster && database != 0) {
+            throw new ConfigurationException("CACHE_DATABASE", "CACHE_DATABASE='" + database
+                    + "' is not supported with CACHE_CLUSTER=true; Redis Cluster has only database 0");
+        }
+        builder.username(user)
+                .password(password)
+                .sentinelPassword(settings.get("CACHE_SENTINEL_PASSWORD").orElse(null))
+                .tls(settings.getBoolean("CACHE_TLS", false))
+                .database(database)
+                .commandTimeout(settings.getDuration("CACHE_TIMEOUT", LettuceStoreOptions.DEFAULT_COMMAND_TIMEOUT))
+                .connectTimeout(settings.getDuration("CACHE_CONNECT_TIMEOUT", LettuceStoreOptions.DEFAULT_CONNECT_TIMEOUT));
+        return builder.build();
+    }
+
+    static boolean lettucePresent() {
+        try {
+            Class.forName(LETTUCE_CLASS, false, LettuceCacheStoreProvider.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.cacheaside.store.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cacheaside.spi.CacheLookup;
+import dev.cacheaside.spi.CacheStore;
+import dev.cacheaside.store.CacheStoreContract;
+import dev.cacheaside.testing.TestServers;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The store contract on Redis ({@code REDIS}, 6379), plus what Redis users see from outside:
+ * values readable with a plain {@code GET}, the lease marker's shape, TTLs in milliseconds.
+ */
+class LettuceCacheStoreRedisIT extends CacheStoreContract {
+
+    private static String address;
+
+    @BeforeAll
+    static void server() {
+        address = TestServers.require("REDIS", 6379);
+    }
+
+    @Override
+    protected CacheStore createStore() {
+        return LettuceCacheStore.create(RedisTestSupport.standalone(address).build());
+    }
+
+    @Test
+    void valuesArePlainStringsWithAMillisecondTtl() {
+        CacheStore store = store();
+        await(store.set(key("plain"), bytes("visible to redis-cli"), Duration.ofMillis(60_500)), "set");
+        try (RedisTestSupport.Admin admin = new RedisTestSupport.Admin(address)) {
+            assertThat(admin.sync().get(key("plain"))).as("plain GET of the key").isEqualTo("visible to redis-cli");
+            assertThat(admin.sync().pttl(key("plain"))).as("server's own PTTL after SET PX 60500")
+                    .isBetween(55_000L, 60_500L);
+        }
+    }
+
+    @Test
+    void aLeaseIsAMarkerInTheKeyItselfWithTheLeaseTtl() {
+        CacheStore store = store();
+        CacheLookup won = await(store.getOrLease(key("leased"), Duration.ofMillis(30_000)), "getOrLease");
+        try (RedisTestSupport.Admin admin = new RedisTestSupport.Admin(address)) {
+            byte[] raw = admin.sync().get(key("leased")).getBytes(StandardCharsets.ISO_8859_1);
+            assertThat(raw).as("raw value under a leased key")
+                    .startsWith(LettuceCacheStore.LEASE_PREFIX)
+                    .isEqualTo(LettuceCacheStore.marker(won.token()));
+            assertThat(admin.sync().pttl(key("leased"))).as("PTTL of the lease").isBetween(25_000L, 30_000L);
+        }
+        assertThat(await(store.fill(key("leased"), won.token(), bytes("filled"), Duration.ofMinutes(5)), "fill")).isTrue();
+        try (RedisTestSupport.Admin admin = new RedisTestSupport.Admin(address)) {
+            assertThat(admin.sync().get(key("leased"))).as("plain GET after the fill").isEqualTo("filled");
+            assertThat(admin.sync().pttl(key("leased"))).as("PTTL after the fill takes the value's TTL")
+                    .isGreaterThan(250_000L);
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package dev.cacheaside.store.redis;
+
+import dev.cacheaside.spi.CacheStore;
+import dev.cacheaside.store.CacheStoreContract;
+import dev.cacheaside.testing.TestServers;
+import org.junit.jupiter.api.BeforeAll;
+
+/** The store contract on Valkey ({@code VALKEY}, 6380). */
+class LettuceCacheStoreValkeyIT extends CacheStoreContract {
+
+    private static String address;
+
+    @BeforeAll
+    static void server() {
+        address = TestServers.require("VALKEY", 6380);
+    }
+
+    @Override
+    protected CacheStore createStore() {
+        return LettuceCacheStore.create(RedisTestSupport.standalone(address).build());
+    }
+}
