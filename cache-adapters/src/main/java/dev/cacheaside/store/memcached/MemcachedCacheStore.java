@@ -292,6 +292,11 @@ public final class MemcachedCacheStore implements CacheStore {
                 });
                 sink.onCancel(request::cancel);
                 connection.submit(request);
+                if (closing.get()) {
+                    // closed meanwhile: the connection may never run the request (its event loop
+                    // may be gone), so fail it here; a request completes at most once
+                    request.fail(new IllegalStateException("the memcached store is closed"));
+                }
             });
         });
     }

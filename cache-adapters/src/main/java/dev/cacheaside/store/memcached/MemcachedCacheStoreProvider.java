@@ -20,7 +20,7 @@ import java.util.Set;
  *       when not set, the one server {@code CACHE_HOST} (default {@code 127.0.0.1}) and
  *       {@code CACHE_PORT} (default 11211);
  *   <li>{@code CACHE_TIMEOUT}: per-operation timeout (default {@code 250ms});
- *   <li>{@code MEMCACHED_CONNECT_TIMEOUT}: TCP connect timeout (default {@code 1s});
+ *   <li>{@code CACHE_CONNECT_TIMEOUT}: TCP connect timeout (default {@code 1s});
  *   <li>{@code MEMCACHED_MAX_RECONNECT_DELAY}: the longest delay between reconnection attempts
  *       (default {@code 5s});
  *   <li>{@code MEMCACHED_MAX_VALUE_BYTES}: the largest value cached (default 1,047,552, that is

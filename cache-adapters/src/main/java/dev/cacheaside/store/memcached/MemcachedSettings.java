@@ -35,7 +35,7 @@ final class MemcachedSettings {
             builder.server(host, port);
         }
         builder.timeout(settings.getDuration("CACHE_TIMEOUT", MemcachedStoreOptions.DEFAULT_TIMEOUT))
-                .connectTimeout(settings.getDuration("MEMCACHED_CONNECT_TIMEOUT",
+                .connectTimeout(settings.getDuration("CACHE_CONNECT_TIMEOUT",
                         MemcachedStoreOptions.DEFAULT_CONNECT_TIMEOUT))
                 .maxValueSize(settings.getInt("MEMCACHED_MAX_VALUE_BYTES",
                         MemcachedStoreOptions.DEFAULT_MAX_VALUE_SIZE, 1, Integer.MAX_VALUE))
