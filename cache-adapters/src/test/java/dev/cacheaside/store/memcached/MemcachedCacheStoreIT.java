@@ -198,6 +198,26 @@ class MemcachedCacheStoreIT {
     }
 
     @Test
+    void aSharedVertxIsUsedAndLeftOpen() {
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        try {
+            MemcachedCacheStore store = MemcachedCacheStore.create(MemcachedStoreOptions.builder()
+                    .servers(first).vertx(vertx).build());
+            store.set(prefix + "shared", bytes("v"), Duration.ofMinutes(1)).block(STEP);
+            assertThat(store.get(prefix + "shared").block(STEP)).as("value through a shared Vert.x").isEqualTo(bytes("v"));
+            store.closeAsync().block(STEP);
+            StepVerifier.create(store.get(prefix + "shared")).as("get after close")
+                    .expectError(IllegalStateException.class).verify(STEP);
+            java.util.concurrent.CompletableFuture<Long> timer = new java.util.concurrent.CompletableFuture<>();
+            vertx.setTimer(1, timer::complete);
+            assertThat(timer.orTimeout(5, java.util.concurrent.TimeUnit.SECONDS).join())
+                    .as("the shared Vert.x still runs timers after the store closed").isNotNull();
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().join();
+        }
+    }
+
+    @Test
     void engineKeysWork() {
         MemcachedCacheStore store = store();
         String key = "query:" + "ab".repeat(32) + UUID.randomUUID().toString().substring(0, 4);
