@@ -4,6 +4,8 @@ import dev.cacheaside.config.ConfigurationException;
 import dev.cacheaside.config.Settings;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.CacheStoreProvider;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 
@@ -108,10 +110,25 @@ public final class LettuceCacheStoreProvider implements CacheStoreProvider {
                 .password(password)
                 .sentinelPassword(settings.get("CACHE_SENTINEL_PASSWORD").orElse(null))
                 .tls(settings.getBoolean("CACHE_TLS", false))
+                .tlsCaFile(tlsCaFile(settings))
                 .database(database)
                 .commandTimeout(settings.getDuration("CACHE_TIMEOUT", LettuceStoreOptions.DEFAULT_COMMAND_TIMEOUT))
                 .connectTimeout(settings.getDuration("CACHE_CONNECT_TIMEOUT", LettuceStoreOptions.DEFAULT_CONNECT_TIMEOUT));
         return builder.build();
+    }
+
+    private static Path tlsCaFile(Settings settings) {
+        Path file = settings.get("CACHE_TLS_CA_FILE").map(Path::of).orElse(null);
+        if (file == null) {
+            return null;
+        }
+        if (!settings.getBoolean("CACHE_TLS", false)) {
+            throw new ConfigurationException("CACHE_TLS_CA_FILE", "CACHE_TLS_CA_FILE='" + file + "' is set but CACHE_TLS is not true");
+        }
+        if (!Files.isReadable(file)) {
+            throw new ConfigurationException("CACHE_TLS_CA_FILE", "CACHE_TLS_CA_FILE='" + file + "' is not a readable file");
+        }
+        return file;
     }
 
     static boolean lettucePresent() {

@@ -149,7 +149,8 @@ final class LettuceClients {
      *       maps them, and callers that do heavy work move it with {@code publishOn}.
      *   <li>{@code socketOptions}: connect timeout, TCP keep-alive (30 s idle, 10 s interval,
      *       3 probes) so a silently dead peer is noticed, TCP_NODELAY.
-     *   <li>{@code sslOptions}: the JDK's TLS provider and trust store when TLS is on.
+     *   <li>{@code sslOptions}: when TLS is on, the JDK's TLS provider, a handshake timeout equal
+     *       to the connect timeout, and the trust store (the CA file if one is set).
      * </ul>
      */
     <B extends ClientOptions.Builder> B clientOptions(B builder) {
@@ -173,7 +174,11 @@ final class LettuceClients {
                         .tcpNoDelay(true)
                         .build());
         if (options.tls()) {
-            builder.sslOptions(SslOptions.builder().jdkSslProvider().build());
+            SslOptions.Builder ssl = SslOptions.builder().jdkSslProvider().handshakeTimeout(options.connectTimeout());
+            if (options.tlsCaFile() != null) {
+                ssl.trustManager(options.tlsCaFile().toFile());
+            }
+            builder.sslOptions(ssl.build());
         }
         return builder;
     }

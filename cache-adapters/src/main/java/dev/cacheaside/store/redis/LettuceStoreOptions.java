@@ -1,5 +1,7 @@
 package dev.cacheaside.store.redis;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -68,6 +70,7 @@ public final class LettuceStoreOptions {
     private final char[] password;
     private final char[] sentinelPassword;
     private final boolean tls;
+    private final Path tlsCaFile;
     private final int database;
     private final Duration commandTimeout;
     private final Duration connectTimeout;
@@ -84,6 +87,7 @@ public final class LettuceStoreOptions {
         this.password = b.password == null ? null : b.password.clone();
         this.sentinelPassword = b.sentinelPassword == null ? null : b.sentinelPassword.clone();
         this.tls = b.tls;
+        this.tlsCaFile = b.tlsCaFile;
         this.database = b.database;
         this.commandTimeout = b.commandTimeout;
         this.connectTimeout = b.connectTimeout;
@@ -108,6 +112,7 @@ public final class LettuceStoreOptions {
         b.password = password == null ? null : password.clone();
         b.sentinelPassword = sentinelPassword == null ? null : sentinelPassword.clone();
         b.tls = tls;
+        b.tlsCaFile = tlsCaFile;
         b.database = database;
         b.commandTimeout = commandTimeout;
         b.connectTimeout = connectTimeout;
@@ -156,6 +161,14 @@ public final class LettuceStoreOptions {
         return tls;
     }
 
+    /**
+     * The PEM file of the certificates (CA or self-signed) that server certificates must chain
+     * to, or {@code null} for the JVM's default trust store.
+     */
+    public Path tlsCaFile() {
+        return tlsCaFile;
+    }
+
     /** The database number (0 unless set; always 0 for a cluster). */
     public int database() {
         return database;
@@ -198,7 +211,7 @@ public final class LettuceStoreOptions {
                 + ", username=" + (username == null ? "(default)" : username)
                 + ", password=" + (password == null ? "(none)" : "(redacted)")
                 + (sentinelPassword != null ? ", sentinelPassword=(redacted)" : "")
-                + ", tls=" + tls + ", database=" + database
+                + ", tls=" + tls + (tlsCaFile != null ? ", tlsCaFile=" + tlsCaFile : "") + ", database=" + database
                 + ", commandTimeout=" + commandTimeout + ", connectTimeout=" + connectTimeout
                 + ", requestQueueSize=" + requestQueueSize
                 + ", reconnectDelay=" + reconnectDelayMin + ".." + reconnectDelayMax
@@ -216,6 +229,7 @@ public final class LettuceStoreOptions {
         private char[] password;
         private char[] sentinelPassword;
         private boolean tls;
+        private Path tlsCaFile;
         private int database;
         private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
@@ -272,6 +286,15 @@ public final class LettuceStoreOptions {
         /** Whether to use TLS (certificate and host name verified); default {@code false}. */
         public Builder tls(boolean tls) {
             this.tls = tls;
+            return this;
+        }
+
+        /**
+         * The PEM file of trusted certificates for TLS (a private CA, or the server's own
+         * self-signed certificate); {@code null} (the default) uses the JVM's trust store.
+         */
+        public Builder tlsCaFile(Path tlsCaFile) {
+            this.tlsCaFile = tlsCaFile;
             return this;
         }
 
@@ -341,6 +364,12 @@ public final class LettuceStoreOptions {
             }
             if (database < 0) {
                 throw new IllegalArgumentException("database must not be negative, was " + database);
+            }
+            if (tlsCaFile != null && !tls) {
+                throw new IllegalArgumentException("tlsCaFile (" + tlsCaFile + ") is set but tls is off");
+            }
+            if (tlsCaFile != null && !Files.isReadable(tlsCaFile)) {
+                throw new IllegalArgumentException("tlsCaFile " + tlsCaFile + " is not a readable file");
             }
             if (username != null && password == null) {
                 throw new IllegalArgumentException("username '" + username + "' needs a password");

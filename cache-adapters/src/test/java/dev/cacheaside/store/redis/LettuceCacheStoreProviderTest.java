@@ -89,6 +89,12 @@ class LettuceCacheStoreProviderTest {
                 .as("user without password").isInstanceOf(ConfigurationException.class).hasMessageContaining("CACHE_PASSWORD");
         assertThatThrownBy(() -> LettuceCacheStoreProvider.options(settings("CACHE_TIMEOUT", "soon")))
                 .as("bad timeout").isInstanceOf(ConfigurationException.class).hasMessageContaining("CACHE_TIMEOUT");
+        assertThatThrownBy(() -> LettuceCacheStoreProvider.options(settings("CACHE_TLS_CA_FILE", "/etc/hostname")))
+                .as("CA file without TLS").isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("CACHE_TLS_CA_FILE").hasMessageContaining("CACHE_TLS");
+        assertThatThrownBy(() -> LettuceCacheStoreProvider.options(settings("CACHE_TLS", "true", "CACHE_TLS_CA_FILE", "/no/such/ca.pem")))
+                .as("missing CA file").isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("CACHE_TLS_CA_FILE").hasMessageContaining("/no/such/ca.pem");
         assertThatThrownBy(() -> LettuceCacheStoreProvider.options(settings("CACHE_PORT", "70000")))
                 .as("bad port").isInstanceOf(ConfigurationException.class).hasMessageContaining("CACHE_PORT");
     }
