@@ -47,11 +47,12 @@ import reactor.core.scheduler.Schedulers;
  * Bind markers are written {@code ?} on every engine and translated to the driver's own
  * ({@code $1..$n} on PostgreSQL; see {@link R2dbcOptions.PlaceholderStyle}). A {@code ?} inside
  * a quoted string or identifier, a comment or a dollar-quoted string is not a marker. A
- * {@code null} parameter is bound with {@code bindNull} as a {@code String} (the database infers
- * the type from the context on MySQL, MariaDB and H2; on PostgreSQL write a cast such as
- * {@code CAST(? AS INTEGER)} where the context does not say, or pass an
+ * {@code null} parameter is bound with {@code bindNull}: as a {@code String} on MySQL, MariaDB and
+ * H2, which convert it to the column's type, and with no type on PostgreSQL, whose server infers
+ * it from the context (where the context does not say, as in a bare {@code ? IS NULL}, write a
+ * cast such as {@code CAST(? AS INTEGER)}, or pass an
  * {@link io.r2dbc.spi.Parameters#in(io.r2dbc.spi.Type) io.r2dbc.spi.Parameter} whose type says).
- * A {@code byte[]} parameter is bound as a {@link ByteBuffer}.
+ * A {@code byte[]} parameter is bound as a {@link ByteBuffer} (as it is on H2).
  *
  * <h2>Values</h2>
  * Rows keep their columns in select order and the driver's Java types, with these
@@ -125,7 +126,10 @@ public final class R2dbcQueryExecutor implements QueryExecutor {
         this.placeholderStyle = style;
         this.target = target != null ? target : factory.getMetadata().getName();
         this.scheduler = dialect == Dialect.H2 ? Schedulers.boundedElastic() : null;
-        this.initialization = initializer == null ? Mono.empty() : initializer.apply(this).cache();
+        // a successful set-up is remembered; a failed one is tried again by the next query
+        this.initialization = initializer == null ? Mono.empty()
+                : initializer.apply(this).cache(v -> Duration.ofMillis(Long.MAX_VALUE), e -> Duration.ZERO,
+                        () -> Duration.ofMillis(Long.MAX_VALUE));
     }
 
     /**
@@ -254,10 +258,14 @@ public final class R2dbcQueryExecutor implements QueryExecutor {
                                 + options.statementTimeout())));
     }
 
-    private static void bind(Statement statement, int index, Object value) {
+    private void bind(Statement statement, int index, Object value) {
         if (value == null) {
-            statement.bindNull(index, String.class);
-        } else if (value instanceof byte[]) {
+            // PostgreSQL: Object binds the unspecified type, so the server infers it from the
+            // context; the other drivers have no encoder for Object and take a String null anywhere
+            statement.bindNull(index, dialect == Dialect.POSTGRESQL ? Object.class : String.class);
+        } else if (value instanceof byte[] && dialect != Dialect.H2) {
+            // every server driver takes a ByteBuffer; r2dbc-h2 takes byte[] as it is, while its
+            // ByteBuffer path goes through a blocking Blob adapter that can hang
             statement.bind(index, ByteBuffer.wrap((byte[]) value));
         } else {
             statement.bind(index, value);

@@ -1,0 +1,35 @@
+package dev.cacheaside.r2dbc;
+
+import dev.cacheaside.config.Settings;
+import dev.cacheaside.spi.QueryExecutor;
+import dev.cacheaside.spi.QueryExecutorProvider;
+import java.util.Set;
+
+/**
+ * Database engine {@code postgresql} and {@code postgres}: PostgreSQL (r2dbc-postgresql driver), pooled by {@link R2dbcQueryExecutor}.
+ *
+ * <p>Reads {@code DB_HOST} (default {@code localhost}), {@code DB_PORT} (default
+ * {@code 5432}), {@code DB_USER} (default {@code postgres}), {@code DB_PASSWORD}
+ * (default none), {@code DB_NAME} (default {@code airportdb}), {@code DB_POOL_SIZE},
+ * {@code DB_ACQUIRE_TIMEOUT}, {@code DB_CONNECT_TIMEOUT} and {@code DB_STATEMENT_TIMEOUT}.
+ * The driver is an optional dependency: this class loads without it, and {@link #create} fails
+ * with a {@link dev.cacheaside.config.ConfigurationException} naming the Maven artifact to add.
+ * Creating connects to nothing; a connection failure later names host, port and user, never the
+ * password. Stateless and thread safe.
+ */
+public final class PostgresqlQueryExecutorProvider implements QueryExecutorProvider {
+
+    /** For {@link java.util.ServiceLoader}. */
+    public PostgresqlQueryExecutorProvider() {
+    }
+
+    @Override
+    public Set<String> engines() {
+        return Set.of("postgresql", "postgres");
+    }
+
+    @Override
+    public QueryExecutor create(String engine, Settings settings) {
+        return R2dbcProviders.serverExecutor(R2dbcProviders.Driver.POSTGRESQL, engine, settings);
+    }
+}
