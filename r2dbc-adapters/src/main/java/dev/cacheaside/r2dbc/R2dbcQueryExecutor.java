@@ -28,6 +28,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -84,6 +86,7 @@ import reactor.core.scheduler.Schedulers;
  */
 public final class R2dbcQueryExecutor implements QueryExecutor {
 
+    private static final Logger LOG = LoggerFactory.getLogger(R2dbcQueryExecutor.class);
     private static final Duration CLIENT_TIMEOUT_GRACE = Duration.ofSeconds(1);
     private static final String PG_JSON = "io.r2dbc.postgresql.codec.Json";
 
@@ -207,7 +210,11 @@ public final class R2dbcQueryExecutor implements QueryExecutor {
                     .then();
         }
         return Mono.defer(() -> Mono.from(connection.setStatementTimeout(timeout)))
-                .onErrorResume(UnsupportedOperationException.class, e -> Mono.empty());
+                .onErrorResume(e -> {
+                    // a driver or server without statement timeouts still gets the client-side one
+                    LOG.debug("statement timeout not set on the server: {}", e.toString());
+                    return Mono.empty();
+                });
     }
 
     private Mono<Connection> acquire() {
