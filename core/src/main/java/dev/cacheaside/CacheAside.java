@@ -3,16 +3,19 @@ package dev.cacheaside;
 import dev.cacheaside.RowCodec.CorruptEntryException;
 import dev.cacheaside.RowCodec.UnsupportedValueException;
 import dev.cacheaside.config.Settings;
+import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.QueryExecutor;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
@@ -28,17 +31,25 @@ import reactor.core.publisher.Sinks;
  * <ul>
  *   <li>Every operation is lazy: nothing reaches the cache or the database until the returned
  *       {@link Mono} is subscribed, and each subscription runs the operation again.</li>
- *   <li>Bad input (null or blank SQL, a TTL that is not positive, a parameter of an unsupported
- *       type) fails at the call with an {@link IllegalArgumentException}, before any
- *       {@link Mono} exists.</li>
- *   <li>A cache that fails to read is a miss: the database answers. A cache that fails to write
- *       is logged and the result still returned. A value that cannot be decoded is a miss and is
- *       replaced. A database error reaches the subscriber and nothing is cached.</li>
+ *   <li>Bad input (null or blank SQL, SQL that is not a read, a TTL that is not positive, a
+ *       parameter of an unsupported type) fails at the call with an
+ *       {@link IllegalArgumentException}, before any {@link Mono} exists.</li>
+ *   <li>A cache that fails or times out ({@link CacheAsideOptions#cacheTimeout()}) on a read is a
+ *       miss: the database answers. A cache that fails to write is logged and the result still
+ *       returned. A value that cannot be decoded is a miss and is replaced. A database error
+ *       reaches the subscriber and nothing is cached.</li>
  *   <li>Concurrent misses on one key in one instance run one database query; every subscriber
- *       gets its rows. A subscriber that cancels does not cancel the load for the others; the
- *       load then still completes and fills the cache.</li>
- *   <li>When a miss completes, its entry has been written (or the write has failed and been
- *       logged), so a following query on the same instance hits.</li>
+ *       gets its rows. With {@linkplain CacheAsideOptions#leases() leases} (the default), that
+ *       holds across every instance sharing the cache: one caller holds the key's lease and
+ *       loads; the others wait up to {@link CacheAsideOptions#leaseWait()} for its value and then
+ *       ask the database themselves.</li>
+ *   <li>{@link #invalidate} removes the entry and any lease, so a load that began before the
+ *       invalidation cannot write what it read afterwards (no stale set).</li>
+ *   <li>A subscriber that cancels does not cancel the load for the others; the load then still
+ *       completes and fills the cache. Nothing is left in flight after a load ends, whatever
+ *       its outcome.</li>
+ *   <li>When a miss completes, its entry has been written (or the write has failed or been
+ *       refused), so a following query hits.</li>
  * </ul>
  *
  * <p>Thread safe; one instance serves a whole application. {@link #close()} closes the database
@@ -48,10 +59,16 @@ public final class CacheAside implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(CacheAside.class);
 
+    /** Suffix of the key whose lease guards a background refresh of an entry. */
+    static final String REFRESH_SUFFIX = ":refresh";
+
     private final QueryExecutor database;
     private final CacheStore cache;
     private final CacheAsideOptions options;
     private final ConcurrentHashMap<String, Load> loads = new ConcurrentHashMap<>();
+    private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
+    private final Disposable.Composite background = Disposables.composite();
+    private final Counters counters = new Counters();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private CacheAside(QueryExecutor database, CacheStore cache, CacheAsideOptions options) {
@@ -68,8 +85,8 @@ public final class CacheAside implements AutoCloseable {
     /**
      * An instance configured from the environment and {@code ./.env} (see {@link Settings#load()}):
      * {@code DB_ENGINE} (default {@code h2}, embedded) and {@code CACHE_ENGINE} (default
-     * {@code local}, in-process) choose the adapters; {@code CACHE_TTL} and
-     * {@code CACHE_KEY_PREFIX} set the options.
+     * {@code local}, in-process) choose the adapters; {@code CACHE_*} variables set the options
+     * (see {@link CacheAsideSettings}).
      *
      * @throws dev.cacheaside.config.ConfigurationException naming the variable and the value when
      *     one is invalid or names an engine that is not on the classpath
@@ -80,10 +97,7 @@ public final class CacheAside implements AutoCloseable {
 
     /** Like {@link #create()}, from the given settings. */
     public static CacheAside create(Settings settings) {
-        CacheAsideOptions options = CacheAsideOptions.builder()
-                .defaultTtl(settings.getDuration("CACHE_TTL", CacheAsideOptions.DEFAULT_TTL))
-                .keyPrefix(settings.get("CACHE_KEY_PREFIX", CacheAsideOptions.DEFAULT_KEY_PREFIX))
-                .build();
+        CacheAsideOptions options = CacheAsideSettings.options(settings);
         QueryExecutor database = Engines.database(settings);
         CacheStore cache;
         try {
@@ -100,10 +114,15 @@ public final class CacheAside implements AutoCloseable {
         return options;
     }
 
+    /** A snapshot of this instance's counts. */
+    public CacheAsideStats stats() {
+        return counters.snapshot(loads.size());
+    }
+
     /**
      * Runs {@code sql} through the cache with the default TTL.
      *
-     * @param sql        the SQL text, parameters written {@code ?}
+     * @param sql        the SQL text (a read), parameters written {@code ?}
      * @param parameters the values bound to the placeholders, in order
      * @throws IllegalArgumentException at the call, for bad input (see {@link Query#of})
      */
@@ -127,11 +146,13 @@ public final class CacheAside implements AutoCloseable {
      *
      * @return a {@link Mono} of the result; it errors only with the database's error, or with
      *     {@link IllegalStateException} after {@link #close()}
+     * @throws IllegalArgumentException at the call when the query is null or its SQL is not a read
      */
     public Mono<QueryResult> query(Query query) {
         if (query == null) {
             throw new IllegalArgumentException("query must not be null");
         }
+        ReadOnlySql.check(query.sql());
         return Mono.defer(() -> {
             if (closed.get()) {
                 return Mono.error(new IllegalStateException("this CacheAside is closed"));
@@ -140,29 +161,34 @@ public final class CacheAside implements AutoCloseable {
             String key = keyFor(query);
             Duration ttl = query.ttl() != null ? query.ttl() : options.defaultTtl();
             if (query.forceRefresh()) {
-                return loadAndWrite(key, query, ttl).map(rows -> result(key, rows, Source.CACHE_MISS, start));
+                return forceRefresh(key, query, ttl).map(served -> result(key, served, start));
             }
-            return read(key)
-                    .map(rows -> result(key, rows, Source.CACHE_HIT, start))
-                    .switchIfEmpty(Mono.defer(() -> join(key, query, ttl))
-                            .map(rows -> result(key, rows, Source.CACHE_MISS, start)));
+            Load inFlight = loads.get(key);
+            if (inFlight != null) {
+                // a load for this key is running here: share it and spare the cache a round trip
+                return inFlight.join(counters).map(served -> result(key, served, start));
+            }
+            return lookup(key)
+                    .flatMap(found -> answer(key, query, ttl, found))
+                    .map(served -> result(key, served, start));
         });
     }
 
     /**
      * Force refresh: asks the database without reading the cache, overwrites the entry, and
-     * reports {@link Source#CACHE_MISS}.
+     * reports {@link Source#CACHE_MISS}. With leases, the entry is first removed and the load
+     * takes the key's lease, so no load that began earlier can overwrite the refreshed value.
      */
     public Mono<QueryResult> refresh(String sql, Object... parameters) {
         return query(Query.of(sql, parameters).withForceRefresh());
     }
 
     /**
-     * Removes the cached entry of {@code sql} with {@code parameters}.
+     * Removes the cached entry of {@code sql} with {@code parameters}, and any lease on it.
      *
      * @return a {@link Mono} of {@code true} when an entry was removed, {@code false} when there
-     *     was none; it errors when the cache cannot be reached, since the caller must know that
-     *     the entry may still be there
+     *     was none; it errors when the cache cannot be reached (or times out), since the caller
+     *     must know that the entry may still be there
      */
     public Mono<Boolean> invalidate(String sql, Object... parameters) {
         return invalidate(Query.of(sql, parameters));
@@ -180,7 +206,7 @@ public final class CacheAside implements AutoCloseable {
                 // a load that began before this invalidation must not write what it read
                 pending.invalidated = true;
             }
-            return cache.delete(key);
+            return Mono.defer(() -> cache.delete(key)).timeout(options.cacheTimeout(), options.scheduler());
         });
     }
 
@@ -207,87 +233,382 @@ public final class CacheAside implements AutoCloseable {
         return loads.size();
     }
 
+    /** The number of background refreshes running; for tests. */
+    int refreshesInFlight() {
+        return refreshing.size();
+    }
+
     /** How many callers share the load in flight for {@code key} (0 when none); for tests. */
     int callersOf(String key) {
         Load load = loads.get(key);
         return load == null ? 0 : load.callers.get();
     }
 
-    private Mono<Rows> read(String key) {
-        return Mono.defer(() -> cache.get(key))
+    // ---------------------------------------------------------------- reading
+
+    private Mono<Found> lookup(String key) {
+        Mono<CacheLookup> call = options.leases()
+                ? Mono.defer(() -> cache.getOrLease(key, options.leaseTtl()))
+                : Mono.defer(() -> cache.get(key)).map(CacheLookup::hit);
+        return call.timeout(options.cacheTimeout(), options.scheduler())
+                .map(Found::of)
+                .defaultIfEmpty(Found.ABSENT)
                 .onErrorResume(e -> {
+                    counters.cacheReadErrors.increment();
                     log.warn("cache read of {} failed, the database answers: {}", key, e.toString());
-                    return Mono.empty();
-                })
-                .flatMap(bytes -> {
-                    try {
-                        return Mono.just(RowCodec.decode(bytes));
-                    } catch (CorruptEntryException e) {
-                        log.warn("cache entry {} does not decode ({}); treating it as a miss and replacing it",
-                                key, e.getMessage());
-                        return Mono.empty();
-                    }
+                    return Mono.just(Found.UNREACHABLE);
                 });
     }
 
-    /** Joins the load in flight for {@code key}, or starts one. */
-    private Mono<Rows> join(String key, Query query, Duration ttl) {
-        Load fresh = new Load();
-        Load existing = loads.putIfAbsent(key, fresh);
-        if (existing != null) {
-            existing.callers.incrementAndGet();
-            return existing.sink.asMono();
+    private Mono<Served> answer(String key, Query query, Duration ttl, Found found) {
+        switch (found.kind) {
+            case HIT:
+                CachedEntry entry = decode(key, found.bytes);
+                if (entry == null) {
+                    // garbage under the key: replace it
+                    return joinOrStart(key, query, ttl, Mode.SET, null);
+                }
+                return Mono.just(serve(key, query, ttl, entry, found.bytes));
+            case WON:
+                return start(key, query, ttl, Mode.FILL, found.token, true);
+            case HELD:
+                return joinOrStart(key, query, ttl, Mode.WAIT, null);
+            case ABSENT:
+                return joinOrStart(key, query, ttl, Mode.SET, null);
+            default:
+                // the cache could not be read; with leases an unconditional write could land
+                // after an invalidation, so the result is not cached
+                return joinOrStart(key, query, ttl, options.leases() ? Mode.NONE : Mode.SET, null);
         }
-        fresh.subscription = loadAndWrite(key, query, ttl, fresh)
-                .subscribe(rows -> {
-                    loads.remove(key, fresh);
-                    fresh.sink.tryEmitValue(rows);
-                }, error -> {
-                    loads.remove(key, fresh);
-                    fresh.sink.tryEmitError(error);
-                });
-        return fresh.sink.asMono();
     }
 
-    private Mono<Rows> loadAndWrite(String key, Query query, Duration ttl) {
-        return loadAndWrite(key, query, ttl, null);
-    }
-
-    private Mono<Rows> loadAndWrite(String key, Query query, Duration ttl, Load load) {
-        return Mono.defer(() -> database.execute(query.sql(), query.parameters()))
-                .switchIfEmpty(Mono.error(() -> new IllegalStateException(
-                        "the database adapter completed without rows for " + query)))
-                .flatMap(rows -> {
-                    if (load != null && load.invalidated) {
-                        return Mono.just(rows);
-                    }
-                    return write(key, rows, ttl).thenReturn(rows);
-                });
-    }
-
-    private Mono<Void> write(String key, Rows rows, Duration ttl) {
-        byte[] bytes;
-        try {
-            bytes = RowCodec.encode(rows);
-        } catch (UnsupportedValueException e) {
-            log.warn("result of {} is not cached: {}", key, e.getMessage());
-            return Mono.empty();
+    private Served serve(String key, Query query, Duration ttl, CachedEntry entry, byte[] bytes) {
+        long now = options.clock().millis();
+        if (entry.isStale(now) && !options.staleWhileRevalidate().isZero()) {
+            refreshInBackground(key, query, ttl, bytes);
+            return new Served(entry.rows(), Source.CACHE_STALE);
         }
-        return Mono.defer(() -> cache.set(key, bytes, ttl))
-                .onErrorResume(e -> {
-                    log.warn("cache write of {} failed, the result is returned uncached: {}", key, e.toString());
-                    return Mono.empty();
-                });
-    }
-
-    private QueryResult result(String key, Rows rows, Source source, long start) {
-        long elapsed = Math.max(0, options.nanoTime().getAsLong() - start);
-        return new QueryResult(key, rows, source, Duration.ofNanos(elapsed));
+        if (refreshEarly(entry, now)) {
+            refreshInBackground(key, query, ttl, bytes);
+        }
+        return new Served(entry.rows(), Source.CACHE_HIT);
     }
 
     /**
+     * XFetch (Vattani, Chierichetti, Lowenstein, VLDB 2015): refresh when
+     * {@code now - delta * beta * ln(random) >= expiry}, where delta is how long the database took.
+     * The closer the expiry and the slower the query, the likelier an early refresh.
+     */
+    private boolean refreshEarly(CachedEntry entry, long now) {
+        double beta = options.earlyRefreshBeta();
+        if (beta == 0 || entry.freshUntilMillis() == 0 || entry.loadMillis() == 0) {
+            return false;
+        }
+        double r = options.random().getAsDouble();
+        double gap = -entry.loadMillis() * beta * Math.log(r <= 0 ? Double.MIN_VALUE : r);
+        return now + gap >= entry.freshUntilMillis();
+    }
+
+    private CachedEntry decode(String key, byte[] bytes) {
+        try {
+            return RowCodec.decodeEntry(bytes);
+        } catch (CorruptEntryException e) {
+            counters.corruptEntries.increment();
+            log.warn("cache entry {} does not decode ({}); treating it as a miss and replacing it",
+                    key, e.getMessage());
+            return null;
+        }
+    }
+
+    // ---------------------------------------------------------------- loading
+
+    /** How a load stores what it read. */
+    private enum Mode {
+        /** Fill under the lease this caller won. */
+        FILL,
+        /** Unconditional write (leases off, or replacing a corrupt entry). */
+        SET,
+        /** No write. */
+        NONE,
+        /** Another caller holds the lease: wait for its value, then fall back to the database. */
+        WAIT
+    }
+
+    private Mono<Served> joinOrStart(String key, Query query, Duration ttl, Mode mode, String token) {
+        Load fresh = new Load();
+        Load existing = loads.putIfAbsent(key, fresh);
+        if (existing != null) {
+            return existing.join(counters);
+        }
+        return run(key, query, ttl, mode, token, fresh);
+    }
+
+    /** Starts a load that this caller must run itself (it holds the lease), shared with later callers. */
+    private Mono<Served> start(String key, Query query, Duration ttl, Mode mode, String token, boolean register) {
+        Load fresh = new Load();
+        if (register) {
+            loads.put(key, fresh);
+        }
+        return run(key, query, ttl, mode, token, fresh);
+    }
+
+    private Mono<Served> run(String key, Query query, Duration ttl, Mode mode, String token, Load load) {
+        Mono<Served> work;
+        switch (mode) {
+            case FILL:
+                work = loadAndFill(key, query, ttl, token);
+                break;
+            case SET:
+                work = loadAndSet(key, query, ttl, load);
+                break;
+            case WAIT:
+                counters.leaseWaits.increment();
+                work = waitForLease(key, query, ttl, 0, options.nanoTime().getAsLong() + options.leaseWait().toNanos());
+                break;
+            default:
+                work = loadFromDatabase(query).map(loaded -> new Served(loaded.rows, Source.CACHE_MISS));
+        }
+        // the load runs on its own subscription, so no subscriber's cancel can cancel it
+        load.subscription = work.subscribe(served -> {
+            loads.remove(key, load);
+            load.sink.tryEmitValue(served);
+        }, error -> {
+            loads.remove(key, load);
+            load.sink.tryEmitError(error);
+        });
+        return load.sink.asMono();
+    }
+
+    private Mono<Loaded> loadFromDatabase(Query query) {
+        return Mono.defer(() -> {
+            counters.databaseLoads.increment();
+            long t0 = options.nanoTime().getAsLong();
+            return database.execute(query.sql(), query.parameters())
+                    .map(rows -> new Loaded(rows, Math.max(1, (options.nanoTime().getAsLong() - t0) / 1_000_000)));
+        })
+                .switchIfEmpty(Mono.error(() -> new IllegalStateException(
+                        "the database adapter completed without rows for " + query)))
+                .doOnError(e -> counters.databaseErrors.increment());
+    }
+
+    private Mono<Served> loadAndFill(String key, Query query, Duration ttl, String token) {
+        return loadFromDatabase(query)
+                .onErrorResume(e -> releaseLease(key).then(Mono.error(e)))
+                .flatMap(loaded -> {
+                    Encoded encoded = encode(key, loaded, ttl);
+                    if (encoded == null) {
+                        return releaseLease(key).thenReturn(new Served(loaded.rows, Source.CACHE_MISS));
+                    }
+                    return Mono.defer(() -> cache.fill(key, token, encoded.bytes, encoded.ttl))
+                            .timeout(options.cacheTimeout(), options.scheduler())
+                            .doOnNext(stored -> {
+                                if (!stored) {
+                                    counters.staleFillsRefused.increment();
+                                    log.debug("fill of {} refused: invalidated or lease lost during the load", key);
+                                }
+                            })
+                            .onErrorResume(e -> writeFailed(key, e))
+                            .thenReturn(new Served(loaded.rows, Source.CACHE_MISS));
+                });
+    }
+
+    private Mono<Served> loadAndSet(String key, Query query, Duration ttl, Load load) {
+        return loadFromDatabase(query).flatMap(loaded -> {
+            Served served = new Served(loaded.rows, Source.CACHE_MISS);
+            if (load != null && load.invalidated) {
+                counters.staleFillsRefused.increment();
+                return Mono.just(served);
+            }
+            Encoded encoded = encode(key, loaded, ttl);
+            if (encoded == null) {
+                return Mono.just(served);
+            }
+            return Mono.defer(() -> cache.set(key, encoded.bytes, encoded.ttl))
+                    .timeout(options.cacheTimeout(), options.scheduler())
+                    .onErrorResume(e -> writeFailed(key, e))
+                    .thenReturn(served);
+        });
+    }
+
+    /** Polls for the value another caller is loading, with backoff, until the deadline. */
+    private Mono<Served> waitForLease(String key, Query query, Duration ttl, int attempt, long deadlineNanos) {
+        long remaining = deadlineNanos - options.nanoTime().getAsLong();
+        if (remaining <= 0) {
+            counters.leaseWaitTimeouts.increment();
+            log.debug("waited {} for the lease holder of {}; asking the database", options.leaseWait(), key);
+            return loadFromDatabase(query).map(loaded -> new Served(loaded.rows, Source.CACHE_MISS));
+        }
+        long backoffMillis = Math.min(50, 2L << Math.min(attempt, 5));
+        Duration delay = Duration.ofNanos(Math.min(remaining, backoffMillis * 1_000_000));
+        return Mono.delay(delay, options.scheduler())
+                .then(Mono.defer(() -> lookup(key)))
+                .flatMap(found -> {
+                    switch (found.kind) {
+                        case HIT:
+                            CachedEntry entry = decode(key, found.bytes);
+                            if (entry != null) {
+                                return Mono.just(new Served(entry.rows(), Source.CACHE_HIT));
+                            }
+                            return loadAndSet(key, query, ttl, null);
+                        case WON:
+                            // the holder died or gave up: the lease is ours now
+                            return loadAndFill(key, query, ttl, found.token);
+                        case HELD:
+                        case ABSENT:
+                            return waitForLease(key, query, ttl, attempt + 1, deadlineNanos);
+                        default:
+                            return loadFromDatabase(query).map(loaded -> new Served(loaded.rows, Source.CACHE_MISS));
+                    }
+                });
+    }
+
+    private Mono<Served> forceRefresh(String key, Query query, Duration ttl) {
+        if (!options.leases()) {
+            return loadAndSet(key, query, ttl, null);
+        }
+        Load pending = loads.remove(key);
+        if (pending != null) {
+            pending.invalidated = true;
+        }
+        return Mono.defer(() -> cache.delete(key))
+                .timeout(options.cacheTimeout(), options.scheduler())
+                .then(lookup(key))
+                .onErrorResume(e -> {
+                    counters.cacheWriteErrors.increment();
+                    log.warn("cache delete of {} failed before a refresh; the result is not cached: {}", key, e.toString());
+                    return Mono.just(Found.UNREACHABLE);
+                })
+                .flatMap(found -> {
+                    switch (found.kind) {
+                        case WON:
+                            return start(key, query, ttl, Mode.FILL, found.token, true);
+                        case HELD:
+                            // another caller took the lease after our delete: its load is fresh
+                            return start(key, query, ttl, Mode.WAIT, null, false)
+                                    .map(served -> new Served(served.rows, Source.CACHE_MISS));
+                        case HIT:
+                            CachedEntry entry = decode(key, found.bytes);
+                            if (entry != null) {
+                                // filled under a lease taken after our delete, so read after it
+                                return Mono.just(new Served(entry.rows(), Source.CACHE_MISS));
+                            }
+                            return loadAndSet(key, query, ttl, null);
+                        default:
+                            return loadFromDatabase(query).map(loaded -> new Served(loaded.rows, Source.CACHE_MISS));
+                    }
+                });
+    }
+
+    /**
+     * Refreshes {@code key} in the background, at most once at a time in this instance and,
+     * through the lease on {@code key:refresh}, across instances. The new value replaces the
+     * entry only if it still holds {@code staleBytes}: an invalidation or a newer fill wins.
+     */
+    private void refreshInBackground(String key, Query query, Duration ttl, byte[] staleBytes) {
+        if (closed.get() || !refreshing.add(key)) {
+            return;
+        }
+        String lockKey = key + REFRESH_SUFFIX;
+        Mono<Void> work = Mono.defer(() -> cache.getOrLease(lockKey, options.leaseTtl()))
+                .timeout(options.cacheTimeout(), options.scheduler())
+                .filter(found -> found.kind() == CacheLookup.Kind.LEASE_WON)
+                .flatMap(won -> {
+                    counters.backgroundRefreshes.increment();
+                    return loadFromDatabase(query)
+                            .flatMap(loaded -> {
+                                Encoded encoded = encode(key, loaded, ttl);
+                                if (encoded == null) {
+                                    return Mono.empty();
+                                }
+                                return Mono.defer(() -> cache.replace(key, staleBytes, encoded.bytes, encoded.ttl))
+                                        .timeout(options.cacheTimeout(), options.scheduler())
+                                        .doOnNext(replaced -> {
+                                            if (!replaced) {
+                                                counters.staleFillsRefused.increment();
+                                            }
+                                        });
+                            })
+                            .then(Mono.defer(() -> cache.delete(lockKey))
+                                    .timeout(options.cacheTimeout(), options.scheduler())
+                                    .onErrorResume(e -> Mono.just(false)))
+                            .then();
+                })
+                .onErrorResume(e -> {
+                    log.warn("background refresh of {} failed; the entry stays as it is: {}", key, e.toString());
+                    return Mono.empty();
+                });
+        Disposable.Swap holder = Disposables.swap();
+        background.add(holder);
+        holder.update(work.doFinally(signal -> {
+            refreshing.remove(key);
+            background.remove(holder);
+        }).subscribe());
+    }
+
+    private Mono<Boolean> releaseLease(String key) {
+        return Mono.defer(() -> cache.delete(key))
+                .timeout(options.cacheTimeout(), options.scheduler())
+                .onErrorResume(e -> Mono.just(false));
+    }
+
+    private <T> Mono<T> writeFailed(String key, Throwable e) {
+        counters.cacheWriteErrors.increment();
+        log.warn("cache write of {} failed, the result is returned uncached: {}", key, e.toString());
+        return Mono.empty();
+    }
+
+    /** Encodes a load's rows with their fresh time; null when the result is not to be cached. */
+    private Encoded encode(String key, Loaded loaded, Duration ttl) {
+        long now = options.clock().millis();
+        Duration fresh = jitter(ttl);
+        byte[] bytes;
+        try {
+            bytes = RowCodec.encode(loaded.rows, now, now + fresh.toMillis(), loaded.millis);
+        } catch (UnsupportedValueException e) {
+            counters.uncacheable.increment();
+            log.warn("result of {} is not cached: {}", key, e.getMessage());
+            return null;
+        }
+        if (bytes.length > options.maxEntryBytes()) {
+            counters.uncacheable.increment();
+            log.warn("result of {} is not cached: {} bytes is over the limit of {} (maxEntryBytes)",
+                    key, bytes.length, options.maxEntryBytes());
+            return null;
+        }
+        return new Encoded(bytes, fresh.plus(options.staleWhileRevalidate()));
+    }
+
+    /** Shortens {@code ttl} by a random fraction up to {@link CacheAsideOptions#ttlJitter()}. */
+    private Duration jitter(Duration ttl) {
+        double jitter = options.ttlJitter();
+        if (jitter == 0) {
+            return ttl;
+        }
+        long millis = ttl.toMillis();
+        long shortened = Math.round(millis * (1 - jitter * options.random().getAsDouble()));
+        return Duration.ofMillis(Math.max(1, shortened));
+    }
+
+    private QueryResult result(String key, Served served, long start) {
+        switch (served.source) {
+            case CACHE_HIT:
+                counters.hits.increment();
+                break;
+            case CACHE_STALE:
+                counters.staleHits.increment();
+                break;
+            default:
+                counters.misses.increment();
+        }
+        long elapsed = Math.max(0, options.nanoTime().getAsLong() - start);
+        return new QueryResult(key, served.rows, served.source, Duration.ofNanos(elapsed));
+    }
+
+    // ---------------------------------------------------------------- closing
+
+    /**
      * Closes the database executor and the cache store; loads in flight end with
-     * {@link IllegalStateException}. Idempotent.
+     * {@link IllegalStateException}, background refreshes are cancelled. Idempotent.
      */
     public Mono<Void> closeAsync() {
         return Mono.defer(() -> {
@@ -303,6 +624,8 @@ public final class CacheAside implements AutoCloseable {
                     load.sink.tryEmitError(new IllegalStateException("this CacheAside was closed"));
                 }
             });
+            background.dispose();
+            refreshing.clear();
             return Mono.whenDelayError(Mono.defer(database::closeAsync), Mono.defer(cache::closeAsync));
         });
     }
@@ -318,12 +641,59 @@ public final class CacheAside implements AutoCloseable {
         return "CacheAside[" + options + "]";
     }
 
-    /** One database load in flight, shared by every concurrent miss of its key. */
+    // ---------------------------------------------------------------- values
+
+    /** What a cache read found, including the two ways of finding nothing. */
+    private static final class Found {
+        enum Kind { HIT, WON, HELD, ABSENT, UNREACHABLE }
+
+        static final Found ABSENT = new Found(Kind.ABSENT, null, null);
+        static final Found UNREACHABLE = new Found(Kind.UNREACHABLE, null, null);
+        static final Found HELD = new Found(Kind.HELD, null, null);
+
+        final Kind kind;
+        final byte[] bytes;
+        final String token;
+
+        private Found(Kind kind, byte[] bytes, String token) {
+            this.kind = kind;
+            this.bytes = bytes;
+            this.token = token;
+        }
+
+        static Found of(CacheLookup lookup) {
+            switch (lookup.kind()) {
+                case HIT:
+                    return new Found(Kind.HIT, lookup.value(), null);
+                case LEASE_WON:
+                    return new Found(Kind.WON, null, lookup.token());
+                default:
+                    return HELD;
+            }
+        }
+    }
+
+    private record Served(Rows rows, Source source) {
+    }
+
+    private record Loaded(Rows rows, long millis) {
+    }
+
+    private record Encoded(byte[] bytes, Duration ttl) {
+    }
+
+    /** One load in flight, shared by every concurrent miss of its key in this instance. */
     private static final class Load {
-        final Sinks.One<Rows> sink = Sinks.one();
+        final Sinks.One<Served> sink = Sinks.one();
         final AtomicInteger callers = new AtomicInteger(1);
         volatile Disposable subscription;
         volatile boolean invalidated;
+
+        Mono<Served> join(Counters counters) {
+            callers.incrementAndGet();
+            counters.coalesced.increment();
+            return sink.asMono();
+        }
     }
 
     /** Builds a {@link CacheAside} from a database executor, a cache store and options. */

@@ -1,14 +1,21 @@
 package dev.cacheaside;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Settings of a {@link CacheAside}: an immutable value made with {@link #builder()}.
  *
  * <p>Every setting has a default ({@code DEFAULT_*}); {@link Builder#build()} checks the values
- * and names the setting and the value in its error.
+ * and names the setting and the value in its error. The defaults are the safe ones: leases on,
+ * early refresh on, stale-while-revalidate and TTL jitter off (serving stale data, and shorter
+ * TTLs, are choices a user makes).
  */
 public final class CacheAsideOptions {
 
@@ -18,17 +25,63 @@ public final class CacheAsideOptions {
     /** Default key prefix; a key is the prefix and the hex SHA-256 of the query. */
     public static final String DEFAULT_KEY_PREFIX = "query:";
 
-    /** The longest prefix: Memcached's 250-byte key limit less the 64 hex characters. */
-    public static final int MAX_KEY_PREFIX_LENGTH = 250 - 64;
+    /** The longest prefix: Memcached's 250-byte key limit less the 64 hex characters and a suffix. */
+    public static final int MAX_KEY_PREFIX_LENGTH = 250 - 64 - 8;
+
+    /** Leases on a miss are on by default: one load per key across all instances. */
+    public static final boolean DEFAULT_LEASES = true;
+
+    /** How long a lease lives before it expires by itself (a holder that died frees the key). */
+    public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(10);
+
+    /** How long a caller waits for another instance's load before asking the database itself. */
+    public static final Duration DEFAULT_LEASE_WAIT = Duration.ofSeconds(2);
+
+    /** Stale-while-revalidate is off by default: no result past its TTL is served. */
+    public static final Duration DEFAULT_STALE_WHILE_REVALIDATE = Duration.ZERO;
+
+    /** XFetch's beta: 1.0, the paper's optimum; 0 turns early refresh off. */
+    public static final double DEFAULT_EARLY_REFRESH_BETA = 1.0;
+
+    /** TTL jitter is off by default. */
+    public static final double DEFAULT_TTL_JITTER = 0.0;
+
+    /** Every cache operation gives up after this long and the database answers. */
+    public static final Duration DEFAULT_CACHE_TIMEOUT = Duration.ofMillis(250);
+
+    /** Results whose encoded entry is larger are returned but not cached: 1 MiB, Memcached's item limit. */
+    public static final int DEFAULT_MAX_ENTRY_BYTES = 1024 * 1024;
 
     private final Duration defaultTtl;
     private final String keyPrefix;
+    private final boolean leases;
+    private final Duration leaseTtl;
+    private final Duration leaseWait;
+    private final Duration staleWhileRevalidate;
+    private final double earlyRefreshBeta;
+    private final double ttlJitter;
+    private final Duration cacheTimeout;
+    private final int maxEntryBytes;
+    private final Clock clock;
     private final LongSupplier nanoTime;
+    private final Scheduler scheduler;
+    private final DoubleSupplier random;
 
     private CacheAsideOptions(Builder b) {
         this.defaultTtl = b.defaultTtl;
         this.keyPrefix = b.keyPrefix;
+        this.leases = b.leases;
+        this.leaseTtl = b.leaseTtl;
+        this.leaseWait = b.leaseWait;
+        this.staleWhileRevalidate = b.staleWhileRevalidate;
+        this.earlyRefreshBeta = b.earlyRefreshBeta;
+        this.ttlJitter = b.ttlJitter;
+        this.cacheTimeout = b.cacheTimeout;
+        this.maxEntryBytes = b.maxEntryBytes;
+        this.clock = b.clock;
         this.nanoTime = b.nanoTime;
+        this.scheduler = b.scheduler;
+        this.random = b.random;
     }
 
     /** The options with every default. */
@@ -46,7 +99,18 @@ public final class CacheAsideOptions {
         Builder b = new Builder();
         b.defaultTtl = defaultTtl;
         b.keyPrefix = keyPrefix;
+        b.leases = leases;
+        b.leaseTtl = leaseTtl;
+        b.leaseWait = leaseWait;
+        b.staleWhileRevalidate = staleWhileRevalidate;
+        b.earlyRefreshBeta = earlyRefreshBeta;
+        b.ttlJitter = ttlJitter;
+        b.cacheTimeout = cacheTimeout;
+        b.maxEntryBytes = maxEntryBytes;
+        b.clock = clock;
         b.nanoTime = nanoTime;
+        b.scheduler = scheduler;
+        b.random = random;
         return b;
     }
 
@@ -60,26 +124,95 @@ public final class CacheAsideOptions {
         return keyPrefix;
     }
 
+    /** Whether misses take a lease so that one caller, across instances, loads a key. */
+    public boolean leases() {
+        return leases;
+    }
+
+    /** How long a lease lives before it expires by itself. */
+    public Duration leaseTtl() {
+        return leaseTtl;
+    }
+
+    /** How long a caller waits for another's load before asking the database itself. */
+    public Duration leaseWait() {
+        return leaseWait;
+    }
+
+    /** How long past its TTL a result may still be served while one refresh runs; zero is off. */
+    public Duration staleWhileRevalidate() {
+        return staleWhileRevalidate;
+    }
+
+    /** XFetch's beta for probabilistic early refresh; 0 is off. */
+    public double earlyRefreshBeta() {
+        return earlyRefreshBeta;
+    }
+
+    /** The fraction by which TTLs are randomly shortened (0 to 0.5); 0 is off. */
+    public double ttlJitter() {
+        return ttlJitter;
+    }
+
+    /** The time limit of every cache operation. */
+    public Duration cacheTimeout() {
+        return cacheTimeout;
+    }
+
+    /** The largest encoded entry that is cached. */
+    public int maxEntryBytes() {
+        return maxEntryBytes;
+    }
+
+    /** The wall clock that entries' fresh times are written and read with. */
+    public Clock clock() {
+        return clock;
+    }
+
     /** The monotonic clock, in nanoseconds, that latencies are measured with. */
     public LongSupplier nanoTime() {
         return nanoTime;
     }
 
+    /** The scheduler of timeouts and of the waits between lease polls. */
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    /** The source of uniform random numbers in [0, 1) for jitter and early refresh. */
+    public DoubleSupplier random() {
+        return random;
+    }
+
     @Override
     public String toString() {
-        return "CacheAsideOptions[defaultTtl=" + defaultTtl + ", keyPrefix='" + keyPrefix + "']";
+        return "CacheAsideOptions[defaultTtl=" + defaultTtl + ", keyPrefix='" + keyPrefix + "', leases=" + leases
+                + ", leaseTtl=" + leaseTtl + ", leaseWait=" + leaseWait + ", staleWhileRevalidate="
+                + staleWhileRevalidate + ", earlyRefreshBeta=" + earlyRefreshBeta + ", ttlJitter=" + ttlJitter
+                + ", cacheTimeout=" + cacheTimeout + ", maxEntryBytes=" + maxEntryBytes + "]";
     }
 
     /** Builds {@link CacheAsideOptions}; reusable, not thread safe. */
     public static final class Builder {
         private Duration defaultTtl = DEFAULT_TTL;
         private String keyPrefix = DEFAULT_KEY_PREFIX;
+        private boolean leases = DEFAULT_LEASES;
+        private Duration leaseTtl = DEFAULT_LEASE_TTL;
+        private Duration leaseWait = DEFAULT_LEASE_WAIT;
+        private Duration staleWhileRevalidate = DEFAULT_STALE_WHILE_REVALIDATE;
+        private double earlyRefreshBeta = DEFAULT_EARLY_REFRESH_BETA;
+        private double ttlJitter = DEFAULT_TTL_JITTER;
+        private Duration cacheTimeout = DEFAULT_CACHE_TIMEOUT;
+        private int maxEntryBytes = DEFAULT_MAX_ENTRY_BYTES;
+        private Clock clock = Clock.systemUTC();
         private LongSupplier nanoTime = System::nanoTime;
+        private Scheduler scheduler = Schedulers.parallel();
+        private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
 
         private Builder() {
         }
 
-        /** The time to live of a query that does not set its own; positive. */
+        /** The time to live of a query that does not set its own; at least 1 ms. */
         public Builder defaultTtl(Duration defaultTtl) {
             this.defaultTtl = defaultTtl;
             return this;
@@ -94,9 +227,75 @@ public final class CacheAsideOptions {
             return this;
         }
 
+        /** Whether misses take leases (default {@value #DEFAULT_LEASES}). */
+        public Builder leases(boolean leases) {
+            this.leases = leases;
+            return this;
+        }
+
+        /** How long a lease lives; at least 1 s, longer than your slowest query. */
+        public Builder leaseTtl(Duration leaseTtl) {
+            this.leaseTtl = leaseTtl;
+            return this;
+        }
+
+        /** How long to wait for another's load before asking the database; not negative. */
+        public Builder leaseWait(Duration leaseWait) {
+            this.leaseWait = leaseWait;
+            return this;
+        }
+
+        /** How long past its TTL a result may be served while it is refreshed; zero turns it off. */
+        public Builder staleWhileRevalidate(Duration staleWhileRevalidate) {
+            this.staleWhileRevalidate = staleWhileRevalidate;
+            return this;
+        }
+
+        /** XFetch's beta, 0 (off) to 10; above 1 refreshes earlier. */
+        public Builder earlyRefreshBeta(double earlyRefreshBeta) {
+            this.earlyRefreshBeta = earlyRefreshBeta;
+            return this;
+        }
+
+        /** Shortens each TTL by a random fraction up to this, 0 (off) to 0.5. */
+        public Builder ttlJitter(double ttlJitter) {
+            this.ttlJitter = ttlJitter;
+            return this;
+        }
+
+        /** The time limit of every cache operation; positive. */
+        public Builder cacheTimeout(Duration cacheTimeout) {
+            this.cacheTimeout = cacheTimeout;
+            return this;
+        }
+
+        /** The largest encoded entry that is cached, in bytes; positive. */
+        public Builder maxEntryBytes(int maxEntryBytes) {
+            this.maxEntryBytes = maxEntryBytes;
+            return this;
+        }
+
+        /** The wall clock for fresh times; for tests. */
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
         /** The monotonic clock for latencies, in nanoseconds; for tests. */
         public Builder nanoTime(LongSupplier nanoTime) {
             this.nanoTime = nanoTime;
+            return this;
+        }
+
+        /** The scheduler of timeouts and lease-poll waits; a virtual-time scheduler in tests. */
+        public Builder scheduler(Scheduler scheduler) {
+            this.scheduler = scheduler;
+            return this;
+        }
+
+        /** Uniform random numbers in [0, 1) for jitter and early refresh; for tests. */
+        public Builder random(DoubleSupplier random) {
+            this.random = random;
             return this;
         }
 
@@ -106,8 +305,7 @@ public final class CacheAsideOptions {
          * @throws IllegalArgumentException naming the setting and the value when one is invalid
          */
         public CacheAsideOptions build() {
-            if (defaultTtl == null || defaultTtl.isZero() || defaultTtl.isNegative()
-                    || defaultTtl.toMillis() < 1) {
+            if (defaultTtl == null || defaultTtl.isNegative() || defaultTtl.toMillis() < 1) {
                 throw new IllegalArgumentException("defaultTtl must be at least 1 ms, was " + defaultTtl);
             }
             Objects.requireNonNull(keyPrefix, "keyPrefix");
@@ -122,7 +320,32 @@ public final class CacheAsideOptions {
                             + keyPrefix + "' (character " + i + ")");
                 }
             }
+            if (leaseTtl == null || leaseTtl.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw new IllegalArgumentException("leaseTtl must be at least 1 s, was " + leaseTtl);
+            }
+            if (leaseWait == null || leaseWait.isNegative()) {
+                throw new IllegalArgumentException("leaseWait must not be negative, was " + leaseWait);
+            }
+            if (staleWhileRevalidate == null || staleWhileRevalidate.isNegative()) {
+                throw new IllegalArgumentException("staleWhileRevalidate must not be negative, was "
+                        + staleWhileRevalidate);
+            }
+            if (!(earlyRefreshBeta >= 0 && earlyRefreshBeta <= 10)) {
+                throw new IllegalArgumentException("earlyRefreshBeta must be from 0 to 10, was " + earlyRefreshBeta);
+            }
+            if (!(ttlJitter >= 0 && ttlJitter <= 0.5)) {
+                throw new IllegalArgumentException("ttlJitter must be from 0 to 0.5, was " + ttlJitter);
+            }
+            if (cacheTimeout == null || cacheTimeout.isNegative() || cacheTimeout.isZero()) {
+                throw new IllegalArgumentException("cacheTimeout must be positive, was " + cacheTimeout);
+            }
+            if (maxEntryBytes < 1) {
+                throw new IllegalArgumentException("maxEntryBytes must be positive, was " + maxEntryBytes);
+            }
+            Objects.requireNonNull(clock, "clock");
             Objects.requireNonNull(nanoTime, "nanoTime");
+            Objects.requireNonNull(scheduler, "scheduler");
+            Objects.requireNonNull(random, "random");
             return new CacheAsideOptions(this);
         }
     }

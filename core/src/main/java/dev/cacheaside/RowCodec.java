@@ -27,6 +27,8 @@ import java.util.UUID;
  * <p>The format is JSON (readable with {@code redis-cli GET}), written and read with Jackson's
  * streaming API:
  * <pre>{"v":1,"c":["id","name"],"t":["i","s"],"r":[[1,"a"],[2,null]]}</pre>
+ * Optional fields {@code w} (written at), {@code f} (fresh until), both epoch milliseconds, and
+ * {@code d} (milliseconds the database took) come after {@code v}.
  * {@code v} is the format version: a reader refuses any other version, so a future format can be
  * rolled out while old entries are treated as misses. {@code t} holds one type code per column;
  * a column whose values are of several classes has the code {@code "*"} and then each of its
@@ -78,6 +80,15 @@ final class RowCodec {
      *     column and the class
      */
     static byte[] encode(Rows rows) {
+        return encode(rows, 0, 0, 0);
+    }
+
+    /**
+     * Encodes {@code rows} with the entry's metadata: when it was written, until when it is
+     * fresh (epoch milliseconds) and how long the database took to produce it (milliseconds),
+     * which stale-while-revalidate and early refresh read back. Zeros are not written.
+     */
+    static byte[] encode(Rows rows, long writtenAtMillis, long freshUntilMillis, long loadMillis) {
         List<String> columns = rows.columns();
         int width = columns.size();
         String[] types = new String[width];
@@ -88,6 +99,15 @@ final class RowCodec {
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
             g.writeNumberField("v", VERSION);
+            if (writtenAtMillis != 0) {
+                g.writeNumberField("w", writtenAtMillis);
+            }
+            if (freshUntilMillis != 0) {
+                g.writeNumberField("f", freshUntilMillis);
+            }
+            if (loadMillis != 0) {
+                g.writeNumberField("d", loadMillis);
+            }
             g.writeArrayFieldStart("c");
             for (String column : columns) {
                 g.writeString(column);
@@ -197,6 +217,18 @@ final class RowCodec {
      * @throws CorruptEntryException when the bytes are not a complete entry of this version
      */
     static Rows decode(byte[] bytes) {
+        return decodeEntry(bytes).rows();
+    }
+
+    /**
+     * Decodes bytes written by {@link #encode} with their metadata.
+     *
+     * @throws CorruptEntryException when the bytes are not a complete entry of this version
+     */
+    static CachedEntry decodeEntry(byte[] bytes) {
+        long writtenAt = 0;
+        long freshUntil = 0;
+        long loadMillis = 0;
         try (JsonParser p = JSON.createParser(bytes)) {
             expect(p.nextToken(), JsonToken.START_OBJECT);
             int version = -1;
@@ -214,6 +246,15 @@ final class RowCodec {
                             throw new CorruptEntryException("entry has format version " + version
                                     + ", this library reads version " + VERSION);
                         }
+                        break;
+                    case "w":
+                        writtenAt = p.getLongValue();
+                        break;
+                    case "f":
+                        freshUntil = p.getLongValue();
+                        break;
+                    case "d":
+                        loadMillis = p.getLongValue();
                         break;
                     case "c":
                         columns = readStrings(p);
@@ -238,7 +279,7 @@ final class RowCodec {
             if (version != VERSION || rows == null) {
                 throw new CorruptEntryException("entry lacks its version or rows");
             }
-            return Rows.wrap(columns, rows);
+            return new CachedEntry(Rows.wrap(columns, rows), writtenAt, freshUntil, loadMillis);
         } catch (CorruptEntryException e) {
             throw e;
         } catch (IOException | RuntimeException e) {

@@ -144,12 +144,28 @@ class CacheAsideTest {
     }
 
     @Test
-    void forceRefreshFailureKeepsTheOldEntry() {
+    void forceRefreshFailureWithLeasesLeavesNoEntryAndNoLease() {
         StepVerifier.create(cache.query(SQL)).expectNextCount(1).verifyComplete();
-        byte[] before = store.peek(cache.keyFor(SQL));
         database.fail(new IllegalStateException("down"));
-        StepVerifier.create(cache.refresh(SQL)).expectError(IllegalStateException.class).verify();
-        assertThat(store.peek(cache.keyFor(SQL))).isEqualTo(before);
+        StepVerifier.create(cache.refresh(SQL)).expectErrorMessage("down").verify();
+        assertThat(store.peek(cache.keyFor(SQL))).as("the entry was removed before the refresh").isNull();
+        database.fail(null);
+        StepVerifier.create(cache.query(SQL))
+                .assertNext(r -> assertThat(r.source()).as("no lease left behind").isEqualTo(Source.CACHE_MISS))
+                .verifyComplete();
+        assertThat(store.peek(cache.keyFor(SQL))).isNotNull();
+    }
+
+    @Test
+    void forceRefreshFailureWithoutLeasesKeepsTheOldEntry() {
+        try (CacheAside c = CacheAside.builder().database(database).cache(store)
+                .options(CacheAsideOptions.builder().leases(false).build()).build()) {
+            StepVerifier.create(c.query(SQL)).expectNextCount(1).verifyComplete();
+            byte[] before = store.peek(c.keyFor(SQL));
+            database.fail(new IllegalStateException("down"));
+            StepVerifier.create(c.refresh(SQL)).expectError(IllegalStateException.class).verify();
+            assertThat(store.peek(c.keyFor(SQL))).isEqualTo(before);
+        }
     }
 
     @Test

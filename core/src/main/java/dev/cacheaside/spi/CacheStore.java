@@ -68,6 +68,24 @@ public interface CacheStore extends AutoCloseable {
     Mono<Boolean> fill(String key, String leaseToken, byte[] value, Duration ttl);
 
     /**
+     * Stores {@code value} under {@code key} if, and only if, the key holds exactly the bytes
+     * {@code expected}; atomic on the server. A background refresh writes with it, so that a
+     * refresh that read the database before an invalidation (or before a newer fill) never
+     * overwrites what came after.
+     *
+     * <p>The default signals an error: a store without an atomic compare-and-set cannot refresh
+     * in the background safely, so the engine then leaves the entry as it is (logged) and it
+     * expires as usual. Every store of this library implements it.
+     *
+     * @return {@code true} when the value was replaced; {@code false} when the key held anything
+     *     else or nothing
+     */
+    default Mono<Boolean> replace(String key, byte[] expected, byte[] value, Duration ttl) {
+        return Mono.error(new IllegalStateException(getClass().getName()
+                + " has no atomic replace, so entries are not refreshed in the background"));
+    }
+
+    /**
      * Releases what this store holds (connections, threads). Lazy and idempotent; after it,
      * every operation errors with {@link IllegalStateException}.
      */

@@ -34,6 +34,21 @@ public final class InMemoryCacheStore implements CacheStore {
 
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
     private final AtomicLong nowMillis = new AtomicLong(1_000_000);
+    private final boolean realTime;
+
+    /** A store on a clock that only the test moves ({@link #advance}). */
+    public InMemoryCacheStore() {
+        this(false);
+    }
+
+    private InMemoryCacheStore(boolean realTime) {
+        this.realTime = realTime;
+    }
+
+    /** A store whose TTLs run on the real clock, like a server's. */
+    public static InMemoryCacheStore realTime() {
+        return new InMemoryCacheStore(true);
+    }
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicReference<RuntimeException> readFailure = new AtomicReference<>();
     private final AtomicReference<RuntimeException> writeFailure = new AtomicReference<>();
@@ -43,6 +58,10 @@ public final class InMemoryCacheStore implements CacheStore {
     public final AtomicInteger writes = new AtomicInteger();
     /** Calls of delete. */
     public final AtomicInteger deletes = new AtomicInteger();
+
+    private long now() {
+        return realTime ? System.currentTimeMillis() + nowMillis.get() : nowMillis.get();
+    }
 
     /** Moves this store's clock forward. */
     public void advance(Duration duration) {
@@ -61,7 +80,7 @@ public final class InMemoryCacheStore implements CacheStore {
 
     /** Puts raw bytes under a key, as another writer (or corruption) would. */
     public void put(String key, byte[] value, Duration ttl) {
-        entries.put(key, new Entry(value, null, nowMillis.get() + ttl.toMillis(), ttl));
+        entries.put(key, new Entry(value, null, now() + ttl.toMillis(), ttl));
     }
 
     /** The live value under {@code key}, or null. */
@@ -83,7 +102,7 @@ public final class InMemoryCacheStore implements CacheStore {
 
     private Entry live(String key) {
         Entry e = entries.get(key);
-        if (e != null && e.expiresAtMillis <= nowMillis.get()) {
+        if (e != null && e.expiresAtMillis <= now()) {
             entries.remove(key, e);
             return null;
         }
@@ -119,7 +138,7 @@ public final class InMemoryCacheStore implements CacheStore {
             if (failed != null) {
                 return failed;
             }
-            entries.put(key, new Entry(value, null, nowMillis.get() + ttl.toMillis(), ttl));
+            entries.put(key, new Entry(value, null, now() + ttl.toMillis(), ttl));
             return Mono.empty();
         });
     }
@@ -148,13 +167,13 @@ public final class InMemoryCacheStore implements CacheStore {
             }
             AtomicReference<CacheLookup> result = new AtomicReference<>();
             entries.compute(key, (k, e) -> {
-                if (e != null && e.expiresAtMillis > nowMillis.get()) {
+                if (e != null && e.expiresAtMillis > now()) {
                     result.set(e.value != null ? CacheLookup.hit(e.value) : CacheLookup.leaseHeld());
                     return e;
                 }
                 String token = UUID.randomUUID().toString();
                 result.set(CacheLookup.leaseWon(token));
-                return new Entry(null, token, nowMillis.get() + leaseTtl.toMillis(), leaseTtl);
+                return new Entry(null, token, now() + leaseTtl.toMillis(), leaseTtl);
             });
             return Mono.just(result.get());
         });
@@ -170,14 +189,39 @@ public final class InMemoryCacheStore implements CacheStore {
             }
             AtomicBoolean stored = new AtomicBoolean();
             entries.computeIfPresent(key, (k, e) -> {
-                if (e.value == null && leaseToken.equals(e.leaseToken) && e.expiresAtMillis > nowMillis.get()) {
+                if (e.value == null && leaseToken.equals(e.leaseToken) && e.expiresAtMillis > now()) {
                     stored.set(true);
-                    return new Entry(value, null, nowMillis.get() + ttl.toMillis(), ttl);
+                    return new Entry(value, null, now() + ttl.toMillis(), ttl);
                 }
                 return e;
             });
             return Mono.just(stored.get());
         });
+    }
+
+    @Override
+    public Mono<Boolean> replace(String key, byte[] expected, byte[] value, Duration ttl) {
+        return Mono.defer(() -> {
+            writes.incrementAndGet();
+            Mono<Boolean> failed = guard(writeFailure);
+            if (failed != null) {
+                return failed;
+            }
+            AtomicBoolean stored = new AtomicBoolean();
+            entries.computeIfPresent(key, (k, e) -> {
+                if (e.value != null && java.util.Arrays.equals(e.value, expected) && e.expiresAtMillis > now()) {
+                    stored.set(true);
+                    return new Entry(value, null, now() + ttl.toMillis(), ttl);
+                }
+                return e;
+            });
+            return Mono.just(stored.get());
+        });
+    }
+
+    /** The store's clock, epoch milliseconds; engines under test should read the same clock. */
+    public long nowMillis() {
+        return now();
     }
 
     @Override

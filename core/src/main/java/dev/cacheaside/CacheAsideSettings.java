@@ -1,0 +1,68 @@
+package dev.cacheaside;
+
+import dev.cacheaside.config.ConfigurationException;
+import dev.cacheaside.config.Settings;
+
+/**
+ * The {@code CACHE_*} variables that set {@link CacheAsideOptions}, for {@link CacheAside#create}.
+ *
+ * <table>
+ *   <caption>Variables</caption>
+ *   <tr><th>variable</th><th>default</th><th>option</th></tr>
+ *   <tr><td>CACHE_TTL</td><td>3600 (seconds)</td><td>{@link CacheAsideOptions#defaultTtl()}</td></tr>
+ *   <tr><td>CACHE_KEY_PREFIX</td><td>query:</td><td>{@link CacheAsideOptions#keyPrefix()}</td></tr>
+ *   <tr><td>CACHE_TIMEOUT</td><td>250ms</td><td>{@link CacheAsideOptions#cacheTimeout()}</td></tr>
+ *   <tr><td>CACHE_LEASES</td><td>true</td><td>{@link CacheAsideOptions#leases()}</td></tr>
+ *   <tr><td>CACHE_LEASE_TTL</td><td>10s</td><td>{@link CacheAsideOptions#leaseTtl()}</td></tr>
+ *   <tr><td>CACHE_LEASE_WAIT</td><td>2s</td><td>{@link CacheAsideOptions#leaseWait()}</td></tr>
+ *   <tr><td>CACHE_STALE_TTL</td><td>0 (off)</td><td>{@link CacheAsideOptions#staleWhileRevalidate()}</td></tr>
+ *   <tr><td>CACHE_EARLY_REFRESH_BETA</td><td>1.0</td><td>{@link CacheAsideOptions#earlyRefreshBeta()}</td></tr>
+ *   <tr><td>CACHE_TTL_JITTER</td><td>0</td><td>{@link CacheAsideOptions#ttlJitter()}</td></tr>
+ *   <tr><td>CACHE_MAX_ENTRY_BYTES</td><td>1048576</td><td>{@link CacheAsideOptions#maxEntryBytes()}</td></tr>
+ * </table>
+ */
+final class CacheAsideSettings {
+
+    private CacheAsideSettings() {
+    }
+
+    static CacheAsideOptions options(Settings s) {
+        CacheAsideOptions.Builder b = CacheAsideOptions.builder()
+                .defaultTtl(s.getDuration("CACHE_TTL", CacheAsideOptions.DEFAULT_TTL))
+                .keyPrefix(s.get("CACHE_KEY_PREFIX", CacheAsideOptions.DEFAULT_KEY_PREFIX))
+                .cacheTimeout(s.getDuration("CACHE_TIMEOUT", CacheAsideOptions.DEFAULT_CACHE_TIMEOUT))
+                .leases(s.getBoolean("CACHE_LEASES", CacheAsideOptions.DEFAULT_LEASES))
+                .leaseTtl(s.getDuration("CACHE_LEASE_TTL", CacheAsideOptions.DEFAULT_LEASE_TTL))
+                .leaseWait(s.get("CACHE_LEASE_WAIT").map(v -> v.equals("0") ? java.time.Duration.ZERO
+                        : s.getDuration("CACHE_LEASE_WAIT", null)).orElse(CacheAsideOptions.DEFAULT_LEASE_WAIT))
+                .staleWhileRevalidate(s.get("CACHE_STALE_TTL").map(v -> v.equals("0") ? java.time.Duration.ZERO
+                        : s.getDuration("CACHE_STALE_TTL", null)).orElse(CacheAsideOptions.DEFAULT_STALE_WHILE_REVALIDATE))
+                .earlyRefreshBeta(fraction(s, "CACHE_EARLY_REFRESH_BETA", CacheAsideOptions.DEFAULT_EARLY_REFRESH_BETA, 10))
+                .ttlJitter(fraction(s, "CACHE_TTL_JITTER", CacheAsideOptions.DEFAULT_TTL_JITTER, 0.5))
+                .maxEntryBytes(s.getInt("CACHE_MAX_ENTRY_BYTES", CacheAsideOptions.DEFAULT_MAX_ENTRY_BYTES, 1, Integer.MAX_VALUE));
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            if (e instanceof ConfigurationException) {
+                throw e;
+            }
+            throw new ConfigurationException("CACHE_*", "invalid cache settings: " + e.getMessage());
+        }
+    }
+
+    private static double fraction(Settings s, String name, double defaultValue, double max) {
+        String raw = s.get(name).orElse(null);
+        if (raw == null) {
+            return defaultValue;
+        }
+        try {
+            double value = Double.parseDouble(raw);
+            if (value >= 0 && value <= max) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ConfigurationException(name, name + "='" + raw + "' is not a number from 0 to " + max);
+    }
+}

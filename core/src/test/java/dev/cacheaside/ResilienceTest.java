@@ -1,0 +1,167 @@
+package dev.cacheaside;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cacheaside.config.ConfigurationException;
+import dev.cacheaside.config.Settings;
+import dev.cacheaside.spi.CacheLookup;
+import dev.cacheaside.spi.CacheStore;
+import dev.cacheaside.testing.CountingQueryExecutor;
+import dev.cacheaside.testing.InMemoryCacheStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+import reactor.test.scheduler.VirtualTimeScheduler;
+
+class ResilienceTest {
+
+    static final String SQL = "SELECT * FROM airport WHERE airport_id = 7";
+    static final Rows AIRPORT = Rows.of(List.of("airport_id", "name"), List.<Object[]>of(new Object[] {7, "Frankfurt"}));
+
+    /** A cache that accepts every call and never answers, as a hung server would. */
+    static final class SilentStore implements CacheStore {
+        @Override
+        public Mono<byte[]> get(String key) {
+            return Mono.never();
+        }
+
+        @Override
+        public Mono<Void> set(String key, byte[] value, Duration ttl) {
+            return Mono.never();
+        }
+
+        @Override
+        public Mono<Boolean> delete(String key) {
+            return Mono.never();
+        }
+
+        @Override
+        public Mono<CacheLookup> getOrLease(String key, Duration leaseTtl) {
+            return Mono.never();
+        }
+
+        @Override
+        public Mono<Boolean> fill(String key, String token, byte[] value, Duration ttl) {
+            return Mono.never();
+        }
+
+        @Override
+        public Mono<Boolean> replace(String key, byte[] expected, byte[] value, Duration ttl) {
+            return Mono.never();
+        }
+
+        @Override
+        public Mono<Void> closeAsync() {
+            return Mono.empty();
+        }
+    }
+
+    @Test
+    void aHungCacheCostsAtMostTheCacheTimeoutPerOperation() {
+        CountingQueryExecutor database = CountingQueryExecutor.answering(AIRPORT);
+        for (boolean leases : new boolean[] {true, false}) {
+            VirtualTimeScheduler time = VirtualTimeScheduler.create();
+            CacheAside cache = CacheAside.builder().database(database).cache(new SilentStore())
+                    .options(CacheAsideOptions.builder().leases(leases).scheduler(time)
+                            .nanoTime(() -> time.now(java.util.concurrent.TimeUnit.NANOSECONDS))
+                            .cacheTimeout(Duration.ofMillis(100)).build()).build();
+            StepVerifier.withVirtualTime(() -> cache.query(SQL), () -> time, Long.MAX_VALUE)
+                    .expectSubscription()
+                    .expectNoEvent(Duration.ofMillis(99))
+                    .thenAwait(Duration.ofMillis(leases ? 1 : 101))
+                    .assertNext(r -> {
+                        assertThat(r.source()).isEqualTo(Source.CACHE_MISS);
+                        assertThat(r.rows()).isEqualTo(AIRPORT);
+                        assertThat(r.latency()).as("read timeout only: with leases the result is not written")
+                                .isEqualTo(leases ? Duration.ofMillis(100) : Duration.ofMillis(200));
+                    })
+                    .expectComplete()
+                    .verify(Duration.ofSeconds(10));
+            assertThat(cache.stats().cacheReadErrors()).isEqualTo(1);
+            assertThat(cache.loadsInFlight()).isZero();
+        }
+    }
+
+    @Test
+    void invalidateOnAHungCacheErrorsWithinTheTimeout() {
+        VirtualTimeScheduler time = VirtualTimeScheduler.create();
+        CacheAside cache = CacheAside.builder().database(CountingQueryExecutor.answering(AIRPORT)).cache(new SilentStore())
+                .options(CacheAsideOptions.builder().scheduler(time).cacheTimeout(Duration.ofMillis(100)).build()).build();
+        StepVerifier.withVirtualTime(() -> cache.invalidate(SQL), () -> time, Long.MAX_VALUE)
+                .expectSubscription()
+                .thenAwait(Duration.ofMillis(100))
+                .expectError(java.util.concurrent.TimeoutException.class)
+                .verify();
+    }
+
+    @Test
+    void oversizedResultsAreReturnedButNotCached() {
+        List<Object[]> many = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            many.add(new Object[] {i, "x".repeat(100)});
+        }
+        Rows big = Rows.of(List.of("id", "pad"), many);
+        InMemoryCacheStore store = new InMemoryCacheStore();
+        CacheAside cache = CacheAside.builder().database(CountingQueryExecutor.answering(big)).cache(store)
+                .options(CacheAsideOptions.builder().maxEntryBytes(50_000).build()).build();
+        StepVerifier.create(cache.query(SQL)).assertNext(r -> assertThat(r.rows().size()).isEqualTo(1000)).verifyComplete();
+        assertThat(store.size()).isZero();
+        assertThat(cache.stats().uncacheable()).isEqualTo(1);
+        StepVerifier.create(cache.query(SQL))
+                .assertNext(r -> assertThat(r.source()).as("not cached, and no lease left behind").isEqualTo(Source.CACHE_MISS))
+                .verifyComplete();
+    }
+
+    @Test
+    void nonSelectSqlIsRefusedAtTheCall() {
+        CountingQueryExecutor database = CountingQueryExecutor.answering(AIRPORT);
+        CacheAside cache = CacheAside.builder().database(database).cache(new InMemoryCacheStore()).build();
+        assertThatThrownBy(() -> cache.query("UPDATE booking SET price = 0"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("UPDATE");
+        assertThat(database.executions).hasValue(0);
+    }
+
+    @Test
+    void statsCountWhatHappened() {
+        InMemoryCacheStore store = new InMemoryCacheStore();
+        CountingQueryExecutor database = CountingQueryExecutor.answering(AIRPORT);
+        CacheAside cache = CacheAside.builder().database(database).cache(store).build();
+        cache.query(SQL).block();
+        cache.query(SQL).block();
+        cache.query(SQL).block();
+        store.failReads(new IllegalStateException("down"));
+        cache.query(SQL).block();
+        CacheAsideStats stats = cache.stats();
+        assertThat(stats.hits()).isEqualTo(2);
+        assertThat(stats.misses()).isEqualTo(2);
+        assertThat(stats.databaseLoads()).isEqualTo(2);
+        assertThat(stats.cacheReadErrors()).isEqualTo(1);
+        assertThat(stats.hitRatio()).isEqualTo(0.5);
+        assertThat(stats.loadsInFlight()).isZero();
+    }
+
+    @Test
+    void cacheVariablesSetTheOptions() {
+        CacheAsideOptions o = CacheAsideSettings.options(Settings.of(Map.of(
+                "CACHE_TTL", "600", "CACHE_KEY_PREFIX", "app:", "CACHE_TIMEOUT", "100ms", "CACHE_LEASES", "false",
+                "CACHE_STALE_TTL", "30s", "CACHE_TTL_JITTER", "0.1", "CACHE_EARLY_REFRESH_BETA", "0",
+                "CACHE_LEASE_WAIT", "0")));
+        assertThat(o.defaultTtl()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(o.keyPrefix()).isEqualTo("app:");
+        assertThat(o.cacheTimeout()).isEqualTo(Duration.ofMillis(100));
+        assertThat(o.leases()).isFalse();
+        assertThat(o.staleWhileRevalidate()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(o.ttlJitter()).isEqualTo(0.1);
+        assertThat(o.earlyRefreshBeta()).isZero();
+        assertThat(o.leaseWait()).isZero();
+        assertThatThrownBy(() -> CacheAsideSettings.options(Settings.of(Map.of("CACHE_TTL_JITTER", "0.9"))))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("CACHE_TTL_JITTER='0.9'");
+        assertThatThrownBy(() -> CacheAsideSettings.options(Settings.of(Map.of("CACHE_KEY_PREFIX", "a b"))))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("'a b'");
+    }
+}
