@@ -12,11 +12,17 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
 import reactor.core.publisher.Sinks;
 
 /**
@@ -70,11 +76,16 @@ public final class CacheAside implements AutoCloseable {
     private final Disposable.Composite background = Disposables.composite();
     private final Counters counters = new Counters();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final CircuitBreaker breaker;
+    private volatile Recorder recorder = Recorder.NONE;
 
     private CacheAside(QueryExecutor database, CacheStore cache, CacheAsideOptions options) {
         this.database = database;
         this.cache = cache;
         this.options = options;
+        this.breaker = options.circuitBreaker() == null ? null
+                : CircuitBreaker.of("cache", CircuitBreakerConfig.from(options.circuitBreaker())
+                        .clock(options.clock()).build());
     }
 
     /** A builder for an instance over a database executor and a cache store of your own. */
@@ -116,7 +127,7 @@ public final class CacheAside implements AutoCloseable {
 
     /** A snapshot of this instance's counts. */
     public CacheAsideStats stats() {
-        return counters.snapshot(loads.size());
+        return counters.snapshot(loads.size(), cacheCircuitState());
     }
 
     /**
@@ -206,7 +217,7 @@ public final class CacheAside implements AutoCloseable {
                 // a load that began before this invalidation must not write what it read
                 pending.invalidated = true;
             }
-            return Mono.defer(() -> cache.delete(key)).timeout(options.cacheTimeout(), options.scheduler());
+            return guard("delete", () -> cache.delete(key));
         });
     }
 
@@ -244,13 +255,54 @@ public final class CacheAside implements AutoCloseable {
         return load == null ? 0 : load.callers.get();
     }
 
+    // ---------------------------------------------------------------- guarding the cache
+
+    /**
+     * One cache operation, bounded by the cache timeout and passed through the circuit breaker:
+     * while the breaker is open it fails at once with {@link CallNotPermittedException}, so a dead
+     * cache costs no timeout per query. Its time is recorded under {@code op}.
+     */
+    private <T> Mono<T> guard(String op, Supplier<Mono<T>> call) {
+        Mono<T> bounded = Mono.defer(call).timeout(options.cacheTimeout(), options.scheduler());
+        if (breaker != null) {
+            bounded = bounded.transformDeferred(CircuitBreakerOperator.of(breaker));
+        }
+        bounded = bounded.doOnError(this::cacheFailed);
+        Recorder r = recorder;
+        if (r == Recorder.NONE) {
+            return bounded;
+        }
+        Mono<T> measured = bounded;
+        return Mono.defer(() -> {
+            long t0 = options.nanoTime().getAsLong();
+            return measured.doFinally(signal ->
+                    r.cache(op, options.nanoTime().getAsLong() - t0, signal != SignalType.ON_ERROR));
+        });
+    }
+
+    private void cacheFailed(Throwable e) {
+        if (e instanceof CallNotPermittedException) {
+            counters.breakerRejections.increment();
+        }
+    }
+
+    /** The state of the circuit breaker in front of the cache: CLOSED, OPEN, HALF_OPEN, or DISABLED. */
+    public String cacheCircuitState() {
+        return breaker == null ? "DISABLED" : breaker.getState().name();
+    }
+
+    /** Installs the recorder of timings; for {@link CacheAsideMetrics}. */
+    void recorder(Recorder recorder) {
+        this.recorder = recorder;
+    }
+
     // ---------------------------------------------------------------- reading
 
     private Mono<Found> lookup(String key) {
         Mono<CacheLookup> call = options.leases()
-                ? Mono.defer(() -> cache.getOrLease(key, options.leaseTtl()))
-                : Mono.defer(() -> cache.get(key)).map(CacheLookup::hit);
-        return call.timeout(options.cacheTimeout(), options.scheduler())
+                ? guard("read", () -> cache.getOrLease(key, options.leaseTtl()))
+                : guard("read", () -> cache.get(key)).map(CacheLookup::hit);
+        return call
                 .map(Found::of)
                 .defaultIfEmpty(Found.ABSENT)
                 .onErrorResume(e -> {
@@ -383,8 +435,14 @@ public final class CacheAside implements AutoCloseable {
         return Mono.defer(() -> {
             counters.databaseLoads.increment();
             long t0 = options.nanoTime().getAsLong();
+            Recorder r = recorder;
             return database.execute(query.sql(), query.parameters())
-                    .map(rows -> new Loaded(rows, Math.max(1, (options.nanoTime().getAsLong() - t0) / 1_000_000)));
+                    .doOnError(e -> r.database(options.nanoTime().getAsLong() - t0, false))
+                    .map(rows -> {
+                        long elapsed = options.nanoTime().getAsLong() - t0;
+                        r.database(elapsed, true);
+                        return new Loaded(rows, Math.max(1, elapsed / 1_000_000));
+                    });
         })
                 .switchIfEmpty(Mono.error(() -> new IllegalStateException(
                         "the database adapter completed without rows for " + query)))
@@ -399,8 +457,7 @@ public final class CacheAside implements AutoCloseable {
                     if (encoded == null) {
                         return releaseLease(key).thenReturn(new Served(loaded.rows, Source.CACHE_MISS));
                     }
-                    return Mono.defer(() -> cache.fill(key, token, encoded.bytes, encoded.ttl))
-                            .timeout(options.cacheTimeout(), options.scheduler())
+                    return guard("write", () -> cache.fill(key, token, encoded.bytes, encoded.ttl))
                             .doOnNext(stored -> {
                                 if (!stored) {
                                     counters.staleFillsRefused.increment();
@@ -423,8 +480,7 @@ public final class CacheAside implements AutoCloseable {
             if (encoded == null) {
                 return Mono.just(served);
             }
-            return Mono.defer(() -> cache.set(key, encoded.bytes, encoded.ttl))
-                    .timeout(options.cacheTimeout(), options.scheduler())
+            return guard("write", () -> cache.set(key, encoded.bytes, encoded.ttl))
                     .onErrorResume(e -> writeFailed(key, e))
                     .thenReturn(served);
         });
@@ -470,8 +526,7 @@ public final class CacheAside implements AutoCloseable {
         if (pending != null) {
             pending.invalidated = true;
         }
-        return Mono.defer(() -> cache.delete(key))
-                .timeout(options.cacheTimeout(), options.scheduler())
+        return guard("delete", () -> cache.delete(key))
                 .then(lookup(key))
                 .onErrorResume(e -> {
                     counters.cacheWriteErrors.increment();
@@ -509,8 +564,7 @@ public final class CacheAside implements AutoCloseable {
             return;
         }
         String lockKey = key + REFRESH_SUFFIX;
-        Mono<Void> work = Mono.defer(() -> cache.getOrLease(lockKey, options.leaseTtl()))
-                .timeout(options.cacheTimeout(), options.scheduler())
+        Mono<Void> work = guard("read", () -> cache.getOrLease(lockKey, options.leaseTtl()))
                 .filter(found -> found.kind() == CacheLookup.Kind.LEASE_WON)
                 .flatMap(won -> {
                     counters.backgroundRefreshes.increment();
@@ -520,16 +574,14 @@ public final class CacheAside implements AutoCloseable {
                                 if (encoded == null) {
                                     return Mono.empty();
                                 }
-                                return Mono.defer(() -> cache.replace(key, staleBytes, encoded.bytes, encoded.ttl))
-                                        .timeout(options.cacheTimeout(), options.scheduler())
+                                return guard("write", () -> cache.replace(key, staleBytes, encoded.bytes, encoded.ttl))
                                         .doOnNext(replaced -> {
                                             if (!replaced) {
                                                 counters.staleFillsRefused.increment();
                                             }
                                         });
                             })
-                            .then(Mono.defer(() -> cache.delete(lockKey))
-                                    .timeout(options.cacheTimeout(), options.scheduler())
+                            .then(guard("delete", () -> cache.delete(lockKey))
                                     .onErrorResume(e -> Mono.just(false)))
                             .then();
                 })
@@ -546,8 +598,7 @@ public final class CacheAside implements AutoCloseable {
     }
 
     private Mono<Boolean> releaseLease(String key) {
-        return Mono.defer(() -> cache.delete(key))
-                .timeout(options.cacheTimeout(), options.scheduler())
+        return guard("delete", () -> cache.delete(key))
                 .onErrorResume(e -> Mono.just(false));
     }
 

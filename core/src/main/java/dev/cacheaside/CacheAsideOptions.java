@@ -1,5 +1,6 @@
 package dev.cacheaside;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
@@ -52,8 +53,25 @@ public final class CacheAsideOptions {
     /** Results whose encoded entry is larger are returned but not cached: 1 MiB, Memcached's item limit. */
     public static final int DEFAULT_MAX_ENTRY_BYTES = 1024 * 1024;
 
+    /**
+     * The circuit breaker in front of the cache, by default: it opens when at least half of the
+     * last 20 calls (10 at least) failed or timed out, stays open 2 s (every cache call then fails
+     * at once and the database answers), then lets 3 probes through to find the cache again.
+     * Bad arguments ({@link IllegalArgumentException}) do not count as failures.
+     */
+    public static final CircuitBreakerConfig DEFAULT_CIRCUIT_BREAKER = CircuitBreakerConfig.custom()
+            .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+            .slidingWindowSize(20)
+            .minimumNumberOfCalls(10)
+            .failureRateThreshold(50)
+            .waitDurationInOpenState(Duration.ofSeconds(2))
+            .permittedNumberOfCallsInHalfOpenState(3)
+            .ignoreExceptions(IllegalArgumentException.class)
+            .build();
+
     private final Duration defaultTtl;
     private final String keyPrefix;
+    private final CircuitBreakerConfig circuitBreaker;
     private final boolean leases;
     private final Duration leaseTtl;
     private final Duration leaseWait;
@@ -70,6 +88,7 @@ public final class CacheAsideOptions {
     private CacheAsideOptions(Builder b) {
         this.defaultTtl = b.defaultTtl;
         this.keyPrefix = b.keyPrefix;
+        this.circuitBreaker = b.circuitBreaker;
         this.leases = b.leases;
         this.leaseTtl = b.leaseTtl;
         this.leaseWait = b.leaseWait;
@@ -99,6 +118,7 @@ public final class CacheAsideOptions {
         Builder b = new Builder();
         b.defaultTtl = defaultTtl;
         b.keyPrefix = keyPrefix;
+        b.circuitBreaker = circuitBreaker;
         b.leases = leases;
         b.leaseTtl = leaseTtl;
         b.leaseWait = leaseWait;
@@ -154,6 +174,11 @@ public final class CacheAsideOptions {
         return ttlJitter;
     }
 
+    /** The circuit breaker's settings, or {@code null} when the cache has no breaker. */
+    public CircuitBreakerConfig circuitBreaker() {
+        return circuitBreaker;
+    }
+
     /** The time limit of every cache operation. */
     public Duration cacheTimeout() {
         return cacheTimeout;
@@ -189,13 +214,15 @@ public final class CacheAsideOptions {
         return "CacheAsideOptions[defaultTtl=" + defaultTtl + ", keyPrefix='" + keyPrefix + "', leases=" + leases
                 + ", leaseTtl=" + leaseTtl + ", leaseWait=" + leaseWait + ", staleWhileRevalidate="
                 + staleWhileRevalidate + ", earlyRefreshBeta=" + earlyRefreshBeta + ", ttlJitter=" + ttlJitter
-                + ", cacheTimeout=" + cacheTimeout + ", maxEntryBytes=" + maxEntryBytes + "]";
+                + ", cacheTimeout=" + cacheTimeout + ", circuitBreaker=" + (circuitBreaker != null) + ", maxEntryBytes="
+                + maxEntryBytes + "]";
     }
 
     /** Builds {@link CacheAsideOptions}; reusable, not thread safe. */
     public static final class Builder {
         private Duration defaultTtl = DEFAULT_TTL;
         private String keyPrefix = DEFAULT_KEY_PREFIX;
+        private CircuitBreakerConfig circuitBreaker = DEFAULT_CIRCUIT_BREAKER;
         private boolean leases = DEFAULT_LEASES;
         private Duration leaseTtl = DEFAULT_LEASE_TTL;
         private Duration leaseWait = DEFAULT_LEASE_WAIT;
@@ -260,6 +287,15 @@ public final class CacheAsideOptions {
         /** Shortens each TTL by a random fraction up to this, 0 (off) to 0.5. */
         public Builder ttlJitter(double ttlJitter) {
             this.ttlJitter = ttlJitter;
+            return this;
+        }
+
+        /**
+         * The circuit breaker in front of the cache (resilience4j); {@code null} turns it off.
+         * Its clock is replaced by {@link #clock(Clock)}.
+         */
+        public Builder circuitBreaker(CircuitBreakerConfig circuitBreaker) {
+            this.circuitBreaker = circuitBreaker;
             return this;
         }
 

@@ -18,6 +18,9 @@ import dev.cacheaside.config.Settings;
  *   <tr><td>CACHE_STALE_TTL</td><td>0 (off)</td><td>{@link CacheAsideOptions#staleWhileRevalidate()}</td></tr>
  *   <tr><td>CACHE_EARLY_REFRESH_BETA</td><td>1.0</td><td>{@link CacheAsideOptions#earlyRefreshBeta()}</td></tr>
  *   <tr><td>CACHE_TTL_JITTER</td><td>0</td><td>{@link CacheAsideOptions#ttlJitter()}</td></tr>
+ *   <tr><td>CACHE_BREAKER</td><td>true</td><td>{@link CacheAsideOptions#circuitBreaker()} on or off</td></tr>
+ *   <tr><td>CACHE_BREAKER_OPEN</td><td>2s</td><td>how long the breaker stays open</td></tr>
+ *   <tr><td>CACHE_BREAKER_FAILURE_RATE</td><td>50</td><td>percent of failed calls that opens it</td></tr>
  *   <tr><td>CACHE_MAX_ENTRY_BYTES</td><td>1048576</td><td>{@link CacheAsideOptions#maxEntryBytes()}</td></tr>
  * </table>
  */
@@ -40,6 +43,15 @@ final class CacheAsideSettings {
                 .earlyRefreshBeta(fraction(s, "CACHE_EARLY_REFRESH_BETA", CacheAsideOptions.DEFAULT_EARLY_REFRESH_BETA, 10))
                 .ttlJitter(fraction(s, "CACHE_TTL_JITTER", CacheAsideOptions.DEFAULT_TTL_JITTER, 0.5))
                 .maxEntryBytes(s.getInt("CACHE_MAX_ENTRY_BYTES", CacheAsideOptions.DEFAULT_MAX_ENTRY_BYTES, 1, Integer.MAX_VALUE));
+        if (s.getBoolean("CACHE_BREAKER", true)) {
+            b.circuitBreaker(io.github.resilience4j.circuitbreaker.CircuitBreakerConfig
+                    .from(CacheAsideOptions.DEFAULT_CIRCUIT_BREAKER)
+                    .waitDurationInOpenState(s.getDuration("CACHE_BREAKER_OPEN", java.time.Duration.ofSeconds(2)))
+                    .failureRateThreshold(s.getInt("CACHE_BREAKER_FAILURE_RATE", 50, 1, 100))
+                    .build());
+        } else {
+            b.circuitBreaker(null);
+        }
         try {
             return b.build();
         } catch (IllegalArgumentException e) {

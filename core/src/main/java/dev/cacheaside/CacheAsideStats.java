@@ -17,12 +17,15 @@ package dev.cacheaside;
  * @param corruptEntries   entries that did not decode (each treated as a miss and replaced)
  * @param uncacheable      results not cached: too large, or holding a value of an unsupported type
  * @param staleFillsRefused fills refused because the key was invalidated (or its lease lost) during the load
+ * @param breakerRejections cache calls skipped at once because the circuit breaker was open
  * @param loadsInFlight    database loads running now
+ * @param circuitState     the cache's circuit breaker: CLOSED, OPEN, HALF_OPEN, or DISABLED
  */
 public record CacheAsideStats(long hits, long misses, long staleHits, long coalesced, long leaseWaits,
                               long leaseWaitTimeouts, long databaseLoads, long databaseErrors,
                               long backgroundRefreshes, long cacheReadErrors, long cacheWriteErrors,
-                              long corruptEntries, long uncacheable, long staleFillsRefused, int loadsInFlight) {
+                              long corruptEntries, long uncacheable, long staleFillsRefused,
+                              long breakerRejections, int loadsInFlight, String circuitState) {
 
     /** The share of results served from the cache (fresh or stale), 0 when there were none. */
     public double hitRatio() {

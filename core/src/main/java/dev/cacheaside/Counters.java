@@ -18,11 +18,12 @@ final class Counters {
     final LongAdder corruptEntries = new LongAdder();
     final LongAdder uncacheable = new LongAdder();
     final LongAdder staleFillsRefused = new LongAdder();
+    final LongAdder breakerRejections = new LongAdder();
 
-    CacheAsideStats snapshot(int loadsInFlight) {
+    CacheAsideStats snapshot(int loadsInFlight, String circuitState) {
         return new CacheAsideStats(hits.sum(), misses.sum(), staleHits.sum(), coalesced.sum(), leaseWaits.sum(),
                 leaseWaitTimeouts.sum(), databaseLoads.sum(), databaseErrors.sum(), backgroundRefreshes.sum(),
                 cacheReadErrors.sum(), cacheWriteErrors.sum(), corruptEntries.sum(), uncacheable.sum(),
-                staleFillsRefused.sum(), loadsInFlight);
+                staleFillsRefused.sum(), breakerRejections.sum(), loadsInFlight, circuitState);
     }
 }
