@@ -88,23 +88,24 @@ public final class RunSqlFile {
         return failed == 0 ? 0 : 1;
     }
 
-    /** The statement's leading {@code --} comment, or else its first line, shortened. */
+    /**
+     * The {@code --} comment lines right above the statement (a blank line ends a comment block,
+     * so a file header is not taken for it), or else the statement's first line; shortened.
+     */
     static String label(String sql) {
-        String label = null;
         StringBuilder comment = new StringBuilder();
         for (String line : sql.split("\n")) {
             String t = line.strip();
-            if (t.startsWith("--")) {
+            if (t.isEmpty()) {
+                comment.setLength(0);
+            } else if (t.startsWith("--")) {
                 comment.append(comment.length() == 0 ? "" : " ").append(t.substring(2).strip());
-            } else if (!t.isEmpty()) {
-                label = comment.length() > 0 ? comment.toString() : t;
-                break;
+            } else {
+                String label = comment.length() > 0 ? comment.toString() : t;
+                return label.length() > 100 ? label.substring(0, 97) + "..." : label;
             }
         }
-        if (label == null) {
-            label = comment.toString();
-        }
-        return label.length() > 100 ? label.substring(0, 97) + "..." : label;
+        return comment.toString();
     }
 
     static SqlScript.Syntax syntax(String engine) {

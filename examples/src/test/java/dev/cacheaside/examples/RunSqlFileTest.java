@@ -119,6 +119,8 @@ class RunSqlFileTest {
         assertThat(RunSqlFile.read("sql/01_simple_queries.sql")).isEqualTo(RunSqlFile.read("01_simple_queries.sql"));
         assertThat(RunSqlFile.label("-- An airline\n-- by id\nSELECT 1")).isEqualTo("An airline by id");
         assertThat(RunSqlFile.label("SELECT 1\nFROM t")).isEqualTo("SELECT 1");
+        assertThat(RunSqlFile.label("-- file header\n\n-- Revenue per airline\nSELECT 1"))
+                .as("a header separated by a blank line is not the label").isEqualTo("Revenue per airline");
         assertThat(RunSqlFile.syntax("MariaDB")).isEqualTo(SqlScript.Syntax.MYSQL);
         assertThat(RunSqlFile.syntax("postgres")).isEqualTo(SqlScript.Syntax.POSTGRESQL);
         ByteArrayOutputStream err = new ByteArrayOutputStream();

@@ -70,11 +70,16 @@ import reactor.core.scheduler.Schedulers;
  *
  * <h2>Timeouts</h2>
  * Acquiring a connection fails after {@link R2dbcOptions#acquireTimeout()}, opening one after
- * {@link R2dbcOptions#connectTimeout()}; either failure names the target (host and port when
- * the executor came from a provider). The statement timeout is set on each connection this
- * executor's pool opens ({@code Connection.setStatementTimeout}: enforced by the server on
- * PostgreSQL and MariaDB; on H2, whose driver ignores it, through {@code SET QUERY_TIMEOUT}); on top of that, a client-side timeout of the statement timeout plus one second
- * cancels the subscription in every case, including a caller's own pool.
+ * {@link R2dbcOptions#connectTimeout()} (TCP connect and handshake); either failure is an
+ * {@link R2dbcException} whose message names the target (host, port, database and user when the
+ * executor came from a provider; never the password). The statement timeout is set on each
+ * connection this executor's pool opens: with {@code Connection.setStatementTimeout} on
+ * PostgreSQL ({@code statement_timeout}), MariaDB through either driver
+ * ({@code max_statement_time}) and MySQL ({@code max_execution_time}, which MySQL applies to
+ * {@code SELECT} only), and with {@code SET QUERY_TIMEOUT} on H2, whose driver ignores the
+ * former; the server then ends the statement with its own error. On top of that, a client-side
+ * timeout of the statement timeout plus one second ends the subscription in every case,
+ * including a caller's own pool (whose connections this executor does not configure).
  *
  * <h2>Contract</h2>
  * Every method is lazy. Each subscription to {@link #execute} takes a connection, runs the

@@ -32,7 +32,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.test.StepVerifier;
@@ -83,17 +82,6 @@ abstract class AbstractDatabaseIT {
 
     /** The columns of the type table. */
     abstract List<Column> columns();
-
-    /** Whether the engine is reached over the network (H2 in memory is not). */
-    boolean networked() {
-        return true;
-    }
-
-    /** A statement that sleeps {@code seconds}, or null when the engine has none. */
-    abstract String sleep(int seconds);
-
-    /** Settings whose credentials are wrong and the user the error must name; null when none apply. */
-    abstract Map.Entry<Settings, String> wrongCredentials();
 
     /** Statements that create (and, with {@code drop}, drop) a database of this name. */
     abstract List<String> createDatabase(String database);
@@ -252,69 +240,6 @@ abstract class AbstractDatabaseIT {
                 .verify(Duration.ofSeconds(30));
         assertThat(store.size()).as("nothing cached").isZero();
         awaitNoneAcquired(executor);
-    }
-
-    @Test
-    void unreachablePortFailsWithinTheConnectTimeoutNamingHostAndPort() throws IOException {
-        Assumptions.assumeTrue(networked(), name() + " is not reached over the network");
-        int closedPort;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            closedPort = s.getLocalPort();
-        }
-        R2dbcQueryExecutor bad = executorFor(settings().with("DB_HOST", "127.0.0.1")
-                .with("DB_PORT", String.valueOf(closedPort)).with("DB_CONNECT_TIMEOUT", "2s"));
-        MapCacheStore badStore = new MapCacheStore();
-        try (CacheAside badCache = CacheAside.builder().database(bad).cache(badStore).build()) {
-            long start = System.nanoTime();
-            StepVerifier.create(badCache.query("SELECT 1"))
-                    .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(R2dbcException.class)
-                            .hasMessageContaining("127.0.0.1:" + closedPort))
-                    .verify(Duration.ofSeconds(30));
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(3500));
-            assertThat(badStore.size()).as("nothing cached").isZero();
-            awaitNoneAcquired(bad);
-        }
-    }
-
-    @Test
-    void wrongCredentialsNameTheUserAndNeverThePassword() {
-        Map.Entry<Settings, String> wrong = wrongCredentials();
-        Assumptions.assumeTrue(wrong != null, name() + " has no credentials to get wrong");
-        R2dbcQueryExecutor bad = executorFor(wrong.getKey());
-        MapCacheStore badStore = new MapCacheStore();
-        String password = wrong.getKey().get("DB_PASSWORD").orElse("(none)");
-        try (CacheAside badCache = CacheAside.builder().database(bad).cache(badStore).build()) {
-            StepVerifier.create(badCache.query("SELECT 1"))
-                    .expectErrorSatisfies(e -> {
-                        assertThat(e).isInstanceOf(R2dbcException.class).hasMessageContaining(wrong.getValue());
-                        if (!"(none)".equals(password)) {
-                            assertThat(e).hasMessageNotContaining(password);
-                        }
-                    })
-                    .verify(Duration.ofSeconds(30));
-            assertThat(badStore.size()).as("nothing cached").isZero();
-            awaitNoneAcquired(bad);
-        }
-    }
-
-    @Test
-    void statementTimeoutEndsALongStatement() {
-        String sleep = sleep(5);
-        Assumptions.assumeTrue(sleep != null, name() + " has no sleep function");
-        R2dbcQueryExecutor quick = executorFor(settings().with("DB_STATEMENT_TIMEOUT", "1s"));
-        MapCacheStore quickStore = new MapCacheStore();
-        try (CacheAside quickCache = CacheAside.builder().database(quick).cache(quickStore).build()) {
-            long start = System.nanoTime();
-            StepVerifier.create(quickCache.query(sleep))
-                    .expectErrorSatisfies(e -> {
-                        System.out.println("[" + name() + "] statement timeout: " + e);
-                        assertThat(e).isInstanceOf(R2dbcException.class);
-                    })
-                    .verify(Duration.ofSeconds(30));
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(3000));
-            assertThat(quickStore.size()).as("nothing cached").isZero();
-            awaitNoneAcquired(quick);
-        }
     }
 
     @Test

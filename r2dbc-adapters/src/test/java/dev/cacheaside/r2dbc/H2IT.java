@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-/** The embedded H2 engine: runs everywhere, no server. */
+/** The embedded H2 engine: runs everywhere, no server (its statement timeout is in R2dbcQueryExecutorTest). */
 class H2IT extends AbstractDatabaseIT {
 
     @Override
@@ -22,11 +22,6 @@ class H2IT extends AbstractDatabaseIT {
     @Override
     Settings settings() {
         return Settings.of(Map.of("DB_ENGINE", "h2", "DB_NAME", "cacheaside_it_h2_main"));
-    }
-
-    @Override
-    boolean networked() {
-        return false;
     }
 
     @Override
@@ -50,16 +45,6 @@ class H2IT extends AbstractDatabaseIT {
                 col("c_boolean", "BOOLEAN", true),
                 col("c_varbinary", "VARBINARY(16)", new byte[] {0, 1, (byte) 0xfe, (byte) 0xff}),
                 col("c_uuid", "UUID", UUID.fromString("3f1c2a9e-8d4b-4c1e-9a7f-0b2d3e4f5a6b")));
-    }
-
-    @Override
-    String sleep(int seconds) {
-        return null; // H2 has no sleep function; R2dbcQueryExecutorTest covers its statement timeout
-    }
-
-    @Override
-    Map.Entry<Settings, String> wrongCredentials() {
-        return null; // the embedded database has no credentials to get wrong
     }
 
     @Override

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 /** MariaDB through the org.mariadb r2dbc-mariadb driver. */
-class MariaDbDriverIT extends AbstractDatabaseIT {
+class MariaDbDriverIT extends AbstractServerIT {
 
     @Override
     String name() {

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 /** MariaDB through the io.asyncer r2dbc-mysql driver (there is no MySQL server here). */
-class MySqlDriverIT extends AbstractDatabaseIT {
+class MySqlDriverIT extends AbstractServerIT {
 
     @Override
     String name() {

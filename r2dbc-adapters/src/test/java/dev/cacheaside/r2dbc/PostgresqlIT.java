@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.UUID;
 
 /** PostgreSQL through r2dbc-postgresql. */
-class PostgresqlIT extends AbstractDatabaseIT {
+class PostgresqlIT extends AbstractServerIT {
 
     @Override
     String name() {

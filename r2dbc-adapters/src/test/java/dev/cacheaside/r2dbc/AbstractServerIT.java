@@ -1,0 +1,82 @@
+package dev.cacheaside.r2dbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cacheaside.CacheAside;
+import dev.cacheaside.config.Settings;
+import io.r2dbc.spi.R2dbcException;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import reactor.test.StepVerifier;
+
+/** What an engine reached over the network must also do: fail well when the server cannot serve. */
+abstract class AbstractServerIT extends AbstractDatabaseIT {
+
+    /** A statement that sleeps {@code seconds}. */
+    abstract String sleep(int seconds);
+
+    /** Settings whose credentials are wrong, and the user the error must name. */
+    abstract Map.Entry<Settings, String> wrongCredentials();
+
+    @Test
+    void unreachablePortFailsWithinTheConnectTimeoutNamingHostAndPort() throws IOException {
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        R2dbcQueryExecutor bad = executorFor(settings().with("DB_HOST", "127.0.0.1")
+                .with("DB_PORT", String.valueOf(closedPort)).with("DB_CONNECT_TIMEOUT", "2s"));
+        MapCacheStore badStore = new MapCacheStore();
+        try (CacheAside badCache = CacheAside.builder().database(bad).cache(badStore).build()) {
+            long start = System.nanoTime();
+            StepVerifier.create(badCache.query("SELECT 1"))
+                    .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(R2dbcException.class)
+                            .hasMessageContaining("127.0.0.1:" + closedPort))
+                    .verify(Duration.ofSeconds(30));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(3500));
+            assertThat(badStore.size()).as("nothing cached").isZero();
+            awaitNoneAcquired(bad);
+        }
+    }
+
+    @Test
+    void wrongCredentialsNameTheUserAndNeverThePassword() {
+        Map.Entry<Settings, String> wrong = wrongCredentials();
+        R2dbcQueryExecutor bad = executorFor(wrong.getKey());
+        MapCacheStore badStore = new MapCacheStore();
+        String password = wrong.getKey().get("DB_PASSWORD").orElse("(none)");
+        try (CacheAside badCache = CacheAside.builder().database(bad).cache(badStore).build()) {
+            StepVerifier.create(badCache.query("SELECT 1"))
+                    .expectErrorSatisfies(e -> {
+                        assertThat(e).isInstanceOf(R2dbcException.class).hasMessageContaining(wrong.getValue());
+                        if (!"(none)".equals(password)) {
+                            assertThat(e).hasMessageNotContaining(password);
+                        }
+                    })
+                    .verify(Duration.ofSeconds(30));
+            assertThat(badStore.size()).as("nothing cached").isZero();
+            awaitNoneAcquired(bad);
+        }
+    }
+
+    @Test
+    void statementTimeoutEndsALongStatement() {
+        String sleep = sleep(5);
+        R2dbcQueryExecutor quick = executorFor(settings().with("DB_STATEMENT_TIMEOUT", "1s"));
+        MapCacheStore quickStore = new MapCacheStore();
+        try (CacheAside quickCache = CacheAside.builder().database(quick).cache(quickStore).build()) {
+            long start = System.nanoTime();
+            StepVerifier.create(quickCache.query(sleep))
+                    .expectErrorSatisfies(e -> {
+                        System.out.println("[" + name() + "] statement timeout: " + e);
+                        assertThat(e).isInstanceOf(R2dbcException.class);
+                    })
+                    .verify(Duration.ofSeconds(30));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(3000));
+            assertThat(quickStore.size()).as("nothing cached").isZero();
+            awaitNoneAcquired(quick);
+        }
+    }
+}
