@@ -270,6 +270,8 @@ public abstract class CacheStoreContract {
                 .expectError(IllegalStateException.class).verify(STEP);
         StepVerifier.create(store.fill(key("k"), "token", bytes("v"), Duration.ofMinutes(5))).as("fill after close")
                 .expectError(IllegalStateException.class).verify(STEP);
+        StepVerifier.create(store.replace(key("k"), bytes("v"), bytes("w"), Duration.ofMinutes(5))).as("replace after close")
+                .expectError(IllegalStateException.class).verify(STEP);
     }
 
     @Test
@@ -277,6 +279,10 @@ public abstract class CacheStoreContract {
         CacheStore store = store();
         store.set(key("lazy"), bytes("v"), Duration.ofMinutes(5)); // never subscribed
         store.getOrLease(key("lazy2"), Duration.ofMinutes(5)); // never subscribed
+        await(store.set(key("lazy3"), bytes("old"), Duration.ofMinutes(5)), "set lazy3");
+        store.replace(key("lazy3"), bytes("old"), bytes("new"), Duration.ofMinutes(5)); // never subscribed
+        assertThat(await(store.get(key("lazy3")), "get lazy3")).as("an unsubscribed replace changes nothing")
+                .isEqualTo(bytes("old"));
         StepVerifier.create(store.get(key("lazy"))).as("an unsubscribed set stores nothing").verifyComplete();
         assertThat(await(store.getOrLease(key("lazy2"), Duration.ofMinutes(5)), "getOrLease").kind())
                 .as("an unsubscribed getOrLease takes no lease").isEqualTo(CacheLookup.Kind.LEASE_WON);
@@ -435,6 +441,102 @@ public abstract class CacheStoreContract {
         awaitLapse(ttl, start, () -> store.get(key("k")).blockOptional(STEP).isEmpty(), "filled value");
     }
 
+    // ---------------------------------------------------------------- replace
+
+    @Test
+    void replaceOfTheExpectedValueStoresTheNewOneWithItsTtl() {
+        CacheStore store = store();
+        byte[] old = everyByte(false);
+        byte[] fresh = everyByte(true);
+        await(store.set(key("k"), old, Duration.ofMinutes(10)), "set");
+        Duration ttl = shortTtl();
+        long start = System.nanoTime();
+        assertThat(await(store.replace(key("k"), old.clone(), fresh, ttl), "replace"))
+                .as("replace when the key holds exactly the expected bytes").isTrue();
+        assertThat(await(store.get(key("k")), "get after replace")).as("the new value").isEqualTo(fresh);
+        CacheLookup lookup = await(store.getOrLease(key("k"), Duration.ofSeconds(30)), "getOrLease after replace");
+        assertThat(lookup.kind()).as("lookup after replace").isEqualTo(CacheLookup.Kind.HIT);
+        assertThat(lookup.value()).as("value of that hit").isEqualTo(fresh);
+        awaitLapse(ttl, start, () -> store.get(key("k")).blockOptional(STEP).isEmpty(),
+                "replaced value (the replace's TTL, not the set's 10 minutes)");
+    }
+
+    @Test
+    void replaceOfAnotherValueIsRefusedAndChangesNothing() {
+        CacheStore store = store();
+        await(store.set(key("k"), bytes("current"), Duration.ofMinutes(5)), "set");
+        assertThat(await(store.replace(key("k"), bytes("other"), bytes("new"), Duration.ofMinutes(5)), "replace other"))
+                .as("replace expecting other bytes").isFalse();
+        assertThat(await(store.replace(key("k"), bytes("curren"), bytes("new"), Duration.ofMinutes(5)), "replace prefix"))
+                .as("replace expecting a prefix of the value").isFalse();
+        assertThat(await(store.replace(key("k"), bytes("current!"), bytes("new"), Duration.ofMinutes(5)), "replace longer"))
+                .as("replace expecting the value plus one byte").isFalse();
+        assertThat(await(store.replace(key("k"), bytes("currenT"), bytes("new"), Duration.ofMinutes(5)), "replace last byte"))
+                .as("replace expecting a value that differs in its last byte").isFalse();
+        assertThat(await(store.replace(key("k"), new byte[0], bytes("new"), Duration.ofMinutes(5)), "replace empty"))
+                .as("replace expecting no bytes").isFalse();
+        assertThat(await(store.get(key("k")), "get")).as("value unchanged by refused replaces").isEqualTo(bytes("current"));
+    }
+
+    @Test
+    void replaceOfAMissingKeyStoresNothing() {
+        CacheStore store = store();
+        assertThat(await(store.replace(key("k"), bytes("anything"), bytes("new"), Duration.ofMinutes(5)), "replace"))
+                .as("replace of a key never written").isFalse();
+        assertThat(await(store.replace(key("k"), new byte[0], bytes("new"), Duration.ofMinutes(5)), "replace empty"))
+                .as("replace of a key never written, expecting no bytes").isFalse();
+        StepVerifier.create(store.get(key("k"))).as("nothing stored by the refused replace").verifyComplete();
+        assertThat(await(store.getOrLease(key("k"), Duration.ofSeconds(30)), "getOrLease").kind())
+                .as("no value and no lease left behind: the key can be leased").isEqualTo(CacheLookup.Kind.LEASE_WON);
+    }
+
+    @Test
+    void replaceNeverMatchesALeaseAndTheLeaseStillWorks() {
+        CacheStore store = store();
+        CacheLookup won = await(store.getOrLease(key("k"), Duration.ofSeconds(30)), "getOrLease");
+        assertThat(won.kind()).as("lookup of a missing key").isEqualTo(CacheLookup.Kind.LEASE_WON);
+        assertThat(await(store.replace(key("k"), new byte[0], bytes("new"), Duration.ofMinutes(5)), "replace empty"))
+                .as("replace expecting no bytes while only a lease is held").isFalse();
+        assertThat(await(store.replace(key("k"), bytes(won.token()), bytes("new"), Duration.ofMinutes(5)), "replace token"))
+                .as("replace expecting the lease's token while only a lease is held").isFalse();
+        StepVerifier.create(store.get(key("k"))).as("still no value").verifyComplete();
+        assertThat(await(store.getOrLease(key("k"), Duration.ofSeconds(30)), "getOrLease after replace").kind())
+                .as("the lease is still held").isEqualTo(CacheLookup.Kind.LEASE_HELD);
+        assertThat(await(store.fill(key("k"), won.token(), bytes("loaded"), Duration.ofMinutes(5)), "fill"))
+                .as("fill with the lease's token after the refused replaces").isTrue();
+        assertThat(await(store.get(key("k")), "get after fill")).as("the filled value").isEqualTo(bytes("loaded"));
+    }
+
+    @Test
+    void replaceAfterDeleteIsRefused() {
+        CacheStore store = store();
+        await(store.set(key("k"), bytes("v"), Duration.ofMinutes(5)), "set");
+        assertThat(await(store.delete(key("k")), "delete")).as("delete of the value").isTrue();
+        assertThat(await(store.replace(key("k"), bytes("v"), bytes("refreshed"), Duration.ofMinutes(5)), "replace"))
+                .as("replace of a value deleted since it was read").isFalse();
+        StepVerifier.create(store.get(key("k"))).as("the delete wins: nothing stored").verifyComplete();
+    }
+
+    @Test
+    void exactlyOneOfConcurrentReplacesFromTheSameValueWins() {
+        CacheStore first = store();
+        // through two clients when the store is shared, as two service instances would race
+        CacheStore second = sharedBetweenInstances() ? store() : first;
+        int callers = 32;
+        await(first.set(key("k"), bytes("v0"), Duration.ofMinutes(5)), "set");
+        List<Integer> winners = Flux.range(0, callers)
+                .flatMap(i -> (i % 2 == 0 ? first : second)
+                        .replace(key("k"), bytes("v0"), bytes("v0-" + i), Duration.ofMinutes(5))
+                        .filter(Boolean::booleanValue)
+                        .map(won -> i)
+                        .subscribeOn(Schedulers.parallel()), callers)
+                .collectList()
+                .block(Duration.ofSeconds(30));
+        assertThat(winners).as("replaces that succeeded among %d from the same expected value", callers).hasSize(1);
+        assertThat(await(first.get(key("k")), "get")).as("the value is the winner's")
+                .isEqualTo(bytes("v0-" + winners.get(0)));
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /**
@@ -477,6 +579,15 @@ public abstract class CacheStoreContract {
 
     protected static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Every byte value once, ascending or descending. */
+    private static byte[] everyByte(boolean descending) {
+        byte[] value = new byte[256];
+        for (int i = 0; i < 256; i++) {
+            value[i] = (byte) (descending ? 255 - i : i);
+        }
+        return value;
     }
 
     private static byte[] pattern(int size) {

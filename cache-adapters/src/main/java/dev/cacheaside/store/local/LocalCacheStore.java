@@ -7,6 +7,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -21,8 +22,10 @@ import reactor.core.publisher.Mono;
  * {@link LocalStoreOptions#maximumBytes()} (key, value and a fixed overhead per entry),
  * Caffeine evicts the least valuable ones; a single value heavier than the bound is evicted
  * straight away. Leases are atomic per key ({@code asMap().compute}): among concurrent
- * {@link #getOrLease} calls on a missing key exactly one wins. Leases and values are not
- * shared with other instances or processes.
+ * {@link #getOrLease} calls on a missing key exactly one wins. {@link #fill} and
+ * {@link #replace} check and write in the same per-key compute, so among concurrent replaces
+ * from one expected value exactly one succeeds, and a lease never matches an expected value.
+ * Leases and values are not shared with other instances or processes.
  *
  * <p>Values are copied in and out: changing an array after {@link #set} or after reading it
  * never changes what is stored. Every method is lazy (nothing happens until subscription), runs
@@ -139,6 +142,31 @@ public final class LocalCacheStore implements CacheStore {
         });
     }
 
+    /**
+     * Replaces the value under {@code key} with {@code value} only if it is live and holds exactly
+     * the bytes {@code expected}; compared and written inside one atomic per-key compute, so no
+     * other operation on the key comes in between. A lease never matches.
+     */
+    @Override
+    public Mono<Boolean> replace(String key, byte[] expected, byte[] value, Duration ttl) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(expected, "expected");
+        Objects.requireNonNull(value, "value");
+        long ttlNanos = positiveNanos(ttl, "ttl");
+        return Mono.fromCallable(() -> {
+            ensureOpen();
+            boolean[] replaced = new boolean[1];
+            cache.asMap().computeIfPresent(key, (k, current) -> {
+                if (current.isValue() && current.isLive(ticker.read()) && Arrays.equals(current.value(), expected)) {
+                    replaced[0] = true;
+                    return Entry.value(value.clone(), deadline(ttlNanos));
+                }
+                return current;
+            });
+            return replaced[0];
+        });
+    }
+
     /** Drops every entry; afterwards every operation signals {@link IllegalStateException}. */
     @Override
     public Mono<Void> closeAsync() {
@@ -152,6 +180,19 @@ public final class LocalCacheStore implements CacheStore {
     /** Runs Caffeine's pending maintenance (eviction) now; for tests. */
     void cleanUp() {
         cache.cleanUp();
+    }
+
+    /**
+     * The time the live value under {@code key} has left on the ticker, or {@code null} when
+     * there is none (nothing, a lease, or lapsed); for tests.
+     */
+    Duration ttlOf(String key) {
+        Entry entry = cache.getIfPresent(key);
+        if (entry == null || !entry.isValue()) {
+            return null;
+        }
+        long left = entry.expiresAt() - ticker.read();
+        return left > 0 ? Duration.ofNanos(left) : null;
     }
 
     /** The weight of the entries held, in bytes as counted by the weigher; for tests. */

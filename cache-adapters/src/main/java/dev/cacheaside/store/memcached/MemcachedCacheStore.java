@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -39,8 +40,11 @@ import reactor.core.publisher.Mono;
  * TTLs are sent in whole seconds, rounded up (a sub-second TTL lasts one second); a TTL over
  * 30 days is sent as an absolute Unix time, as memcached requires. A value larger than
  * {@link MemcachedStoreOptions#maxValueSize()}, or one the server refuses as too large, is not
- * cached: {@link #set} and {@link #fill} complete without error and a warning names the key and
- * the size (never the value).
+ * cached: {@link #set}, {@link #fill} and {@link #replace} complete without error (the latter two
+ * with {@code false}) and a warning names the key and the size (never the value). A value over
+ * the client limit is never sent, so what the key holds stays; when the server itself refuses one
+ * (its {@code -I} item size limit is below {@code maxValueSize}), memcached removes whatever the
+ * key held (a value or a lease placeholder), so the next read is a miss, never a stale hit.
  *
  * <h2>Leases</h2>
  * Leases are memcached's own: {@link #getOrLease} is {@code mg <key> v c f N<leaseTtl>}, which on
@@ -49,6 +53,15 @@ import reactor.core.publisher.Mono;
  * {@link #fill} is {@code ms} with {@code C<token>}, which the server refuses once the placeholder
  * was deleted, expired or replaced. Values are written with client flags 1, so {@link #get}
  * never returns a placeholder.
+ *
+ * <h2>Replace</h2>
+ * {@link #replace} is a compare and set on memcached's CAS: {@code mg <key> v c f} reads the
+ * value with its CAS; only a real value (client flags 1, no {@code W}/{@code Z}: never a lease
+ * placeholder) whose bytes equal the expected ones, compared here, is followed by
+ * {@code ms <key> <size> C<cas> T<ttl> F1}. The server stores it only while the item still has
+ * that CAS; any write in between (a delete, a set, a fill, another replace, even of the same
+ * bytes) changes or removes the item and the server answers {@code EX} or {@code NF}, which is
+ * {@code false}. Among concurrent replaces from one expected value, exactly one succeeds.
  *
  * <h2>Threads</h2>
  * Thread safe. Every method is lazy (nothing is sent before subscription) and never blocks;
@@ -60,6 +73,9 @@ import reactor.core.publisher.Mono;
 public final class MemcachedCacheStore implements CacheStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(MemcachedCacheStore.class);
+
+    /** What {@link #replace}'s read yields when the key holds no value equal to the expected one. */
+    private static final Long NO_MATCH = -1L;
 
     private final MemcachedStoreOptions options;
     private final Vertx vertx;
@@ -214,7 +230,7 @@ public final class MemcachedCacheStore implements CacheStore {
                 warnTooLarge(key, value.length, "the limit of " + options.maxValueSize() + " bytes");
                 return releaseLease(key, cas).thenReturn(Boolean.FALSE);
             }
-            return call(key, op -> MetaCommands.fill(key, cas, value, exptime, op), response -> {
+            return call(key, op -> MetaCommands.setIfCas(key, cas, value, exptime, op), response -> {
                 switch (response.status()) {
                     case HEADER:
                         return Boolean.TRUE;
@@ -230,6 +246,52 @@ public final class MemcachedCacheStore implements CacheStore {
                         throw unexpected("ms C", key, response);
                 }
             }).switchIfEmpty(Mono.defer(() -> releaseLease(key, cas).thenReturn(Boolean.FALSE)));
+        });
+    }
+
+    @Override
+    public Mono<Boolean> replace(String key, byte[] expected, byte[] value, Duration ttl) {
+        Objects.requireNonNull(expected, "expected");
+        Objects.requireNonNull(value, "value");
+        return Mono.defer(() -> {
+            long exptime = Expirations.of(ttl, options.clock());
+            if (value.length > options.maxValueSize()) {
+                warnTooLarge(key, value.length, "the limit of " + options.maxValueSize() + " bytes");
+                return checked(key).thenReturn(Boolean.FALSE);
+            }
+            return call(key, op -> MetaCommands.getWithCas(key, op), response -> {
+                switch (response.status()) {
+                    case MISS:
+                        return NO_MATCH;
+                    case VALUE:
+                        if (!isValue(response) || !Arrays.equals(response.value(), expected)) {
+                            return NO_MATCH;
+                        }
+                        long cas = parseToken(response.token('c') == null ? "" : response.token('c'));
+                        if (cas < 0) {
+                            throw unexpected("mg c", key, response);
+                        }
+                        return cas;
+                    default:
+                        throw unexpected("mg c", key, response);
+                }
+            }).flatMap(cas -> cas < 0 ? Mono.just(Boolean.FALSE)
+                    : call(key, op -> MetaCommands.setIfCas(key, cas, value, exptime, op), response -> {
+                        switch (response.status()) {
+                            case HEADER:
+                                return Boolean.TRUE;
+                            case EXISTS:
+                            case NOT_FOUND:
+                            case NOT_STORED:
+                                return Boolean.FALSE;
+                            default:
+                                if (tooLarge(response)) {
+                                    warnTooLarge(key, value.length, "the server's item size limit");
+                                    return Boolean.FALSE;
+                                }
+                                throw unexpected("ms C", key, response);
+                        }
+                    }));
         });
     }
 

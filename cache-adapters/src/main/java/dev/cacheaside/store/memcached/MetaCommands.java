@@ -52,6 +52,14 @@ final class MetaCommands {
     }
 
     /**
+     * {@code mg <key> v c f O<opaque>}: the value, its CAS and client flags, for a compare and
+     * set ({@code replace}); never creates a placeholder.
+     */
+    static Buffer getWithCas(String key, long opaque) {
+        return line("mg " + key + " v c f O" + opaque);
+    }
+
+    /**
      * {@code mg <key> v c f N<exptime> O<opaque>}: the value, or, on a miss, an empty placeholder
      * that lives {@code exptime} and a {@code W} (won) flag with its CAS; later callers see
      * {@code Z} until it is replaced or gone.
@@ -65,8 +73,12 @@ final class MetaCommands {
         return withValue("ms " + key + " " + value.length + " T" + exptime + " F" + VALUE_FLAGS + " O" + opaque, value);
     }
 
-    /** {@code ms <key> <size> C<cas> T<exptime> F1 O<opaque>} and the value: a set only over that CAS. */
-    static Buffer fill(String key, long cas, byte[] value, long exptime, long opaque) {
+    /**
+     * {@code ms <key> <size> C<cas> T<exptime> F1 O<opaque>} and the value: a set only over the
+     * item with that CAS (a lease's placeholder for a fill, the value read for a replace); the
+     * server answers {@code EX} when the item changed since, {@code NF} when it is gone.
+     */
+    static Buffer setIfCas(String key, long cas, byte[] value, long exptime, long opaque) {
         return withValue("ms " + key + " " + value.length + " C" + cas + " T" + exptime + " F" + VALUE_FLAGS
                 + " O" + opaque, value);
     }

@@ -36,7 +36,15 @@ import reactor.core.publisher.Mono;
  * script (by SHA with {@code EVALSHA}, sent in full with {@code EVAL} when the server answers
  * {@code NOSCRIPT}) that stores the value only if the key still holds this caller's marker,
  * atomically on the server. A value that itself starts with the marker prefix cannot be stored:
- * {@link #set} and {@link #fill} reject it with {@link IllegalArgumentException}.
+ * {@link #set}, {@link #fill} and {@link #replace} reject it with {@link IllegalArgumentException}.
+ *
+ * <h2>Replace</h2>
+ * {@link #replace} runs another Lua script the same way (by SHA, {@code EVAL} on
+ * {@code NOSCRIPT}): it reads the key and, only when the value is byte for byte the expected
+ * one, sets the new value with its {@code PX} TTL. Redis runs a script without interleaving any
+ * other command, so a delete, set, fill or replace can come before or after it, never between
+ * its read and its write; it touches one key, so it runs unchanged on a cluster. A lease marker
+ * never matches: an expected value starting with the marker prefix is refused at once.
  *
  * <h2>Connection and failures</h2>
  * The connection is opened lazily by the first operation, without blocking; concurrent first
@@ -66,6 +74,16 @@ public final class LettuceCacheStore implements CacheStore {
             + "end\n"
             + "return 0\n";
     static final String FILL_SHA = sha1(FILL_SCRIPT);
+
+    /** KEYS[1] the key; ARGV[1] the expected value, ARGV[2] the new value, ARGV[3] the TTL in ms. */
+    static final String REPLACE_SCRIPT =
+            "local current = redis.call('GET', KEYS[1])\n"
+            + "if current and current == ARGV[1] then\n"
+            + "  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])\n"
+            + "  return 1\n"
+            + "end\n"
+            + "return 0\n";
+    static final String REPLACE_SHA = sha1(REPLACE_SCRIPT);
 
     private final LettuceStoreOptions options;
     private final LettuceClients clients;
@@ -136,12 +154,38 @@ public final class LettuceCacheStore implements CacheStore {
         Objects.requireNonNull(leaseToken, "leaseToken");
         checkValue(value);
         long ttlMillis = positiveMillis(ttl, "ttl");
-        String[] keys = {key};
         byte[][] args = {marker(leaseToken), value, Long.toString(ttlMillis).getBytes(StandardCharsets.US_ASCII)};
-        return commands().flatMap(c -> Mono.<Long>fromCompletionStage(c.evalsha(FILL_SHA, ScriptOutputType.INTEGER, keys, args))
+        return script(FILL_SHA, FILL_SCRIPT, key, args);
+    }
+
+    /**
+     * Replaces the value under {@code key} only if it is exactly {@code expected}, atomically on
+     * the server (one Lua script; see the class description). A lease never matches.
+     *
+     * @throws IllegalArgumentException at the call when {@code value} starts with the lease
+     *     marker prefix, or the TTL is not positive
+     */
+    @Override
+    public Mono<Boolean> replace(String key, byte[] expected, byte[] value, Duration ttl) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(expected, "expected");
+        checkValue(value);
+        long ttlMillis = positiveMillis(ttl, "ttl");
+        if (isMarker(expected)) {
+            // no value starts with the marker, so only a lease could match: refuse without a round trip
+            return commands().thenReturn(Boolean.FALSE);
+        }
+        byte[][] args = {expected, value, Long.toString(ttlMillis).getBytes(StandardCharsets.US_ASCII)};
+        return script(REPLACE_SHA, REPLACE_SCRIPT, key, args);
+    }
+
+    /** Runs a script on one key by its SHA, sending it in full when the server does not know it; true on 1. */
+    private Mono<Boolean> script(String sha, String script, String key, byte[][] args) {
+        String[] keys = {key};
+        return commands().flatMap(c -> Mono.<Long>fromCompletionStage(c.evalsha(sha, ScriptOutputType.INTEGER, keys, args))
                 .onErrorResume(RedisNoScriptException.class,
-                        e -> Mono.fromCompletionStage(c.eval(FILL_SCRIPT, ScriptOutputType.INTEGER, keys, args))))
-                .map(stored -> stored == 1L);
+                        e -> Mono.fromCompletionStage(c.eval(script, ScriptOutputType.INTEGER, keys, args))))
+                .map(result -> result == 1L);
     }
 
     /**

@@ -178,6 +178,52 @@ class MemcachedCacheStoreIT {
     }
 
     @Test
+    void replaceWithAValueOverTheConfiguredLimitIsRefusedAndLogged() {
+        MemcachedCacheStore store = store();
+        String key = prefix + "replace-big";
+        store.set(key, bytes("small"), Duration.ofMinutes(1)).block(STEP);
+        byte[] big = filled(MemcachedStoreOptions.DEFAULT_MAX_VALUE_SIZE + 1, (byte) 'x');
+        assertThat(store.replace(key, bytes("small"), big, Duration.ofMinutes(1)).block(STEP))
+                .as("replace with a too-large value").isFalse();
+        assertThat(store.get(key).block(STEP)).as("the old value stays").isEqualTo(bytes("small"));
+        assertWarned(key, big.length);
+    }
+
+    @Test
+    void replaceWithAValueTheServerRefusesIsRefusedAndTheConnectionStaysInStep() {
+        MemcachedCacheStore store = store(MemcachedStoreOptions.builder().servers(first)
+                .maxValueSize(4 * 1024 * 1024).timeout(Duration.ofSeconds(2)));
+        String key = prefix + "replace-huge";
+        store.set(key, bytes("small"), Duration.ofMinutes(1)).block(STEP);
+        byte[] huge = filled(2 * 1024 * 1024, (byte) 'y');
+        assertThat(store.replace(key, bytes("small"), huge, Duration.ofMinutes(1)).block(STEP))
+                .as("replace with a value the server refuses as too large").isFalse();
+        assertWarned(key, huge.length);
+        // memcached unlinks the item when it refuses a store as too large ("avoid stale data
+        // persisting"), so the entry is gone, never stale
+        assertThat(store.get(key).block(STEP)).as("the next command on the same connection: the server removed the key")
+                .isNull();
+        store.set(key, bytes("small"), Duration.ofMinutes(1)).block(STEP);
+        assertThat(store.replace(key, bytes("small"), bytes("fits"), Duration.ofMinutes(1)).block(STEP))
+                .as("a replace that fits, after the refused one").isTrue();
+        assertThat(store.get(key).block(STEP)).as("value of that replace").isEqualTo(bytes("fits"));
+    }
+
+    @Test
+    void replaceWritesWithTheValueFlagsAndItsOwnTtl() {
+        MemcachedCacheStore store = store(MemcachedStoreOptions.builder().servers(first).timeout(Duration.ofSeconds(2)));
+        String key = prefix + "replace-ttl";
+        store.set(key, bytes("old"), Duration.ofMinutes(1)).block(STEP);
+        assertThat(store.replace(key, bytes("old"), bytes("new"), Duration.ofSeconds(600)).block(STEP))
+                .as("replace").isTrue();
+        try (RawMemcached raw = new RawMemcached(first)) {
+            String line = raw.command("mg " + key + " f t v");
+            assertThat(line).as("mg f t v after the replace").startsWith("VA 3 ").contains(" f1").containsPattern(" t(59[0-9]|600)");
+            assertThat(raw.readBlock(3)).as("the replaced value").isEqualTo(bytes("new"));
+        }
+    }
+
+    @Test
     void invalidKeysAreRejectedWithIllegalArgumentException() {
         MemcachedCacheStore store = store();
         String tooLong = "k".repeat(251);
@@ -192,6 +238,8 @@ class MemcachedCacheStoreIT {
         StepVerifier.create(store.getOrLease(tooLong, Duration.ofMinutes(1))).as("getOrLease of a 251-char key")
                 .expectError(IllegalArgumentException.class).verify(STEP);
         StepVerifier.create(store.fill("a b", "1", bytes("v"), Duration.ofMinutes(1))).as("fill of a bad key")
+                .expectError(IllegalArgumentException.class).verify(STEP);
+        StepVerifier.create(store.replace("a b", bytes("v"), bytes("w"), Duration.ofMinutes(1))).as("replace of a bad key")
                 .expectError(IllegalArgumentException.class).verify(STEP);
         StepVerifier.create(store.delete("a\u0000b")).as("delete of a bad key")
                 .expectError(IllegalArgumentException.class).verify(STEP);

@@ -27,11 +27,12 @@ class MetaCommandsTest {
     @Test
     void commandsOnTheWire() {
         assertThat(MetaCommands.get("k", 7).toString(StandardCharsets.US_ASCII)).isEqualTo("mg k v f O7\r\n");
+        assertThat(MetaCommands.getWithCas("k", 13).toString(StandardCharsets.US_ASCII)).isEqualTo("mg k v c f O13\r\n");
         assertThat(MetaCommands.getOrLease("k", 30, 8).toString(StandardCharsets.US_ASCII))
                 .isEqualTo("mg k v c f N30 O8\r\n");
         assertThat(MetaCommands.set("k", new byte[] {'a', '\r', '\n'}, 60, 9).toString(StandardCharsets.US_ASCII))
                 .isEqualTo("ms k 3 T60 F1 O9\r\na\r\n\r\n");
-        assertThat(MetaCommands.fill("k", 123, new byte[] {'v'}, 60, 10).toString(StandardCharsets.US_ASCII))
+        assertThat(MetaCommands.setIfCas("k", 123, new byte[] {'v'}, 60, 10).toString(StandardCharsets.US_ASCII))
                 .isEqualTo("ms k 1 C123 T60 F1 O10\r\nv\r\n");
         assertThat(MetaCommands.delete("k", 11).toString(StandardCharsets.US_ASCII)).isEqualTo("md k O11\r\n");
         assertThat(MetaCommands.deleteIfCas("k", 5, 12).toString(StandardCharsets.US_ASCII)).isEqualTo("md k C5 O12\r\n");

@@ -41,6 +41,22 @@ class LettuceCacheStoreRedisIT extends CacheStoreContract {
     }
 
     @Test
+    void replaceNeverTakesOverALeaseMarkerAndSetsItsOwnTtl() {
+        CacheStore store = store();
+        CacheLookup won = await(store.getOrLease(key("leased"), Duration.ofSeconds(30)), "getOrLease");
+        assertThat(await(store.replace(key("leased"), LettuceCacheStore.marker(won.token()), bytes("stolen"),
+                Duration.ofMinutes(5)), "replace expecting the marker")).as("replace expecting the lease marker itself").isFalse();
+        assertThat(await(store.fill(key("leased"), won.token(), bytes("filled"), Duration.ofMillis(60_500)), "fill"))
+                .as("the lease survived and fills").isTrue();
+        assertThat(await(store.replace(key("leased"), bytes("filled"), bytes("refreshed"), Duration.ofMillis(300_500)),
+                "replace")).as("replace of the filled value").isTrue();
+        try (RedisTestSupport.Admin admin = new RedisTestSupport.Admin(address)) {
+            assertThat(admin.sync().get(key("leased"))).as("plain GET after the replace").isEqualTo("refreshed");
+            assertThat(admin.sync().pttl(key("leased"))).as("PTTL after replace PX 300500").isBetween(295_000L, 300_500L);
+        }
+    }
+
+    @Test
     void aLeaseIsAMarkerInTheKeyItselfWithTheLeaseTtl() {
         CacheStore store = store();
         CacheLookup won = await(store.getOrLease(key("leased"), Duration.ofMillis(30_000)), "getOrLease");

@@ -130,6 +130,22 @@ class LettuceServerKillIT {
         assertThat(store.get("script:b").block(Duration.ofSeconds(10))).as("value stored by the fallback EVAL").containsExactly(2);
     }
 
+    @Test
+    void replaceFallsBackToEvalWhenTheServerForgotTheScript() {
+        startServer();
+        store = LettuceCacheStore.create(options());
+        store.set("script:r", new byte[] {1}, Duration.ofMinutes(1)).block(Duration.ofSeconds(10));
+        assertThat(store.replace("script:r", new byte[] {1}, new byte[] {2}, Duration.ofMinutes(1)).block(Duration.ofSeconds(10)))
+                .as("first replace (script unknown to a fresh server)").isTrue();
+        try (RedisTestSupport.Admin admin = new RedisTestSupport.Admin("127.0.0.1:" + port)) {
+            assertThat(admin.sync().scriptExists(LettuceCacheStore.REPLACE_SHA)).as("script cached after the first replace").containsExactly(true);
+            admin.sync().scriptFlush();
+        }
+        assertThat(store.replace("script:r", new byte[] {2}, new byte[] {3}, Duration.ofMinutes(1)).block(Duration.ofSeconds(10)))
+                .as("replace after SCRIPT FLUSH").isTrue();
+        assertThat(store.get("script:r").block(Duration.ofSeconds(10))).as("value stored by the fallback EVAL").containsExactly(3);
+    }
+
     private LettuceStoreOptions options() {
         return LettuceStoreOptions.builder()
                 .standalone("127.0.0.1", port)
