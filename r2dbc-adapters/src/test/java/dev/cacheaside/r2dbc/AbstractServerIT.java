@@ -79,4 +79,18 @@ abstract class AbstractServerIT extends AbstractDatabaseIT {
             awaitNoneAcquired(quick);
         }
     }
+
+    @Test
+    void cancellingARunningStatementGivesTheConnectionBack() {
+        reactor.core.Disposable running = executor.execute(sleep(3), java.util.List.of()).subscribe(r -> { }, e -> { });
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (executor.poolMetrics().orElseThrow().acquiredSize() == 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(executor.poolMetrics().orElseThrow().acquiredSize()).as("the sleep holds a connection").isEqualTo(1);
+        running.dispose();
+        awaitNoneAcquired(executor);
+        assertThat(((Number) run(executor, "SELECT 1 AS one").get(0, 0)).intValue())
+                .as("the pool still serves queries").isEqualTo(1);
+    }
 }

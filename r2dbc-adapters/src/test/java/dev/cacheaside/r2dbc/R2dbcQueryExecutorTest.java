@@ -140,6 +140,24 @@ class R2dbcQueryExecutorTest {
     }
 
     @Test
+    void concurrentQueriesShareABoundedPool() {
+        R2dbcQueryExecutor small = R2dbcQueryExecutor.create(h2("smallpool"), R2dbcOptions.builder().poolMaxSize(3).build());
+        try {
+            List<Rows> results = reactor.core.publisher.Flux.range(1, 60)
+                    .flatMap(i -> small.execute("SELECT CAST(? AS INT) AS v", List.of(i)), 60)
+                    .collectList().block(Duration.ofSeconds(30));
+            assertThat(results).hasSize(60);
+            assertThat(results.stream().map(r -> (Integer) r.get(0, 0)).sorted())
+                    .as("every query got its own answer").containsExactlyElementsOf(
+                            java.util.stream.IntStream.rangeClosed(1, 60).boxed().toList());
+            assertThat(small.poolMetrics().orElseThrow().allocatedSize()).as("connections opened").isLessThanOrEqualTo(3);
+            assertThat(small.poolMetrics().orElseThrow().acquiredSize()).isZero();
+        } finally {
+            small.close();
+        }
+    }
+
+    @Test
     void runsOffTheCallersThreadOnH2() {
         AtomicReference<String> thread = new AtomicReference<>();
         executor.execute("SELECT 1", List.of()).doOnNext(r -> thread.set(Thread.currentThread().getName())).block();
