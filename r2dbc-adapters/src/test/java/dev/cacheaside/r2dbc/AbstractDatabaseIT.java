@@ -120,7 +120,11 @@ abstract class AbstractDatabaseIT {
     @AfterEach
     void close() {
         if (cache != null) {
-            cache.close();
+            try {
+                run(executor, "DROP TABLE IF EXISTS " + table()); // our own table, never the user's
+            } finally {
+                cache.close();
+            }
         }
     }
 
