@@ -3,6 +3,8 @@ package dev.cacheaside.testing;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
@@ -11,11 +13,16 @@ import org.junit.jupiter.api.Assumptions;
  *
  * <p>A server's address comes from the environment first ({@code TEST_<NAME>_HOST},
  * {@code TEST_<NAME>_PORT}, for example {@code TEST_REDIS_PORT}), then from the defaults of
- * this machine's layout. When nothing answers there, a test either skips with a printed reason
- * or, when the system property {@code cacheaside.requireServers} is {@code true} (as CI sets
- * it), fails: in CI nothing is skipped.
+ * this machine's layout. When nothing answers there and a Docker engine is available,
+ * Testcontainers starts the server ({@link #require} then returns the container's address, and
+ * {@link #host}/{@link #port} follow it). Otherwise a test either skips with a printed reason or,
+ * when the system property {@code cacheaside.requireServers} is {@code true} (as CI sets it),
+ * fails: in CI nothing is skipped.
  */
 public final class TestServers {
+
+    /** Servers started by Testcontainers in this JVM, by name: "host:port". */
+    private static final Map<String, String> STARTED = new ConcurrentHashMap<>();
 
     private TestServers() {
     }
@@ -28,11 +35,19 @@ public final class TestServers {
 
     /** The host of server {@code name} ({@code TEST_<NAME>_HOST}, default 127.0.0.1). */
     public static String host(String name) {
+        String started = STARTED.get(name);
+        if (started != null) {
+            return started.substring(0, started.lastIndexOf(':'));
+        }
         return System.getenv().getOrDefault("TEST_" + name + "_HOST", "127.0.0.1");
     }
 
     /** The port of server {@code name} ({@code TEST_<NAME>_PORT}, default {@code defaultPort}). */
     public static int port(String name, int defaultPort) {
+        String started = STARTED.get(name);
+        if (started != null) {
+            return Integer.parseInt(started.substring(started.lastIndexOf(':') + 1));
+        }
         String value = System.getenv("TEST_" + name + "_PORT");
         return value == null || value.isBlank() ? defaultPort : Integer.parseInt(value.trim());
     }
@@ -48,20 +63,24 @@ public final class TestServers {
     }
 
     /**
-     * Makes sure server {@code name} answers at its address: returns normally when it does;
-     * otherwise skips the calling test with a printed reason, or fails it when servers are
-     * {@linkplain #required() required}.
-     *
-     * @return {@code host:port} of the server
+     * Makes sure server {@code name} answers: returns its {@code host:port} when it does (at its
+     * configured address, or in a container Testcontainers started); otherwise skips the calling
+     * test with a printed reason, or fails it when servers are {@linkplain #required() required}.
      */
     public static String require(String name, int defaultPort) {
         String host = host(name);
         int port = port(name, defaultPort);
-        if (!reachable(host, port)) {
-            unavailable(name + " is not reachable at " + host + ":" + port
-                    + " (set TEST_" + name + "_HOST / TEST_" + name + "_PORT, or run scripts/services.sh)");
+        if (reachable(host, port)) {
+            return host + ":" + port;
         }
-        return host + ":" + port;
+        String container = Containers.start(name);
+        if (container != null) {
+            return container;
+        }
+        unavailable(name + " is not reachable at " + host + ":" + port
+                + " (set TEST_" + name + "_HOST / TEST_" + name + "_PORT, run scripts/services.sh,"
+                + " or run where Docker is available for Testcontainers)");
+        return null;
     }
 
     /**
@@ -74,5 +93,71 @@ public final class TestServers {
         }
         System.out.println("[skipped] " + reason);
         Assumptions.abort(reason);
+    }
+
+    /** Testcontainers, touched only when it is on the class path and Docker answers. */
+    private static final class Containers {
+
+        static String start(String name) {
+            try {
+                Class.forName("org.testcontainers.DockerClientFactory");
+            } catch (ClassNotFoundException e) {
+                return null;
+            }
+            return Docker.start(name);
+        }
+    }
+
+    /** The images and settings of each server; one container per name per JVM. */
+    private static final class Docker {
+
+        static String start(String name) {
+            if (!org.testcontainers.DockerClientFactory.instance().isDockerAvailable()) {
+                return null;
+            }
+            return STARTED.computeIfAbsent(name, n -> {
+                org.testcontainers.containers.GenericContainer<?> c = container(n);
+                if (c == null) {
+                    return null;
+                }
+                c.start();
+                return c.getHost() + ":" + c.getFirstMappedPort();
+            });
+        }
+
+        @SuppressWarnings("resource")
+        private static org.testcontainers.containers.GenericContainer<?> container(String name) {
+            switch (name) {
+                case "REDIS":
+                    return generic("redis:7.4", 6379);
+                case "VALKEY":
+                    return generic("valkey/valkey:8.0", 6379);
+                case "MEMCACHED":
+                case "MEMCACHED2":
+                    return generic("memcached:1.6", 11211);
+                case "MARIADB":
+                    return generic("mariadb:11.4", 3306)
+                            .withEnv("MARIADB_ALLOW_EMPTY_ROOT_PASSWORD", "1")
+                            .withEnv("MARIADB_DATABASE", "test");
+                case "MYSQL":
+                    return generic("mysql:8.4", 3306)
+                            .withEnv("MYSQL_ALLOW_EMPTY_PASSWORD", "yes")
+                            .withEnv("MYSQL_DATABASE", "test");
+                case "POSTGRES":
+                    return generic("postgres:15", 5432)
+                            .withEnv("POSTGRES_HOST_AUTH_METHOD", "trust")
+                            .withEnv("POSTGRES_DB", "test");
+                default:
+                    // a Redis Cluster needs announced addresses; run scripts/services.sh instead
+                    return null;
+            }
+        }
+
+        private static org.testcontainers.containers.GenericContainer<?> generic(String image, int port) {
+            return new org.testcontainers.containers.GenericContainer<>(
+                    org.testcontainers.utility.DockerImageName.parse(image))
+                    .withExposedPorts(port)
+                    .waitingFor(org.testcontainers.containers.wait.strategy.Wait.forListeningPort());
+        }
     }
 }
