@@ -50,6 +50,20 @@ final class RedisTestSupport {
         }
     }
 
+    /**
+     * A server's {@code PTTL} answer for {@code key} as a duration; fails the test when the key
+     * is missing ({@code -2}) or has no expiry ({@code -1}), which no store write may leave.
+     */
+    static Duration ttlOf(String key, long pttl) {
+        if (pttl == -2) {
+            throw new AssertionError("PTTL " + key + ": the key does not exist");
+        }
+        if (pttl == -1) {
+            throw new AssertionError("PTTL " + key + ": the key has no expiry");
+        }
+        return Duration.ofMillis(pttl);
+    }
+
     /** Polls {@code condition} every 20 ms until it holds or {@code bound} has passed. */
     static boolean waitFor(Duration bound, BooleanSupplier condition) {
         long deadline = System.nanoTime() + bound.toNanos();
