@@ -1,0 +1,146 @@
+package dev.cacheaside.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cacheaside.config.Settings;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The seed's five-step demo ({@link Demo#run}) on every cache set-up and every database engine,
+ * with only the settings changed, as a user changes {@code .env}: what it prints must be the
+ * seed's story (miss, hit, refresh, invalidated, miss) in every cell. On the network caches, a
+ * connection of our own looks at the cache between the steps: after step 2 the entry is under
+ * exactly {@code "query:" + sha256hex(SQL)} and holds the row, after step 4 it is gone, after
+ * step 5 it is back.
+ */
+class DemoOnEveryEngineIT {
+
+    static final List<String> CACHES = List.of("local", "redis", "valkey", "memcached", "redis-cluster");
+
+    /** The key the seed computes: {@code query:} and the lowercase hex SHA-256 of the UTF-8 SQL. */
+    static final String SEED_KEY = "query:" + sha256Hex(Demo.SQL);
+
+    @BeforeAll
+    static void demoDatabases() {
+        for (String database : ItServers.DATABASES) {
+            ItServers.ensureDemoDatabase(database);
+        }
+    }
+
+    static Stream<Arguments> cells() {
+        List<Arguments> cells = new ArrayList<>();
+        for (String cache : CACHES) {
+            for (String database : ItServers.DATABASES) {
+                cells.add(Arguments.of(cache, database));
+            }
+        }
+        return cells.stream();
+    }
+
+    @ParameterizedTest(name = "cache {0}, database {1}")
+    @MethodSource("cells")
+    void theFiveStepsTellTheSeedsStory(String cache, String database) {
+        Map<String, String> cacheVars = ItServers.cache(cache);
+        Map<String, String> vars = new HashMap<>(ItServers.database(database));
+        vars.putAll(cacheVars);
+        Settings settings = Settings.of(vars);
+
+        Map<String, byte[]> seen = new HashMap<>();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        long start = System.nanoTime();
+        try (RawCache raw = RawCache.forSetup(cache, cacheVars)) {
+            // the demo prints a step's heading before running it: look at the cache right then
+            Consumer<String> observer = raw == null ? line -> { } : line -> {
+                if (line.startsWith("3. ")) {
+                    seen.put("after step 2", raw.get(SEED_KEY));
+                } else if (line.startsWith("5. ")) {
+                    seen.put("after step 4", raw.get(SEED_KEY));
+                }
+            };
+            Demo.run(settings, new ObservingStream(bytes, observer));
+            if (raw != null) {
+                seen.put("after step 5", raw.get(SEED_KEY));
+            }
+        }
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        System.out.printf("[demo] cache %-13s database %-10s %5d ms%n", cache, database, millis);
+
+        List<String> sources = sources(out);
+        assertThat(sources).as("the Source line of each of the steps 1, 2, 3 and 5; output:\n" + out)
+                .containsExactly("CACHE_MISS", "CACHE_HIT", "CACHE_MISS", "CACHE_MISS");
+        assertThat(out).as("step 4").contains("Cache invalidated: true");
+        assertThat(out).as("the header names the engines")
+                .contains("Database: " + database + ", cache: " + cacheVars.get("CACHE_ENGINE"));
+        String airline = firstAirlineName(out);
+        assertThat(airline).as("step 1 prints the row of airline 1; output:\n" + out).isNotBlank();
+        assertThat(out).as("step 2 prints the same row").containsPattern("(?s)2\\. Second.*" + Pattern.quote(airline));
+
+        if (!cache.equals("local")) {
+            assertThat(seen.get("after step 2")).as(cache + ": an entry under exactly " + SEED_KEY + " after step 2")
+                    .isNotNull();
+            String value = new String(seen.get("after step 2"), StandardCharsets.UTF_8);
+            assertThat(value).as(cache + ": the entry is the JSON of the row").startsWith("{").contains(airline);
+            assertThat(seen.get("after step 4")).as(cache + ": nothing under the key after the invalidation").isNull();
+            assertThat(seen.get("after step 5")).as(cache + ": the entry is back after step 5").isNotNull();
+        }
+        assertThat(millis).as("the cell stays fast").isLessThan(5_000);
+    }
+
+    /** The Source of each step, in order. */
+    static List<String> sources(String out) {
+        List<String> sources = new ArrayList<>();
+        Matcher m = Pattern.compile("Source: (\\w+)").matcher(out);
+        while (m.find()) {
+            sources.add(m.group(1));
+        }
+        return sources;
+    }
+
+    /** The airline name in step 1's printed row ({@code name=...} or {@code "name":...}). */
+    static String firstAirlineName(String out) {
+        Matcher m = Pattern.compile("(?i)airlinename\\W+([A-Za-z][A-Za-z ]+[A-Za-z])").matcher(out);
+        return m.find() ? m.group(1) : "";
+    }
+
+    static String sha256Hex(String sql) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(sql.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A print stream that hands each printed line to an observer, after printing it. */
+    static final class ObservingStream extends PrintStream {
+        private final Consumer<String> observer;
+
+        ObservingStream(ByteArrayOutputStream out, Consumer<String> observer) {
+            super(out, true, StandardCharsets.UTF_8);
+            this.observer = observer;
+        }
+
+        @Override
+        public void println(String line) {
+            super.println(line);
+            observer.accept(line.strip());
+        }
+    }
+}
