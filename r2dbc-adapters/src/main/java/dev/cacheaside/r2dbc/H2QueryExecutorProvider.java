@@ -47,7 +47,7 @@ public final class H2QueryExecutorProvider implements QueryExecutorProvider {
         }
         R2dbcOptions options = R2dbcProviders.options(settings);
         ConnectionFactoryOptions factoryOptions = ConnectionFactoryOptions.parse(
-                "r2dbc:h2:mem:///" + name + "?options=DB_CLOSE_DELAY=-1");
+                "r2dbc:h2:mem:///" + name + "?options=DB_CLOSE_DELAY=-1;DATABASE_TO_LOWER=TRUE");
         return R2dbcQueryExecutor.create(
                 R2dbcProviders.connectionFactory(R2dbcProviders.Driver.H2, engine, factoryOptions),
                 options, "h2 in-memory database " + name,

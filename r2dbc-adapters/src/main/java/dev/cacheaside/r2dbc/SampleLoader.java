@@ -63,7 +63,9 @@ final class SampleLoader {
                 query = "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?";
                 break;
             default:
-                query = "SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = CURRENT_SCHEMA AND TABLE_NAME = ?";
+                // H2 folds unquoted names to upper case, or to lower case with DATABASE_TO_LOWER
+                query = "SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = CURRENT_SCHEMA"
+                        + " AND UPPER(TABLE_NAME) = ?";
                 name = table.toUpperCase(Locale.ROOT);
         }
         return sql(query, name).map(rows -> ((Number) rows.get(0, 0)).longValue() > 0);

@@ -24,7 +24,7 @@ class H2SampleTest {
         try (QueryExecutor h2 = new H2QueryExecutorProvider().create("h2", Settings.of(Map.of("DB_NAME", "h2default")))) {
             Rows rows = h2.execute("SELECT * FROM airline WHERE airline_id = ?", List.of(1)).block(Duration.ofSeconds(30));
             assertThat(rows.size()).isEqualTo(1);
-            assertThat(rows.columns()).containsExactly("AIRLINE_ID", "IATA", "AIRLINENAME", "BASE_AIRPORT");
+            assertThat(rows.columns()).containsExactly("airline_id", "iata", "airlinename", "base_airport");
             assertThat(rows.get(0, 0)).isEqualTo(1);
             assertThat(rows.get(0, 2)).isEqualTo(SampleData.generate(1).rows("airline").next()[2]);
             for (Map.Entry<String, Long> e : SampleData.generate(1).rowCounts().entrySet()) {
