@@ -83,6 +83,24 @@ public final class TestServers {
         return null;
     }
 
+    /** Whether Testcontainers is on the class path and a Docker engine answers. */
+    public static boolean dockerAvailable() {
+        try {
+            Class.forName("org.testcontainers.DockerClientFactory");
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
+        return Docker.available();
+    }
+
+    /**
+     * Starts server {@code name} in a container (where Docker is available), whatever answers at
+     * its usual address, and returns its {@code host:port}; {@code null} without Docker.
+     */
+    public static String container(String name) {
+        return dockerAvailable() ? Containers.start(name) : null;
+    }
+
     /**
      * Reports a server that cannot be had: fails when servers are required, skips otherwise.
      * Never returns normally.
@@ -111,8 +129,12 @@ public final class TestServers {
     /** The images and settings of each server; one container per name per JVM. */
     private static final class Docker {
 
+        static boolean available() {
+            return org.testcontainers.DockerClientFactory.instance().isDockerAvailable();
+        }
+
         static String start(String name) {
-            if (!org.testcontainers.DockerClientFactory.instance().isDockerAvailable()) {
+            if (!available()) {
                 return null;
             }
             return STARTED.computeIfAbsent(name, n -> {

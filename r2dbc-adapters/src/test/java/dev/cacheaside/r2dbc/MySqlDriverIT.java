@@ -4,7 +4,11 @@ import dev.cacheaside.config.Settings;
 import java.util.List;
 import java.util.Map;
 
-/** MariaDB through the io.asyncer r2dbc-mysql driver (there is no MySQL server here). */
+/**
+ * The io.asyncer r2dbc-mysql driver: against a MySQL server when one is named
+ * ({@code TEST_MYSQL_HOST}/{@code TEST_MYSQL_PORT}) or Docker can start MySQL 8; otherwise
+ * against MariaDB, which it also speaks to (the machine CI runs on has no MySQL server).
+ */
 class MySqlDriverIT extends AbstractServerIT {
 
     @Override
@@ -14,7 +18,15 @@ class MySqlDriverIT extends AbstractServerIT {
 
     @Override
     Settings settings() {
-        return Settings.of(env("MARIADB", "mysql", 3306, "root", "test"));
+        return Settings.of(env(server(), "mysql", 3306, "root", "test"));
+    }
+
+    private static String server() {
+        boolean named = System.getenv("TEST_MYSQL_HOST") != null || System.getenv("TEST_MYSQL_PORT") != null;
+        if (named) {
+            return "MYSQL";
+        }
+        return dev.cacheaside.testing.TestServers.container("MYSQL") != null ? "MYSQL" : "MARIADB";
     }
 
     @Override
