@@ -1,0 +1,68 @@
+package dev.cacheaside.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs the benchmarks and writes the results: the JMH micro-benchmarks, then the end-to-end
+ * {@link LoadDriver}, then {@code results.md} and the PNG charts.
+ *
+ * <p>Usage (from the repository root):
+ * <pre>
+ * mvn -q install -DskipTests &amp;&amp; mvn -q -pl benchmarks exec:exec                 # everything, under 15 minutes
+ * mvn -q -pl benchmarks compile exec:exec -Dbench.smoke=true                  # seconds: proves it all still runs
+ * mvn -q -pl benchmarks compile exec:exec -Dbench.args="jmh CodecBenchmark"   # only some JMH benchmarks
+ * mvn -q -pl benchmarks compile exec:exec -Dbench.args="load"                 # only the load driver
+ * </pre>
+ * The full run writes {@code benchmarks/results/}; the smoke run writes
+ * {@code benchmarks/target/bench-smoke/} and so never replaces the committed results. Exits with
+ * 1 when a part fails (a server missing, a benchmark error).
+ */
+public final class RunBenchmarks {
+
+    private RunBenchmarks() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        List<String> words = new ArrayList<>();
+        for (String a : args) {
+            for (String w : a.trim().split("\\s+")) {
+                if (!w.isEmpty()) {
+                    words.add(w);
+                }
+            }
+        }
+        boolean smoke = Boolean.getBoolean("bench.smoke");
+        String part = words.isEmpty() ? "all" : words.get(0);
+        if (!List.of("all", "jmh", "load").contains(part)) {
+            System.err.println("usage: RunBenchmarks [all | jmh [Benchmark|Benchmark...] | load]");
+            System.exit(2);
+        }
+        Results results = new Results();
+        results.mode = smoke ? "smoke" : "full";
+        Progress progress = new Progress();
+        Path out = Path.of(System.getProperty("bench.out", smoke ? "target/bench-smoke" : "results"));
+        try {
+            if (part.equals("all") || part.equals("jmh")) {
+                progress.note("JMH micro-benchmarks (%s)", smoke ? "smoke: no fork, one 100 ms iteration" : "1 fork, 3 x 1 s warm-up, 5 x 1 s");
+                JmhSuite.run(smoke, part.equals("jmh") && words.size() > 1 ? words.get(1) : null, results);
+            }
+            if (part.equals("all") || part.equals("load")) {
+                LoadDriver.Plan plan = LoadDriver.Plan.of(smoke);
+                results.scale = plan.scale();
+                progress.note("load driver: databases %s, caches %s, scale %d, %d cells", plan.databases(), plan.caches(),
+                        plan.scale(), plan.cells());
+                new LoadDriver(plan, results, progress).run();
+            }
+            results.seconds = progress.seconds();
+            Report.write(results, out);
+            progress.note("results written to %s", out.toAbsolutePath().normalize().resolve("results.md"));
+        } catch (Exception | Error e) {
+            System.err.println("benchmarks failed: " + e);
+            e.printStackTrace();
+            System.exit(1);
+        }
+        System.exit(0);
+    }
+}
