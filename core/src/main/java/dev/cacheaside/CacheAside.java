@@ -7,6 +7,11 @@ import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.QueryExecutor;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,6 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
 import reactor.core.publisher.Sinks;
@@ -222,6 +228,135 @@ public final class CacheAside implements AutoCloseable {
     }
 
     /**
+     * Makes every cached query that reads any of {@code tables} a miss, in every instance sharing
+     * the cache: their entries and leases are removed, so a load that began before this call
+     * cannot fill afterwards. Names are compared without schema, quotes or case.
+     *
+     * @return a {@link Mono} of the number of entries removed; it errors when the cache cannot be
+     *     reached (or times out), since the caller must know that entries may still be there
+     * @throws IllegalArgumentException at the call when no table is given or a name is blank
+     */
+    public Mono<Long> invalidateTable(String... tables) {
+        if (tables == null || tables.length == 0) {
+            throw new IllegalArgumentException("name at least one table");
+        }
+        Set<String> names = new LinkedHashSet<>();
+        for (String table : tables) {
+            if (table == null || table.isBlank()) {
+                throw new IllegalArgumentException("table names must not be null or blank");
+            }
+            names.add(TableNames.normalize(table));
+        }
+        return Mono.defer(() -> invalidateTables(names));
+    }
+
+    /**
+     * The write path: runs one {@code INSERT}, {@code UPDATE}, {@code DELETE}, {@code MERGE} or
+     * {@code REPLACE} through the database, and once it has committed, invalidates every cached
+     * query over the tables it writes ({@link #invalidateTable}). A query whose load read the
+     * database before the commit cannot fill the cache after it.
+     *
+     * @return a {@link Mono} of the number of rows changed; the database's error when the write
+     *     fails (nothing is invalidated then); a {@link CacheInvalidationException} when the
+     *     write committed but the cache could not be invalidated
+     * @throws IllegalArgumentException at the call when the SQL is not such a write, or for bad
+     *     parameters
+     */
+    public Mono<Long> update(String sql, Object... parameters) {
+        return update(Query.of(sql, parameters));
+    }
+
+    /** The write path for {@code write}; see {@link #update(String, Object...)}. */
+    public Mono<Long> update(Query write) {
+        return transaction(List.of(write));
+    }
+
+    /**
+     * The write path for several writes in one transaction: all commit or none; after the commit
+     * every cached query over the tables any of them writes is invalidated.
+     *
+     * @see #update(String, Object...)
+     */
+    public Mono<Long> transaction(List<Query> writes) {
+        if (writes == null || writes.isEmpty()) {
+            throw new IllegalArgumentException("name at least one write");
+        }
+        Set<String> tables = new LinkedHashSet<>();
+        List<Map.Entry<String, List<?>>> statements = new ArrayList<>();
+        for (Query write : writes) {
+            if (write == null) {
+                throw new IllegalArgumentException("writes must not be null");
+            }
+            ReadOnlySql.checkWrite(write.sql());
+            tables.addAll(tablesOf(write));
+            statements.add(Map.entry(write.sql(), write.parameters()));
+        }
+        if (tables.isEmpty()) {
+            throw new IllegalArgumentException("cannot tell which tables " + writes.get(0).sql()
+                    + " writes; declare them with Query.withTables");
+        }
+        return Mono.defer(() -> {
+            if (closed.get()) {
+                return Mono.error(new IllegalStateException("this CacheAside is closed"));
+            }
+            Mono<Long> write = statements.size() == 1
+                    ? database.update(statements.get(0).getKey(), statements.get(0).getValue())
+                    : database.updateInTransaction(statements);
+            return write.flatMap(rows -> invalidateTables(tables)
+                    .onErrorMap(e -> new CacheInvalidationException(rows, tables, e))
+                    .thenReturn(rows));
+        });
+    }
+
+    private Mono<Long> invalidateTables(Set<String> tables) {
+        loads.forEach((key, load) -> {
+            if (!Collections.disjoint(load.tables, tables) && loads.remove(key, load)) {
+                load.invalidated = true;
+            }
+        });
+        return Flux.fromIterable(tables)
+                .concatMap(table -> guard("delete", () -> cache.invalidateTag(TableNames.tagKey(options.keyPrefix(), table))))
+                .reduce(0L, Long::sum);
+    }
+
+    /** The tables {@code query} reads (or writes): parsed from its SQL, and those it declares. */
+    private Set<String> tablesOf(Query query) {
+        Set<String> parsed = TableNames.of(query.sql());
+        if (query.tables().isEmpty()) {
+            return parsed;
+        }
+        Set<String> all = new LinkedHashSet<>(parsed);
+        all.addAll(query.tables());
+        return all;
+    }
+
+    /**
+     * Registers {@code key} under each table {@code query} reads, before its load reads the
+     * database, so an invalidation of one of them reaches the key (and its lease) from then on.
+     *
+     * @return whether every table was registered; when not, the load must not fill
+     */
+    private Mono<Boolean> tag(String key, Query query, Duration ttl) {
+        Set<String> tables = tablesOf(query);
+        if (tables.isEmpty()) {
+            return Mono.just(true);
+        }
+        Duration keep = ttl.plus(options.staleWhileRevalidate()).plus(options.leaseTtl());
+        List<String> tags = new ArrayList<>(tables.size());
+        for (String table : tables) {
+            tags.add(TableNames.tagKey(options.keyPrefix(), table));
+        }
+        return guard("tag", () -> cache.tag(tags, key, keep))
+                .then(Mono.just(true))
+                .onErrorResume(e -> {
+                    counters.cacheWriteErrors.increment();
+                    log.warn("could not register {} under its tables {}; the result is returned uncached: {}",
+                            key, tables, e.toString());
+                    return Mono.just(false);
+                });
+    }
+
+    /**
      * The cache key of {@code sql} with {@code parameters}: the key prefix and the lowercase hex
      * SHA-256 of the UTF-8 SQL text when there are no parameters.
      */
@@ -387,7 +522,7 @@ public final class CacheAside implements AutoCloseable {
     }
 
     private Mono<Served> joinOrStart(String key, Query query, Duration ttl, Mode mode, String token) {
-        Load fresh = new Load();
+        Load fresh = new Load(tablesOf(query));
         Load existing = loads.putIfAbsent(key, fresh);
         if (existing != null) {
             return existing.join(counters);
@@ -397,9 +532,13 @@ public final class CacheAside implements AutoCloseable {
 
     /** Starts a load that this caller must run itself (it holds the lease), shared with later callers. */
     private Mono<Served> start(String key, Query query, Duration ttl, Mode mode, String token, boolean register) {
-        Load fresh = new Load();
+        Load fresh = new Load(tablesOf(query));
         if (register) {
-            loads.put(key, fresh);
+            Load replaced = loads.put(key, fresh);
+            if (replaced != null && !replaced.invalidated) {
+                // callers here waiting on another's lease get this load's rows as soon as it ends
+                fresh.adopt(replaced);
+            }
         }
         return run(key, query, ttl, mode, token, fresh);
     }
@@ -423,10 +562,10 @@ public final class CacheAside implements AutoCloseable {
         // the load runs on its own subscription, so no subscriber's cancel can cancel it
         load.subscription = work.subscribe(served -> {
             loads.remove(key, load);
-            load.sink.tryEmitValue(served);
+            load.complete(served);
         }, error -> {
             loads.remove(key, load);
-            load.sink.tryEmitError(error);
+            load.fail(error);
         });
         return load.sink.asMono();
     }
@@ -450,6 +589,13 @@ public final class CacheAside implements AutoCloseable {
     }
 
     private Mono<Served> loadAndFill(String key, Query query, Duration ttl, String token) {
+        return tag(key, query, ttl).flatMap(tagged -> tagged
+                ? loadAndFillTagged(key, query, ttl, token)
+                : releaseLease(key).then(loadFromDatabase(query))
+                        .map(loaded -> new Served(loaded.rows, Source.CACHE_MISS)));
+    }
+
+    private Mono<Served> loadAndFillTagged(String key, Query query, Duration ttl, String token) {
         return loadFromDatabase(query)
                 .onErrorResume(e -> releaseLease(key).then(Mono.error(e)))
                 .flatMap(loaded -> {
@@ -470,8 +616,11 @@ public final class CacheAside implements AutoCloseable {
     }
 
     private Mono<Served> loadAndSet(String key, Query query, Duration ttl, Load load) {
-        return loadFromDatabase(query).flatMap(loaded -> {
+        return tag(key, query, ttl).flatMap(tagged -> loadFromDatabase(query).flatMap(loaded -> {
             Served served = new Served(loaded.rows, Source.CACHE_MISS);
+            if (!tagged) {
+                return Mono.just(served);
+            }
             if (load != null && load.invalidated) {
                 counters.staleFillsRefused.increment();
                 return Mono.just(served);
@@ -483,7 +632,7 @@ public final class CacheAside implements AutoCloseable {
             return guard("write", () -> cache.set(key, encoded.bytes, encoded.ttl))
                     .onErrorResume(e -> writeFailed(key, e))
                     .thenReturn(served);
-        });
+        }));
     }
 
     /** Polls for the value another caller is loading, with backoff, until the deadline. */
@@ -737,8 +886,43 @@ public final class CacheAside implements AutoCloseable {
     private static final class Load {
         final Sinks.One<Served> sink = Sinks.one();
         final AtomicInteger callers = new AtomicInteger(1);
+        final Set<String> tables;
         volatile Disposable subscription;
         volatile boolean invalidated;
+
+        private final List<Load> adopted = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        Load(Set<String> tables) {
+            this.tables = tables;
+        }
+
+        /** Takes over {@code other}'s callers: they get this load's outcome, and its own work stops. */
+        void adopt(Load other) {
+            callers.addAndGet(other.callers.get());
+            adopted.add(other);
+        }
+
+        void complete(Served served) {
+            sink.tryEmitValue(served);
+            for (Load other : adopted) {
+                Disposable subscription = other.subscription;
+                if (subscription != null) {
+                    subscription.dispose();
+                }
+                other.complete(served);
+            }
+        }
+
+        void fail(Throwable error) {
+            sink.tryEmitError(error);
+            for (Load other : adopted) {
+                Disposable subscription = other.subscription;
+                if (subscription != null) {
+                    subscription.dispose();
+                }
+                other.fail(error);
+            }
+        }
 
         Mono<Served> join(Counters counters) {
             callers.incrementAndGet();

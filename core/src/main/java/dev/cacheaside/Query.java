@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.LinkedHashSet;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * One SQL query with its bind parameters and how to cache it: an immutable value.
@@ -22,12 +24,14 @@ public final class Query {
     private final List<Object> parameters;
     private final Duration ttl;
     private final boolean forceRefresh;
+    private final Set<String> tables;
 
-    private Query(String sql, List<Object> parameters, Duration ttl, boolean forceRefresh) {
+    private Query(String sql, List<Object> parameters, Duration ttl, boolean forceRefresh, Set<String> tables) {
         this.sql = sql;
         this.parameters = parameters;
         this.ttl = ttl;
         this.forceRefresh = forceRefresh;
+        this.tables = tables;
     }
 
     /**
@@ -41,13 +45,13 @@ public final class Query {
      */
     public static Query of(String sql, Object... parameters) {
         return new Query(checkSql(sql), checkParameters(parameters == null ? List.of()
-                : Arrays.asList(parameters)), null, false);
+                : Arrays.asList(parameters)), null, false, Set.of());
     }
 
     /** Like {@link #of(String, Object...)} with the parameters as a list. */
     public static Query of(String sql, List<?> parameters) {
         return new Query(checkSql(sql), checkParameters(parameters == null ? List.of() : parameters),
-                null, false);
+                null, false, Set.of());
     }
 
     /**
@@ -56,7 +60,7 @@ public final class Query {
      * @throws IllegalArgumentException when {@code ttl} is null, zero or negative
      */
     public Query withTtl(Duration ttl) {
-        return new Query(sql, parameters, checkTtl(ttl), forceRefresh);
+        return new Query(sql, parameters, checkTtl(ttl), forceRefresh, tables);
     }
 
     /**
@@ -64,7 +68,25 @@ public final class Query {
      * the result reports {@link Source#CACHE_MISS}.
      */
     public Query withForceRefresh() {
-        return new Query(sql, parameters, ttl, true);
+        return new Query(sql, parameters, ttl, true, tables);
+    }
+
+    /**
+     * This query declared to read (or, for a write, to write) {@code tables}, in addition to the
+     * tables the parser finds in its SQL: for SQL the parser cannot read (vendor syntax, a view
+     * or a function that reads other tables), so that invalidating those tables reaches it.
+     *
+     * @throws IllegalArgumentException when a name is null or blank
+     */
+    public Query withTables(String... tables) {
+        Set<String> names = new LinkedHashSet<>(this.tables);
+        for (String table : tables) {
+            if (table == null || table.isBlank()) {
+                throw new IllegalArgumentException("table names must not be null or blank");
+            }
+            names.add(TableNames.normalize(table));
+        }
+        return new Query(sql, parameters, ttl, forceRefresh, Collections.unmodifiableSet(names));
     }
 
     /** The SQL text. */
@@ -80,6 +102,11 @@ public final class Query {
     /** This query's own time to live, or {@code null} for the default. */
     public Duration ttl() {
         return ttl;
+    }
+
+    /** The tables declared with {@link #withTables}, normalised; usually empty. */
+    public Set<String> tables() {
+        return tables;
     }
 
     /** Whether the cache read is skipped. */

@@ -66,6 +66,40 @@ final class ReadOnlySql {
         }
     }
 
+    private static final Set<String> WRITES = Set.of("INSERT", "UPDATE", "DELETE", "MERGE", "REPLACE", "UPSERT");
+
+    /**
+     * Checks that {@code sql} is a data write the write path runs.
+     *
+     * @throws IllegalArgumentException naming the first keyword when it is not INSERT, UPDATE,
+     *     DELETE, MERGE or REPLACE
+     */
+    static void checkWrite(String sql) {
+        String first = firstKeyword(sql);
+        if (first == null || !WRITES.contains(first)) {
+            throw new IllegalArgumentException("the write path runs INSERT, UPDATE, DELETE, MERGE or REPLACE; "
+                    + "this statement starts with " + first);
+        }
+    }
+
+    private static String firstKeyword(String sql) {
+        StringBuilder word = new StringBuilder();
+        int i = 0;
+        int n = sql.length();
+        while (i < n) {
+            char ch = sql.charAt(i);
+            if (Character.isLetterOrDigit(ch) || ch == '_') {
+                word.append(ch);
+                i++;
+            } else if (word.length() > 0) {
+                break;
+            } else {
+                i = skip(sql, i);
+            }
+        }
+        return word.length() == 0 ? null : word.toString().toUpperCase(Locale.ROOT);
+    }
+
     /** Skips one non-word character, or a whole quoted string or comment starting at {@code i}. */
     private static int skip(String sql, int i) {
         int n = sql.length();

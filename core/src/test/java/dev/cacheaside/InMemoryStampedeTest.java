@@ -58,6 +58,16 @@ class InMemoryStampedeTest extends StampedeContract {
         }
 
         @Override
+        public reactor.core.publisher.Mono<Void> tag(java.util.Collection<String> tags, String key, Duration ttl) {
+            return inner.tag(tags, key, ttl);
+        }
+
+        @Override
+        public reactor.core.publisher.Mono<Long> invalidateTag(String tag) {
+            return inner.invalidateTag(tag);
+        }
+
+        @Override
         public reactor.core.publisher.Mono<Void> closeAsync() {
             return reactor.core.publisher.Mono.empty();
         }

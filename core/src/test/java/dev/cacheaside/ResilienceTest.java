@@ -56,6 +56,16 @@ class ResilienceTest {
         }
 
         @Override
+        public Mono<Void> tag(java.util.Collection<String> tags, String key, Duration ttl) {
+            return Mono.never();
+        }
+
+        @Override
+        public Mono<Long> invalidateTag(String tag) {
+            return Mono.never();
+        }
+
+        @Override
         public Mono<Void> closeAsync() {
             return Mono.empty();
         }

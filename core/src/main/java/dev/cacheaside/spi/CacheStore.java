@@ -1,6 +1,7 @@
 package dev.cacheaside.spi;
 
 import java.time.Duration;
+import java.util.Collection;
 import reactor.core.publisher.Mono;
 
 /**
@@ -83,6 +84,30 @@ public interface CacheStore extends AutoCloseable {
     default Mono<Boolean> replace(String key, byte[] expected, byte[] value, Duration ttl) {
         return Mono.error(new IllegalStateException(getClass().getName()
                 + " has no atomic replace, so entries are not refreshed in the background"));
+    }
+
+    /**
+     * Registers {@code key} under each of {@code tags}, so that {@link #invalidateTag} of any of
+     * them removes it, and keeps each tag for at least {@code ttl}. The engine tags a key with the
+     * tables its query reads when it takes the key's lease, before it reads the database. The
+     * returned {@link Mono} completes once every registration is in place.
+     *
+     * <p>The default signals an error: a store without tags cannot invalidate by table, so the
+     * engine then returns such results uncached. Every store of this library implements it.
+     */
+    default Mono<Void> tag(Collection<String> tags, String key, Duration ttl) {
+        return Mono.error(new IllegalStateException(getClass().getName() + " has no tags"));
+    }
+
+    /**
+     * Removes every key registered under {@code tag} (values and leases alike, as
+     * {@link #delete} does) and unregisters them. Keys registered while it runs either are removed
+     * or stay registered for the next call: none is lost.
+     *
+     * @return how many of the registered keys held a value that was removed
+     */
+    default Mono<Long> invalidateTag(String tag) {
+        return Mono.error(new IllegalStateException(getClass().getName() + " has no tags"));
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.cacheaside.spi;
 
 import dev.cacheaside.Rows;
 import java.util.List;
+import java.util.Map;
 import reactor.core.publisher.Mono;
 
 /**
@@ -27,6 +28,29 @@ public interface QueryExecutor extends AutoCloseable {
      *     the driver's own Java types; it errors with the database's error when the query fails
      */
     Mono<Rows> execute(String sql, List<?> parameters);
+
+    /**
+     * Runs one write ({@code INSERT}, {@code UPDATE}, {@code DELETE}, ...) with {@code parameters}
+     * bound to its {@code ?} placeholders, committed when the returned {@link Mono} completes.
+     *
+     * <p>The default signals an error: an executor that only reads cannot write.
+     *
+     * @return the number of rows the statement changed
+     */
+    default Mono<Long> update(String sql, List<?> parameters) {
+        return Mono.error(new UnsupportedOperationException(getClass().getName() + " does not run writes"));
+    }
+
+    /**
+     * Runs {@code statements} in order in one transaction: all of them are committed when the
+     * returned {@link Mono} completes, none of them when it errors.
+     *
+     * @param statements each a SQL text and its parameters
+     * @return the number of rows the statements changed, summed
+     */
+    default Mono<Long> updateInTransaction(List<Map.Entry<String, List<?>>> statements) {
+        return Mono.error(new UnsupportedOperationException(getClass().getName() + " does not run writes"));
+    }
 
     /**
      * Releases what this executor holds (connections, pools, threads). Lazy, idempotent.

@@ -219,6 +219,52 @@ public final class InMemoryCacheStore implements CacheStore {
         });
     }
 
+    private final Map<String, java.util.Set<String>> tags = new ConcurrentHashMap<>();
+    /** Calls of tag. */
+    public final AtomicInteger tagCalls = new AtomicInteger();
+
+    @Override
+    public Mono<Void> tag(java.util.Collection<String> tagNames, String key, Duration ttl) {
+        return Mono.defer(() -> {
+            tagCalls.incrementAndGet();
+            Mono<Void> failed = guard(writeFailure);
+            if (failed != null) {
+                return failed;
+            }
+            for (String tag : tagNames) {
+                tags.computeIfAbsent(tag, t -> ConcurrentHashMap.newKeySet()).add(key);
+            }
+            return Mono.empty();
+        });
+    }
+
+    @Override
+    public Mono<Long> invalidateTag(String tag) {
+        return Mono.defer(() -> {
+            deletes.incrementAndGet();
+            Mono<Long> failed = guard(writeFailure);
+            if (failed != null) {
+                return failed;
+            }
+            java.util.Set<String> members = tags.getOrDefault(tag, java.util.Set.of());
+            long removed = 0;
+            for (String key : java.util.List.copyOf(members)) {
+                Entry e = live(key);
+                entries.remove(key);
+                members.remove(key);
+                if (e != null && e.value != null) {
+                    removed++;
+                }
+            }
+            return Mono.just(removed);
+        });
+    }
+
+    /** The keys registered under {@code tag}. */
+    public java.util.Set<String> tagged(String tag) {
+        return java.util.Set.copyOf(tags.getOrDefault(tag, java.util.Set.of()));
+    }
+
     /** The store's clock, epoch milliseconds; engines under test should read the same clock. */
     public long nowMillis() {
         return now();

@@ -1,0 +1,118 @@
+package dev.cacheaside;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import net.sf.jsqlparser.JSQLParserException;
+import net.sf.jsqlparser.util.TablesNamesFinder;
+
+/**
+ * The tables a statement reads or writes, found with JSqlParser: joins, subqueries and CTEs
+ * included (a CTE's own name is not a table).
+ *
+ * <p>Names are compared without schema, quotes or case: {@code public."Booking"},
+ * {@code `booking`} and {@code BOOKING} are all {@code booking}. That may invalidate more than
+ * needed (two schemas with a table of one name, or PostgreSQL's case-sensitive quoted names), never
+ * less, so no entry stays stale. Results are remembered per SQL text (up to 10,000 texts).
+ */
+final class TableNames {
+
+    private static final int MAX_REMEMBERED = 10_000;
+    private static final Map<String, Set<String>> REMEMBERED = new ConcurrentHashMap<>();
+    private static final Set<String> UNKNOWN = Collections.emptySet();
+
+    private TableNames() {
+    }
+
+    /**
+     * The normalised names of the tables {@code sql} touches; an empty set when the parser cannot
+     * read the statement (the caller then relies on tables declared with the query).
+     */
+    static Set<String> of(String sql) {
+        Set<String> known = REMEMBERED.get(sql);
+        if (known != null) {
+            return known;
+        }
+        Set<String> tables;
+        try {
+            Set<String> found = TablesNamesFinder.findTables(sql);
+            tables = new LinkedHashSet<>();
+            for (String name : found) {
+                tables.add(normalize(name));
+            }
+            tables = Collections.unmodifiableSet(tables);
+        } catch (JSQLParserException | RuntimeException e) {
+            tables = UNKNOWN;
+        }
+        if (REMEMBERED.size() >= MAX_REMEMBERED) {
+            REMEMBERED.clear();
+        }
+        REMEMBERED.put(sql, tables);
+        return tables;
+    }
+
+    /** {@code schema.Table}, {@code "Table"}, {@code `table`}, {@code [table]} all become {@code table}. */
+    static String normalize(String name) {
+        String n = name.trim();
+        int dot = lastDotOutsideQuotes(n);
+        if (dot >= 0) {
+            n = n.substring(dot + 1);
+        }
+        if (n.length() >= 2) {
+            char first = n.charAt(0);
+            char last = n.charAt(n.length() - 1);
+            if ((first == '"' && last == '"') || (first == '`' && last == '`') || (first == '[' && last == ']')) {
+                n = n.substring(1, n.length() - 1);
+            }
+        }
+        if (n.isEmpty()) {
+            throw new IllegalArgumentException("table name must not be blank, was '" + name + "'");
+        }
+        return n.toLowerCase(Locale.ROOT);
+    }
+
+    /** The key under which the entries that read {@code table} are registered. */
+    static String tagKey(String keyPrefix, String table) {
+        boolean plain = table.length() <= 120;
+        for (int i = 0; plain && i < table.length(); i++) {
+            char ch = table.charAt(i);
+            plain = ch > ' ' && ch <= '~';
+        }
+        String id = plain ? table : sha256(table);
+        return keyPrefix + "table:" + id;
+    }
+
+    private static int lastDotOutsideQuotes(String name) {
+        char quote = 0;
+        int last = -1;
+        for (int i = 0; i < name.length(); i++) {
+            char ch = name.charAt(i);
+            if (quote != 0) {
+                if (ch == quote || (quote == '[' && ch == ']')) {
+                    quote = 0;
+                }
+            } else if (ch == '"' || ch == '`' || ch == '[') {
+                quote = ch;
+            } else if (ch == '.') {
+                last = i;
+            }
+        }
+        return last;
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
