@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.config.Settings;
 import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -16,11 +20,13 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The seed's five-step demo ({@link Demo#run}) on every cache set-up and every database engine,
@@ -102,6 +108,46 @@ class DemoOnEveryEngineIT {
             assertThat(seen.get("after step 5")).as(cache + ": the entry is back after step 5").isNotNull();
         }
         assertThat(millis).as("the cell stays fast").isLessThan(5_000);
+    }
+
+    /**
+     * The demo exactly as a user runs it ({@code Demo.main}, configured by environment variables),
+     * in a JVM of its own: nothing is warm, so the first cache operation also pays for opening the
+     * connection and loading the client's classes. The in-process matrix above cannot see that:
+     * its earlier cells warm the JVM for the later ones.
+     */
+    @ParameterizedTest(name = "cache {0}, fresh JVM")
+    @ValueSource(strings = {"local", "redis", "valkey", "memcached", "redis-cluster"})
+    void theDemoAsAUserRunsItInAFreshJvm(String cache) throws IOException, InterruptedException {
+        Map<String, String> vars = new HashMap<>(ItServers.database("mariadb"));
+        vars.putAll(ItServers.cache(cache));
+        Path dir = Files.createTempDirectory("cacheaside-demo-");
+        File output = dir.resolve("output.txt").toFile();
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Demo.class.getName())
+                .directory(dir.toFile()) // no .env there: only the variables below
+                .redirectErrorStream(true)
+                .redirectOutput(output);
+        builder.environment().keySet().removeIf(k -> k.startsWith("DB_") || k.startsWith("CACHE_"));
+        builder.environment().putAll(vars);
+        long start = System.nanoTime();
+        Process process = builder.start();
+        try {
+            assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("the demo ends within 60 s").isTrue();
+            String out = Files.readString(output.toPath(), StandardCharsets.UTF_8);
+            System.out.printf("[demo] fresh JVM, cache %-13s exit %d in %d ms%s%n", cache, process.exitValue(),
+                    (System.nanoTime() - start) / 1_000_000, process.exitValue() == 0 ? ""
+                            : ": " + out.lines().filter(l -> l.startsWith("Demo failed")).findFirst().orElse(""));
+            assertThat(process.exitValue()).as(cache + ": exit code; output:\n" + out).isZero();
+            assertThat(sources(out)).as(cache + ": the Source line of the steps 1, 2, 3 and 5; output:\n" + out)
+                    .containsExactly("CACHE_MISS", "CACHE_HIT", "CACHE_MISS", "CACHE_MISS");
+            assertThat(out).as(cache + ": step 4").contains("Cache invalidated: true");
+        } finally {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+            Files.deleteIfExists(output.toPath());
+            Files.deleteIfExists(dir);
+        }
     }
 
     /** The Source of each step, in order. */
