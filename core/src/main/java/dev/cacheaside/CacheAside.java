@@ -309,6 +309,10 @@ public final class CacheAside implements AutoCloseable {
     }
 
     private Mono<Long> invalidateTables(Set<String> tables) {
+        if (!cache.supportsTags()) {
+            return Mono.error(new UnsupportedOperationException(cache.getClass().getName()
+                    + " has no tags, so queries cannot be invalidated by table"));
+        }
         loads.forEach((key, load) -> {
             if (!Collections.disjoint(load.tables, tables) && loads.remove(key, load)) {
                 load.invalidated = true;
@@ -338,7 +342,7 @@ public final class CacheAside implements AutoCloseable {
      */
     private Mono<Boolean> tag(String key, Query query, Duration ttl) {
         Set<String> tables = tablesOf(query);
-        if (tables.isEmpty()) {
+        if (tables.isEmpty() || !cache.supportsTags()) {
             return Mono.just(true);
         }
         Duration keep = ttl.plus(options.staleWhileRevalidate()).plus(options.leaseTtl());

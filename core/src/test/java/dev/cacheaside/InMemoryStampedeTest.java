@@ -58,6 +58,11 @@ class InMemoryStampedeTest extends StampedeContract {
         }
 
         @Override
+        public boolean supportsTags() {
+            return true;
+        }
+
+        @Override
         public reactor.core.publisher.Mono<Void> tag(java.util.Collection<String> tags, String key, Duration ttl) {
             return inner.tag(tags, key, ttl);
         }

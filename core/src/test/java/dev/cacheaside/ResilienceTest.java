@@ -56,6 +56,11 @@ class ResilienceTest {
         }
 
         @Override
+        public boolean supportsTags() {
+            return true;
+        }
+
+        @Override
         public Mono<Void> tag(java.util.Collection<String> tags, String key, Duration ttl) {
             return Mono.never();
         }

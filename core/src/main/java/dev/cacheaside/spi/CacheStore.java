@@ -87,13 +87,22 @@ public interface CacheStore extends AutoCloseable {
     }
 
     /**
+     * Whether this store implements {@link #tag} and {@link #invalidateTag}. Without tags the
+     * engine registers nothing and {@code invalidateTable} fails, saying so. Every store of this
+     * library has tags.
+     */
+    default boolean supportsTags() {
+        return false;
+    }
+
+    /**
      * Registers {@code key} under each of {@code tags}, so that {@link #invalidateTag} of any of
      * them removes it, and keeps each tag for at least {@code ttl}. The engine tags a key with the
      * tables its query reads when it takes the key's lease, before it reads the database. The
      * returned {@link Mono} completes once every registration is in place.
      *
-     * <p>The default signals an error: a store without tags cannot invalidate by table, so the
-     * engine then returns such results uncached. Every store of this library implements it.
+     * <p>The default signals an error; a store that implements tags also overrides
+     * {@link #supportsTags()}.
      */
     default Mono<Void> tag(Collection<String> tags, String key, Duration ttl) {
         return Mono.error(new IllegalStateException(getClass().getName() + " has no tags"));

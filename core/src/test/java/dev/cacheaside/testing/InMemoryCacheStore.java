@@ -224,6 +224,11 @@ public final class InMemoryCacheStore implements CacheStore {
     public final AtomicInteger tagCalls = new AtomicInteger();
 
     @Override
+    public boolean supportsTags() {
+        return true;
+    }
+
+    @Override
     public Mono<Void> tag(java.util.Collection<String> tagNames, String key, Duration ttl) {
         return Mono.defer(() -> {
             tagCalls.incrementAndGet();
