@@ -1,0 +1,136 @@
+package dev.cacheaside.spring;
+
+import dev.cacheaside.CacheAside;
+import dev.cacheaside.CacheAsideMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.r2dbc.spi.ConnectionFactory;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Auto-configuration of a {@link CacheAside} bean from the {@code cacheaside.*} properties
+ * ({@link CacheAsideProperties}).
+ *
+ * <ul>
+ *   <li>{@code cacheAside}: unless the application defines its own {@link CacheAside} bean. Its
+ *       database side runs over the application's R2DBC {@link ConnectionFactory} bean when
+ *       there is exactly one (Spring Boot's, from {@code spring.r2dbc.*}, or the application's
+ *       own); otherwise over the database that {@code cacheaside.db.*} names (embedded H2 with
+ *       the airport sample by default). Its cache is {@code cacheaside.engine} (in-process by
+ *       default); for redis or valkey without {@code cacheaside.host}/{@code nodes}, the
+ *       application's Spring Data Redis address and credentials are used when it has them.
+ *       Closed when the context closes.</li>
+ *   <li>Micrometer: when the application has a {@link MeterRegistry} bean (Actuator brings one),
+ *       the {@code cacheaside.*} meters are bound to it ({@link CacheAsideMetrics#bind}), tagged
+ *       {@code name=<cacheaside.metrics.name>}.</li>
+ *   <li>Health: a {@link CacheAsideHealthIndicator} named {@code cacheAside} when Spring Boot's
+ *       health module is present, unless {@code management.health.cacheaside.enabled=false}.</li>
+ * </ul>
+ *
+ * <p>Nothing connects at start-up: database and cache connections open on first use.
+ */
+@AutoConfiguration(afterName = {
+        "org.springframework.boot.r2dbc.autoconfigure.R2dbcAutoConfiguration",
+        "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
+        "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
+        "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+        "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration"})
+@ConditionalOnClass(CacheAside.class)
+@EnableConfigurationProperties(CacheAsideProperties.class)
+public class CacheAsideAutoConfiguration {
+
+    /** For Spring. */
+    public CacheAsideAutoConfiguration() {
+    }
+
+    /**
+     * The {@link CacheAside}; see the class description.
+     *
+     * @throws IllegalStateException naming the property when one is invalid
+     */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    public CacheAside cacheAside(CacheAsideProperties properties, ObjectProvider<ConnectionFactory> connectionFactories,
+                                 ObjectProvider<RedisVariables> redis) {
+        RedisVariables fromRedis = redis.getIfAvailable();
+        Map<String, String> overrides = fromRedis == null ? Map.of() : fromRedis.variables(properties);
+        return CacheAsideFactory.create(properties, connectionFactories.getIfUnique(), overrides);
+    }
+
+    /** The application's Spring Data Redis settings as {@code CACHE_*} variables. */
+    @FunctionalInterface
+    interface RedisVariables {
+        Map<String, String> variables(CacheAsideProperties properties);
+    }
+
+    /** Reads Spring Boot's Redis connection details, when its Redis module is present. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = SpringDataRedis.DETAILS_CLASS)
+    static class SpringDataRedisConfiguration {
+
+        @Bean
+        RedisVariables cacheAsideRedisVariables(ObjectProvider<DataRedisConnectionDetails> details) {
+            return properties -> SpringDataRedis.variables(properties, details);
+        }
+    }
+
+    /** Binds the meters when the application has a Micrometer registry. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "io.micrometer.core.instrument.MeterRegistry")
+    @ConditionalOnBean(type = "io.micrometer.core.instrument.MeterRegistry")
+    static class MetricsConfiguration {
+
+        @Bean
+        MeterBinding cacheAsideMeterBinding(ObjectProvider<CacheAside> cacheAside, ObjectProvider<MeterRegistry> registry,
+                                            CacheAsideProperties properties) {
+            return new MeterBinding(cacheAside.getIfUnique(), registry.getIfUnique(), properties.getMetrics().getName());
+        }
+    }
+
+    /** What binding the meters did, as a bean: the registry and the instance, or nothing. */
+    static final class MeterBinding {
+        private static final Logger log = LoggerFactory.getLogger(MeterBinding.class);
+
+        final boolean bound;
+
+        MeterBinding(CacheAside cacheAside, MeterRegistry registry, String name) {
+            if (cacheAside == null || registry == null) {
+                log.info("cacheaside meters not bound: {}", cacheAside == null
+                        ? "no single CacheAside bean" : "no single (or primary) MeterRegistry bean");
+                this.bound = false;
+            } else {
+                CacheAsideMetrics.bind(cacheAside, registry, name);
+                this.bound = true;
+            }
+        }
+    }
+
+    /** The health indicator of the cache, when Spring Boot's health module is present. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.boot.health.contributor.ReactiveHealthIndicator")
+    @ConditionalOnEnabledHealthIndicator("cacheaside")
+    static class HealthConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean(name = "cacheAsideHealthIndicator")
+        CacheAsideHealthIndicator cacheAsideHealthIndicator(CacheAside cacheAside, CacheAsideProperties properties,
+                                                            ObjectProvider<RedisVariables> redis) {
+            RedisVariables fromRedis = redis.getIfAvailable();
+            Map<String, String> overrides = fromRedis == null ? Map.of() : fromRedis.variables(properties);
+            return new CacheAsideHealthIndicator(cacheAside, properties.getHealth().getTimeout(),
+                    properties.getPassword(), properties.getSentinelPassword(), properties.getDb().getPassword(),
+                    overrides.get("CACHE_PASSWORD"), overrides.get("CACHE_SENTINEL_PASSWORD"));
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package dev.cacheaside.spring;
+
+import dev.cacheaside.CacheAside;
+import dev.cacheaside.CacheAsideOptions;
+import dev.cacheaside.config.ConfigurationException;
+import dev.cacheaside.config.Settings;
+import dev.cacheaside.r2dbc.R2dbcOptions;
+import dev.cacheaside.r2dbc.R2dbcQueryExecutor;
+import dev.cacheaside.spi.CacheStore;
+import dev.cacheaside.spi.CacheStoreProvider;
+import dev.cacheaside.spi.QueryExecutor;
+import dev.cacheaside.spi.QueryExecutorProvider;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.r2dbc.spi.ConnectionFactory;
+import java.util.Locale;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the {@link CacheAside} of the auto-configuration from {@link CacheAsideProperties}: the
+ * options from the typed properties, the database side over the application's
+ * {@link ConnectionFactory} when there is one (otherwise through the {@code DB_ENGINE} provider),
+ * and the cache side through the {@code CACHE_ENGINE} provider, both providers reading
+ * {@link Settings#of(Map)} of the library's variable names. Stateless.
+ */
+final class CacheAsideFactory {
+
+    private static final Logger log = LoggerFactory.getLogger(CacheAsideFactory.class);
+
+    private CacheAsideFactory() {
+    }
+
+    /**
+     * A new instance. Connects to nothing: connections open on first use.
+     *
+     * @param applicationFactory the application's own R2DBC factory, or null
+     * @param overrides variables that replace the properties' (the application's Redis settings)
+     * @throws IllegalStateException naming the property when a value is invalid
+     */
+    static CacheAside create(CacheAsideProperties properties, ConnectionFactory applicationFactory,
+                             Map<String, String> overrides) {
+        Map<String, String> variables = properties.toVariables();
+        variables.putAll(overrides);
+        Settings settings = Settings.of(variables);
+        CacheAsideOptions options = options(properties);
+        QueryExecutor database;
+        String databaseSource;
+        if (applicationFactory != null) {
+            database = R2dbcQueryExecutor.create(applicationFactory, r2dbcOptions(properties.getDb()));
+            databaseSource = "the application's ConnectionFactory (" + applicationFactory.getMetadata().getName() + ")";
+        } else {
+            String engine = settings.get("DB_ENGINE", "h2").toLowerCase(Locale.ROOT);
+            database = configurable(() -> find(QueryExecutorProvider.class, "DB_ENGINE", "db.engine", engine,
+                    QueryExecutorProvider::engines).create(engine, settings));
+            databaseSource = "cacheaside.db.engine=" + engine;
+        }
+        String cacheEngine = settings.get("CACHE_ENGINE", "local").toLowerCase(Locale.ROOT);
+        CacheStore store;
+        try {
+            store = configurable(() -> find(CacheStoreProvider.class, "CACHE_ENGINE", "engine", cacheEngine,
+                    CacheStoreProvider::engines).create(cacheEngine, settings));
+        } catch (RuntimeException e) {
+            database.closeAsync().subscribe(null, err -> log.debug("closing the database executor failed", err));
+            throw e;
+        }
+        log.info("CacheAside over {} and cache engine {}{}", databaseSource, cacheEngine,
+                overrides.isEmpty() ? "" : " at the application's Spring Data Redis address");
+        return CacheAside.builder().database(database).cache(store).options(options).build();
+    }
+
+    /** The engine's options from the typed properties, checked by the library's builders. */
+    static CacheAsideOptions options(CacheAsideProperties p) {
+        return configurable(() -> {
+            CacheAsideOptions.Builder b = CacheAsideOptions.builder()
+                    .defaultTtl(p.getTtl())
+                    .keyPrefix(p.getKeyPrefix())
+                    .cacheTimeout(p.getTimeout())
+                    .leases(p.isLeases())
+                    .leaseTtl(p.getLeaseTtl())
+                    .leaseWait(p.getLeaseWait())
+                    .staleWhileRevalidate(p.getStaleWhileRevalidate())
+                    .earlyRefreshBeta(p.getEarlyRefreshBeta())
+                    .ttlJitter(p.getTtlJitter())
+                    .maxEntryBytes(p.getMaxEntryBytes());
+            CacheAsideProperties.Breaker breaker = p.getBreaker();
+            if (breaker.isEnabled()) {
+                if (breaker.getFailureRate() < 1 || breaker.getFailureRate() > 100) {
+                    throw new IllegalArgumentException("cacheaside.breaker.failure-rate=" + breaker.getFailureRate()
+                            + " is not a percentage from 1 to 100");
+                }
+                b.circuitBreaker(CircuitBreakerConfig.from(CacheAsideOptions.DEFAULT_CIRCUIT_BREAKER)
+                        .waitDurationInOpenState(breaker.getOpen())
+                        .failureRateThreshold(breaker.getFailureRate())
+                        .build());
+            } else {
+                b.circuitBreaker(null);
+            }
+            return b.build();
+        });
+    }
+
+    /** The pool and timeouts for an application's factory (ignored by one that is a pool already). */
+    static R2dbcOptions r2dbcOptions(CacheAsideProperties.Db db) {
+        return configurable(() -> R2dbcOptions.builder()
+                .poolMaxSize(db.getPoolSize())
+                .acquireTimeout(db.getAcquireTimeout())
+                .connectTimeout(db.getConnectTimeout())
+                .statementTimeout(db.getStatementTimeout())
+                .build());
+    }
+
+    /** Runs {@code build}, turning a bad value into an IllegalStateException that says where to look. */
+    private static <T> T configurable(java.util.function.Supplier<T> build) {
+        try {
+            return build.get();
+        } catch (ConfigurationException e) {
+            throw new IllegalStateException("invalid cacheaside.* property: " + e.getMessage()
+                    + " (the property is cacheaside.<name> for CACHE_<NAME>, cacheaside.db.<name> for DB_<NAME>)", e);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new IllegalStateException("invalid cacheaside.* property: " + e.getMessage()
+                    + property(e.getMessage()), e);
+        }
+    }
+
+    /** " (cacheaside.ttl-jitter)" for a builder message that starts with an option name such as ttlJitter. */
+    static String property(String message) {
+        if (message == null) {
+            return "";
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^([a-z]+[A-Za-z]*)\\b").matcher(message);
+        if (!m.find() || m.group(1).equals("cacheaside")) {
+            return "";
+        }
+        String option = m.group(1);
+        switch (option) {
+            case "defaultTtl":
+                return " (cacheaside.ttl)";
+            case "cacheTimeout":
+                return " (cacheaside.timeout)";
+            case "poolMaxSize":
+                return " (cacheaside.db.pool-size)";
+            case "acquireTimeout":
+            case "statementTimeout":
+                return " (cacheaside.db." + kebab(option) + ")";
+            default:
+                return " (cacheaside." + kebab(option) + ")";
+        }
+    }
+
+    private static String kebab(String camel) {
+        return camel.replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT);
+    }
+
+    private static <P> P find(Class<P> type, String variable, String property, String engine,
+                              Function<P, Set<String>> names) {
+        Set<String> available = new TreeSet<>();
+        for (P provider : ServiceLoader.load(type, CacheAsideFactory.class.getClassLoader())) {
+            Set<String> engines = names.apply(provider);
+            if (engines.contains(engine)) {
+                return provider;
+            }
+            available.addAll(engines);
+        }
+        throw new ConfigurationException(variable, "cacheaside." + property + "='" + engine
+                + "' is not a known engine; available engines: " + available);
+    }
+}
