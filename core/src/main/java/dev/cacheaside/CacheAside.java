@@ -8,6 +8,7 @@ import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.QueryExecutor;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -719,6 +720,13 @@ public final class CacheAside implements AutoCloseable {
         String lockKey = key + REFRESH_SUFFIX;
         Mono<Void> work = guard("read", () -> cache.getOrLease(lockKey, options.leaseTtl()))
                 .filter(found -> found.kind() == CacheLookup.Kind.LEASE_WON)
+                // another instance may have refreshed (or an invalidation come) between our read
+                // and our lock: refresh only what is still the stale value we served
+                .flatMap(won -> guard("read", () -> cache.get(key))
+                        .map(current -> Arrays.equals(current, staleBytes))
+                        .defaultIfEmpty(false)
+                        .flatMap(stillStale -> stillStale ? Mono.just(won)
+                                : releaseLease(lockKey).then(Mono.<CacheLookup>empty())))
                 .flatMap(won -> {
                     counters.backgroundRefreshes.increment();
                     return loadFromDatabase(query)
