@@ -137,6 +137,28 @@ final class ItServers {
                 + "\nstderr:\n" + err).isZero();
     }
 
+    private static final Set<String> WARMED = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Opens and closes one client of cache set-up {@code setup} in this JVM, with a long cache
+     * timeout, so that the client's classes are loaded and its threads started before a test that
+     * is about something else. In a cold JVM the first cache operation takes longer than the
+     * default 250 ms {@code CACHE_TIMEOUT} (connection, class loading); that path is tested on
+     * purpose by {@code DemoOnEveryEngineIT.theDemoAsAUserRunsItInAFreshJvm}.
+     */
+    static void warmUp(String setup) {
+        if (setup.equals("local") || !WARMED.add(setup)) {
+            return;
+        }
+        Map<String, String> vars = cache(setup);
+        vars.put("DB_ENGINE", "h2");
+        vars.put("DB_NAME", "warmup");
+        vars.put("CACHE_TIMEOUT", "10s");
+        try (dev.cacheaside.CacheAside cache = dev.cacheaside.CacheAside.create(Settings.of(vars))) {
+            cache.invalidate("SELECT 1").block(Duration.ofSeconds(30));
+        }
+    }
+
     /** The server behind a database engine: the MySQL driver talks to MariaDB here. */
     private static String server(String engine) {
         return engine.equals("mysql") ? "mariadb" : engine;
