@@ -130,6 +130,49 @@ class CacheFaultIT {
                 () -> proxy.latency(injected), () -> proxy.latency(Duration.ZERO));
     }
 
+    /**
+     * One read that times out after the server has already taken the key's lease (the request
+     * arrived, the reply is late): the engine answers from the database and moves on, but the
+     * lease it never saw is still in the cache. The next queries of that key must not pay for it.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"redis", "memcached"})
+    void aReadThatTimesOutAfterTheServerTookTheLeaseDoesNotStallTheKey(String engine) {
+        String server = engine.equals("redis") ? TestServers.require("REDIS", 6379) : TestServers.require("MEMCACHED", 11211);
+        FaultProxy proxy = closeLater(FaultProxy.to(server));
+        Map<String, String> vars = faultSettings(engine);
+        vars.put("CACHE_HOST", "127.0.0.1");
+        vars.put("CACHE_PORT", String.valueOf(proxy.port()));
+        if (engine.equals("redis")) {
+            String prefix = vars.get("CACHE_KEY_PREFIX");
+            RawCache raw = closeLater(RawCache.redis(server.substring(0, server.lastIndexOf(':')),
+                    Integer.parseInt(server.substring(server.lastIndexOf(':') + 1))));
+            closeLater(() -> raw.deleteByPrefix(prefix));
+        } // memcached: the keys carry a fresh prefix and expire with the default TTL
+        CacheAside cache = closeLater(CacheAside.create(Settings.of(vars)));
+        assertThat(cache.query(SQL, 1).block(Duration.ofSeconds(30)).source()).as("warm: connection open").isEqualTo(Source.CACHE_MISS);
+        Duration db = cache.query(SQL, 9).block(Duration.ofSeconds(30)).latency(); // a miss: about one database query
+
+        proxy.latency(CACHE_TIMEOUT.multipliedBy(3));
+        QueryResult late = cache.query(SQL, 6).block(Duration.ofSeconds(30));
+        assertThat(late.source()).as("the read timed out: the database answered").isEqualTo(Source.CACHE_MISS);
+        proxy.latency(Duration.ZERO);
+
+        Duration bound = CACHE_TIMEOUT.plus(db).plus(MARGIN);
+        List<String> seen = new ArrayList<>();
+        Duration slowest = Duration.ZERO;
+        for (int i = 0; i < 5; i++) {
+            QueryResult r = cache.query(SQL, 6).block(Duration.ofSeconds(30));
+            seen.add(r.source() + " " + r.latency().toMillis() + " ms");
+            slowest = slowest.compareTo(r.latency()) < 0 ? r.latency() : slowest;
+        }
+        System.out.printf(Locale.ROOT, "[fault] %s, after a late read of an absent key: %s; lease wait timeouts %d%n", engine, seen,
+                cache.stats().leaseWaitTimeouts());
+        assertThat(slowest).as("the queries after the late read (" + seen + ") vs cache timeout + a database query + margin;"
+                + " lease wait timeouts " + cache.stats().leaseWaitTimeouts()).isLessThanOrEqualTo(bound);
+        assertThat(seen).as("the key is cached again").anyMatch(s -> s.startsWith("CACHE_HIT"));
+    }
+
     /** The settings of the load scenarios: MariaDB's demo database, short timeouts, our own key prefix. */
     private static Map<String, String> faultSettings(String cacheEngine) {
         Map<String, String> vars = new HashMap<>(ItServers.database("mariadb"));
