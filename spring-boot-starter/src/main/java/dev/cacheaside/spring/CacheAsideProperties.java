@@ -204,6 +204,11 @@ public class CacheAsideProperties {
         return d == null ? null : d.toMillis() + "ms";
     }
 
+    /** An empty or blank value (as {@code ${CACHE_HOST:}} gives) counts as not set. */
+    static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value.trim();
+    }
+
     static String redact(String secret) {
         return secret == null || secret.isEmpty() ? null : REDACTED;
     }
@@ -226,27 +231,32 @@ public class CacheAsideProperties {
     // ---------------------------------------------------------------- accessors
 
     public String getEngine() { return engine; }
-    public void setEngine(String engine) { this.engine = engine; }
+    public void setEngine(String engine) { this.engine = blankToNull(engine); }
     public String getHost() { return host; }
-    public void setHost(String host) { this.host = host; }
+    public void setHost(String host) { this.host = blankToNull(host); }
     public Integer getPort() { return port; }
     public void setPort(Integer port) { this.port = port; }
     public List<String> getNodes() { return nodes; }
-    public void setNodes(List<String> nodes) { this.nodes = nodes == null ? new ArrayList<>() : nodes; }
+    public void setNodes(List<String> nodes) {
+        this.nodes = new ArrayList<>();
+        if (nodes != null) {
+            nodes.stream().filter(n -> n != null && !n.isBlank()).map(String::trim).forEach(this.nodes::add);
+        }
+    }
     public boolean isCluster() { return cluster; }
     public void setCluster(boolean cluster) { this.cluster = cluster; }
     public String getSentinelMaster() { return sentinelMaster; }
-    public void setSentinelMaster(String sentinelMaster) { this.sentinelMaster = sentinelMaster; }
+    public void setSentinelMaster(String sentinelMaster) { this.sentinelMaster = blankToNull(sentinelMaster); }
     public String getSentinelPassword() { return sentinelPassword; }
-    public void setSentinelPassword(String sentinelPassword) { this.sentinelPassword = sentinelPassword; }
+    public void setSentinelPassword(String sentinelPassword) { this.sentinelPassword = blankToNull(sentinelPassword); }
     public String getUser() { return user; }
-    public void setUser(String user) { this.user = user; }
+    public void setUser(String user) { this.user = blankToNull(user); }
     public String getPassword() { return password; }
-    public void setPassword(String password) { this.password = password; }
+    public void setPassword(String password) { this.password = blankToNull(password); }
     public boolean isTls() { return tls; }
     public void setTls(boolean tls) { this.tls = tls; }
     public String getTlsCaFile() { return tlsCaFile; }
-    public void setTlsCaFile(String tlsCaFile) { this.tlsCaFile = tlsCaFile; }
+    public void setTlsCaFile(String tlsCaFile) { this.tlsCaFile = blankToNull(tlsCaFile); }
     public int getDatabase() { return database; }
     public void setDatabase(int database) { this.database = database; }
     public Duration getConnectTimeout() { return connectTimeout; }
@@ -390,17 +400,17 @@ public class CacheAsideProperties {
         private Duration statementTimeout = Duration.ofSeconds(30);
 
         public String getEngine() { return engine; }
-        public void setEngine(String engine) { this.engine = engine; }
+        public void setEngine(String engine) { this.engine = blankToNull(engine); }
         public String getHost() { return host; }
-        public void setHost(String host) { this.host = host; }
+        public void setHost(String host) { this.host = blankToNull(host); }
         public Integer getPort() { return port; }
         public void setPort(Integer port) { this.port = port; }
         public String getUser() { return user; }
-        public void setUser(String user) { this.user = user; }
+        public void setUser(String user) { this.user = blankToNull(user); }
         public String getPassword() { return password; }
-        public void setPassword(String password) { this.password = password; }
+        public void setPassword(String password) { this.password = blankToNull(password); }
         public String getName() { return name; }
-        public void setName(String name) { this.name = name; }
+        public void setName(String name) { this.name = blankToNull(name); }
         public int getPoolSize() { return poolSize; }
         public void setPoolSize(int poolSize) { this.poolSize = poolSize; }
         public Duration getAcquireTimeout() { return acquireTimeout; }
