@@ -43,9 +43,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@link CacheAside#create(Settings)} on MariaDB's demo database: a cache server killed in the
  * middle of a sustained load and started again (Redis, memcached: processes of our own), a cache
  * that answers slowly (a proxy adding latency in front of the shared Redis), a database that
- * refuses, drops or never answers connections (a proxy in front of MariaDB and PostgreSQL), and
- * bad input. Each load scenario prints one line of numbers ({@code [fault] ...}), which the
- * README's "Failure behaviour" section quotes.
+ * refuses, drops or never answers connections (a proxy in front of MariaDB and PostgreSQL), a
+ * single late cache reply, and bad input. Each scenario prints its numbers ({@code [fault] ...}),
+ * which the README's "Failure behaviour" section quotes. Every process and proxy a test starts is
+ * stopped in {@link #cleanUp()}, also when the test fails; the shared servers are never stopped.
  */
 class CacheFaultIT {
 
