@@ -127,6 +127,31 @@ public final class CacheAside implements AutoCloseable {
         return new CacheAside(database, cache, options);
     }
 
+    /**
+     * Opens the cache's connections ahead of the first query: probes the cache (a read of a key
+     * that holds nothing) until a probe answers or {@code within} has passed. A store connects
+     * lazily, and in a fresh JVM its first connection can take longer than
+     * {@link CacheAsideOptions#cacheTimeout()}, which would turn the first queries into misses
+     * and the first invalidation into an error. The probes bypass the circuit breaker.
+     *
+     * @return a {@link Mono} of {@code true} once the cache answers, {@code false} when it did not
+     *     answer in time (queries then go to the database until it does); it never errors
+     */
+    public Mono<Boolean> connect(Duration within) {
+        Objects.requireNonNull(within, "within");
+        String probe = options.keyPrefix() + "connect-probe";
+        Duration perProbe = within.compareTo(Duration.ofSeconds(1)) < 0 ? within : Duration.ofSeconds(1);
+        return Mono.defer(() -> {
+            long deadline = options.nanoTime().getAsLong() + within.toNanos();
+            return Mono.defer(() -> cache.get(probe))
+                    .timeout(perProbe, options.scheduler())
+                    .then(Mono.just(true))
+                    .retryWhen(reactor.util.retry.Retry.fixedDelay(Long.MAX_VALUE, Duration.ofMillis(50), options.scheduler())
+                            .filter(e -> options.nanoTime().getAsLong() < deadline))
+                    .onErrorReturn(false);
+        });
+    }
+
     /** This instance's options. */
     public CacheAsideOptions options() {
         return options;

@@ -115,6 +115,31 @@ class ResilienceTest {
     }
 
     @Test
+    void connectProbesUntilTheCacheAnswersOrTheTimeIsUp() {
+        InMemoryCacheStore store = new InMemoryCacheStore();
+        CacheAside cache = CacheAside.builder().database(CountingQueryExecutor.answering(AIRPORT)).cache(store).build();
+        store.failReads(new IllegalStateException("connecting"));
+        java.util.concurrent.CompletableFuture<Boolean> connected = cache.connect(Duration.ofSeconds(10)).toFuture();
+        while (store.reads.get() < 3) {
+            Thread.onSpinWait();
+        }
+        store.failReads(null);
+        assertThat(connected.join()).as("answered once the store could").isTrue();
+        assertThat(cache.cacheCircuitState()).as("probes do not count against the breaker").isEqualTo("CLOSED");
+
+        VirtualTimeScheduler time = VirtualTimeScheduler.create();
+        CacheAside silent = CacheAside.builder().database(CountingQueryExecutor.answering(AIRPORT)).cache(new SilentStore())
+                .options(CacheAsideOptions.builder().scheduler(time)
+                        .nanoTime(() -> time.now(java.util.concurrent.TimeUnit.NANOSECONDS)).build()).build();
+        StepVerifier.withVirtualTime(() -> silent.connect(Duration.ofSeconds(5)), () -> time, Long.MAX_VALUE)
+                .expectSubscription()
+                .thenAwait(Duration.ofSeconds(6))
+                .expectNext(false)
+                .expectComplete()
+                .verify(Duration.ofSeconds(10));
+    }
+
+    @Test
     void oversizedResultsAreReturnedButNotCached() {
         List<Object[]> many = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {

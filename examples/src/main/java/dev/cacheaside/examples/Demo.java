@@ -5,6 +5,7 @@ import dev.cacheaside.QueryResult;
 import dev.cacheaside.config.ConfigurationException;
 import dev.cacheaside.config.Settings;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.Locale;
 
 /**
@@ -44,8 +45,11 @@ public final class Demo {
             out.println("Cache-Aside Pattern Demo");
             out.println(RULE);
             out.printf("Database: %s, cache: %s%n", settings.get("DB_ENGINE", "h2"), settings.get("CACHE_ENGINE", "local"));
+            if (!cache.connect(Duration.ofSeconds(5)).block()) {
+                out.println("(the cache does not answer: every query goes to the database)");
+            }
             // a run before this one may have left the entry behind; start from a cold key
-            cache.invalidate(SQL).block();
+            cache.invalidate(SQL).onErrorReturn(false).block();
 
             out.println();
             out.println("1. First execution (should be CACHE_MISS):");
