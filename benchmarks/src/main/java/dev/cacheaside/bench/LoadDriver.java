@@ -59,7 +59,7 @@ final class LoadDriver {
     static final Map<String, int[]> PICKS = new LinkedHashMap<>();
 
     static {
-        PICKS.put("simple", new int[] {1, 4});
+        PICKS.put("simple", new int[] {1, 5});
         PICKS.put("medium", new int[] {1, 4});
         PICKS.put("advanced", new int[] {3, 5});
     }
@@ -87,7 +87,7 @@ final class LoadDriver {
 
         int cells() {
             int table = databases.size() * caches.size() * statementCount() * 2;
-            int floors = 2 * CONCURRENCY.length * 3 * (1 + floorRounds);
+            int floors = (2 * 3 + 6) * CONCURRENCY.length * (1 + floorRounds);
             int stampede = caches.size() * 4;
             return table + floors + stampede;
         }
@@ -122,6 +122,7 @@ final class LoadDriver {
         results.floorStatement = typical.name() + ": " + typical.label();
         floorRedis(plan.databases().get(0), typical);
         floorMemcached(plan.databases().get(0), typical);
+        explainRedis(plan.databases().get(0), typical);
         Statement expensive = find(statements, "advanced", PICKS.get("advanced")[0]);
         results.stampedeStatement = expensive.name() + ": " + expensive.label() + " (on " + plan.databases().get(0) + ")";
         for (String cache : plan.caches()) {
@@ -195,6 +196,47 @@ final class LoadDriver {
             variants.put("raw GET + decode", () -> Mono.fromCompletionStage(commands.get(key)).map(CodecAccess::decode));
             variants.put("library hit", () -> cache.query(st.sql()));
             floor("redis", variants);
+        } finally {
+            raw.shutdown();
+        }
+    }
+
+    /**
+     * Where the library's hit spends its time over the floor, on Redis: the floor, then the floor
+     * with each of the engine's wrappers added by hand (its Reactor timeout on a scheduler, then
+     * also its resilience4j circuit breaker), the store's own lookup plus decode, and the library
+     * with and without the breaker. Interleaved in rounds like {@link #floor}.
+     */
+    private void explainRedis(String db, Statement st) {
+        String address = Servers.address("redis");
+        RedisClient raw = RedisClient.create(RedisURI.create("redis://" + address));
+        CacheStore libraryStore = Servers.cache("redis");
+        try (QueryExecutor executor = Servers.database(db, plan.database(), 4);
+             StatefulRedisConnection<String, byte[]> connection =
+                     raw.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
+             CacheAside cache = CacheAside.builder().database(new CountingExecutor(executor))
+                     .cache(libraryStore).options(options(true)).build();
+             CacheAside noBreaker = CacheAside.builder().database(new CountingExecutor(executor))
+                     .cache(Servers.cache("redis")).options(options(true).mutate().circuitBreaker(null).build()).build()) {
+            String key = fill(cache, st);
+            fill(noBreaker, st);
+            RedisAsyncCommands<String, byte[]> commands = connection.async();
+            io.github.resilience4j.circuitbreaker.CircuitBreaker breaker = io.github.resilience4j.circuitbreaker.CircuitBreaker
+                    .of("bench", CacheAsideOptions.DEFAULT_CIRCUIT_BREAKER);
+            Duration timeout = CacheAsideOptions.DEFAULT_CACHE_TIMEOUT;
+            Map<String, Supplier<Mono<?>>> variants = new LinkedHashMap<>();
+            variants.put("raw GET + decode", () -> Mono.fromCompletionStage(commands.get(key)).map(CodecAccess::decode));
+            variants.put("+ timeout", () -> Mono.defer(() -> Mono.fromCompletionStage(commands.get(key)))
+                    .timeout(timeout, reactor.core.scheduler.Schedulers.parallel()).map(CodecAccess::decode));
+            variants.put("+ timeout + breaker", () -> Mono.defer(() -> Mono.fromCompletionStage(commands.get(key)))
+                    .timeout(timeout, reactor.core.scheduler.Schedulers.parallel())
+                    .transformDeferred(io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator.of(breaker))
+                    .map(CodecAccess::decode));
+            variants.put("store getOrLease + decode", () -> libraryStore.getOrLease(key, Duration.ofSeconds(10))
+                    .map(found -> CodecAccess.decode(found.value())));
+            variants.put("library, breaker off", () -> noBreaker.query(st.sql()));
+            variants.put("library hit", () -> cache.query(st.sql()));
+            floor("redis-explain", variants);
         } finally {
             raw.shutdown();
         }

@@ -74,7 +74,8 @@ final class Report {
         md.append("| machine | |\n|---|---|\n");
         md.append("| date | ").append(ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"))).append(" |\n");
         md.append("| commit | ").append(command("git", "rev-parse", "--short", "HEAD"))
-                .append(command("git", "status", "--porcelain", "--", "..").isBlank() ? "" : " (with uncommitted changes)").append(" |\n");
+                .append(command("git", "status", "--porcelain", "--", ".").isBlank() ? "" : " (benchmarks with uncommitted changes)")
+                .append("; the library's jars as installed in the local Maven repository |\n");
         md.append("| processors (`nproc`) | ").append(Runtime.getRuntime().availableProcessors()).append(" |\n");
         md.append("| CPU | ").append(cpu()).append(" |\n");
         md.append("| memory | ").append(memory()).append(" |\n");
@@ -85,7 +86,7 @@ final class Report {
         md.append("| servers | ").append("all on loopback, sharing the same ").append(Runtime.getRuntime().availableProcessors())
                 .append(" cores with the load driver |\n");
         if (r.scale > 0) {
-            md.append("| sample | airport sample at scale ").append(r.scale).append(" (database `cacheaside_bench`) |\n");
+            md.append("| sample | airport sample at scale ").append(r.scale).append(" (database `").append(r.database).append("`) |\n");
         }
         md.append('\n');
     }
@@ -125,13 +126,16 @@ final class Report {
                 .append("plus the same decode.\n\n");
         md.append("| store | concurrency | variant | throughput | p50 | p99 | errors |\n|---|---:|---|---:|---:|---:|---:|\n");
         for (Floor f : r.floors) {
+            if (f.store().endsWith("-explain")) {
+                continue;
+            }
             md.append(String.format(Locale.ROOT, "| %s | %d | %s | %,.0f /s | %.0f µs | %.0f µs | %d |\n", f.store(), f.concurrency(),
                     f.variant(), f.throughput(), f.p50Micros(), f.p99Micros(), f.errors()));
         }
         md.append("\n| store | concurrency | library / floor throughput | library - floor p50 | library / floor p50 | library / floor p99 |\n");
         md.append("|---|---:|---:|---:|---:|---:|\n");
         for (Floor lib : r.floors) {
-            if (!lib.variant().equals("library hit")) {
+            if (!lib.variant().equals("library hit") || lib.store().endsWith("-explain")) {
                 continue;
             }
             Floor floor = floorOf(r, lib.store(), lib.concurrency());
@@ -140,6 +144,22 @@ final class Report {
                     lib.p50Micros() / floor.p50Micros(), lib.p99Micros() / floor.p99Micros()));
         }
         md.append("\n![hit path against its floor](hit-vs-floor.png)\n\n");
+        List<Floor> explain = r.floors.stream().filter(f -> f.store().equals("redis-explain")).collect(Collectors.toList());
+        if (!explain.isEmpty()) {
+            md.append("### Where the library's hit spends its time over the floor (Redis)\n\n");
+            md.append("The floor with the engine's wrappers added by hand (a Reactor `timeout(250 ms)` on `Schedulers.parallel()`, ")
+                    .append("then also resilience4j's `CircuitBreakerOperator` with the library's default breaker), the library's store ")
+                    .append("lookup (`LettuceCacheStore.getOrLease`) plus the decode, and the library with its breaker off and on. ")
+                    .append("Throughput relative to the floor in the same rounds.\n\n");
+            md.append("| concurrency | variant | throughput | / floor | p50 | p99 |\n|---:|---|---:|---:|---:|---:|\n");
+            for (Floor f : explain) {
+                Floor base = explain.stream().filter(b -> b.concurrency() == f.concurrency() && b.variant().equals("raw GET + decode"))
+                        .findFirst().orElseThrow();
+                md.append(String.format(Locale.ROOT, "| %d | %s | %,.0f /s | %.2f | %.0f µs | %.0f µs |\n", f.concurrency(), f.variant(),
+                        f.throughput(), f.throughput() / base.throughput(), f.p50Micros(), f.p99Micros()));
+            }
+            md.append('\n');
+        }
     }
 
     static Floor floorOf(Results r, String store, int concurrency) {

@@ -37,6 +37,7 @@ final class Results {
 
     String mode;
     int scale;
+    String database;
     double seconds;
     final List<Jmh> jmh = new ArrayList<>();
     final List<Line> lines = new ArrayList<>();

@@ -35,9 +35,13 @@ public final class RunBenchmarks {
         }
         boolean smoke = Boolean.getBoolean("bench.smoke");
         String part = words.isEmpty() ? "all" : words.get(0);
-        if (!List.of("all", "jmh", "load").contains(part)) {
-            System.err.println("usage: RunBenchmarks [all | jmh [Benchmark|Benchmark...] | load]");
+        if (!List.of("all", "jmh", "load", "alloc").contains(part)) {
+            System.err.println("usage: RunBenchmarks [all | jmh [Benchmark|Benchmark...] | load | alloc]");
             System.exit(2);
+        }
+        if (part.equals("alloc")) {
+            dev.cacheaside.AllocationBreakdown.run().forEach(System.out::println);
+            System.exit(0);
         }
         Results results = new Results();
         results.mode = smoke ? "smoke" : "full";
@@ -51,6 +55,7 @@ public final class RunBenchmarks {
             if (part.equals("all") || part.equals("load")) {
                 LoadDriver.Plan plan = LoadDriver.Plan.of(smoke);
                 results.scale = plan.scale();
+                results.database = plan.database();
                 progress.note("load driver: databases %s, caches %s, scale %d, %d cells", plan.databases(), plan.caches(),
                         plan.scale(), plan.cells());
                 new LoadDriver(plan, results, progress).run();
