@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
@@ -97,6 +100,13 @@ public abstract class CacheStoreContract {
     protected int maxValueBytes() {
         return 1024 * 1024;
     }
+
+    /**
+     * The time {@code tag} has left on the store, as the store's own server reports it
+     * ({@code PTTL}, {@code mg t}, or the in-process ticker), or {@code null} when no such tag is
+     * held. Every store of this library can say, so each subclass implements it.
+     */
+    protected abstract Duration tagTtl(String tag);
 
     @BeforeEach
     void newPrefix() {
@@ -535,6 +545,168 @@ public abstract class CacheStoreContract {
         assertThat(winners).as("replaces that succeeded among %d from the same expected value", callers).hasSize(1);
         assertThat(await(first.get(key("k")), "get")).as("the value is the winner's")
                 .isEqualTo(bytes("v0-" + winners.get(0)));
+    }
+
+    // ---------------------------------------------------------------- tags
+
+    @Test
+    void theStoreSupportsTags() {
+        assertThat(store().supportsTags()).as("supportsTags").isTrue();
+    }
+
+    @Test
+    void invalidateTagRemovesATaggedValueAndCountsIt() {
+        CacheStore store = store();
+        String tag = key("table:booking");
+        await(store.set(key("q1"), bytes("rows"), Duration.ofMinutes(5)), "set");
+        await(store.tag(List.of(tag), key("q1"), Duration.ofMinutes(5)), "tag");
+        assertThat(await(store.invalidateTag(tag), "invalidateTag")).as("values removed").isEqualTo(1L);
+        assertThat(await(store.get(key("q1")), "get after")).as("value after invalidateTag").isNull();
+        assertThat(await(store.invalidateTag(tag), "second invalidateTag")).as("values removed the second time").isEqualTo(0L);
+        assertThat(await(store.invalidateTag(key("table:never")), "invalidateTag of an unknown tag"))
+                .as("values removed under a tag never used").isEqualTo(0L);
+    }
+
+    @Test
+    void aLeasedKeyUnderATagLosesItsLease() {
+        CacheStore store = store();
+        String tag = key("table:booking");
+        CacheLookup won = await(store.getOrLease(key("q1"), Duration.ofSeconds(30)), "getOrLease");
+        assertThat(won.kind()).as("lease on a missing key").isEqualTo(CacheLookup.Kind.LEASE_WON);
+        await(store.tag(List.of(tag), key("q1"), Duration.ofMinutes(5)), "tag at lease time");
+        assertThat(await(store.invalidateTag(tag), "invalidateTag")).as("a lease is not a value").isEqualTo(0L);
+        assertThat(await(store.fill(key("q1"), won.token(), bytes("read before the write"), Duration.ofMinutes(5)), "fill"))
+                .as("fill with the token of a lease taken before invalidateTag").isFalse();
+        assertThat(await(store.get(key("q1")), "get")).as("nothing stored by the refused fill").isNull();
+        assertThat(await(store.getOrLease(key("q1"), Duration.ofSeconds(30)), "getOrLease again").kind())
+                .as("the next caller wins a new lease").isEqualTo(CacheLookup.Kind.LEASE_WON);
+    }
+
+    @Test
+    void untaggedKeysAndOtherTagsAreUntouched() {
+        CacheStore store = store();
+        await(store.set(key("tagged"), bytes("a"), Duration.ofMinutes(5)), "set tagged");
+        await(store.set(key("untagged"), bytes("b"), Duration.ofMinutes(5)), "set untagged");
+        await(store.set(key("other"), bytes("c"), Duration.ofMinutes(5)), "set other");
+        await(store.tag(List.of(key("table:booking")), key("tagged"), Duration.ofMinutes(5)), "tag booking");
+        await(store.tag(List.of(key("table:flight")), key("other"), Duration.ofMinutes(5)), "tag flight");
+        assertThat(await(store.invalidateTag(key("table:booking")), "invalidate booking")).isEqualTo(1L);
+        assertThat(await(store.get(key("tagged")), "get tagged")).as("tagged under booking").isNull();
+        assertThat(await(store.get(key("untagged")), "get untagged")).as("untagged key").isEqualTo(bytes("b"));
+        assertThat(await(store.get(key("other")), "get other")).as("key under another tag").isEqualTo(bytes("c"));
+    }
+
+    @Test
+    void aKeyUnderTwoTagsIsRemovedByEither() {
+        CacheStore store = store();
+        List<String> both = List.of(key("table:booking"), key("table:flight"));
+        await(store.set(key("join"), bytes("v1"), Duration.ofMinutes(5)), "set");
+        await(store.tag(both, key("join"), Duration.ofMinutes(5)), "tag both");
+        assertThat(await(store.invalidateTag(key("table:flight")), "invalidate flight")).isEqualTo(1L);
+        assertThat(await(store.get(key("join")), "get after flight")).as("after invalidating the second tag").isNull();
+        await(store.set(key("join"), bytes("v2"), Duration.ofMinutes(5)), "set again");
+        await(store.tag(both, key("join"), Duration.ofMinutes(5)), "tag both again");
+        assertThat(await(store.invalidateTag(key("table:booking")), "invalidate booking")).isEqualTo(1L);
+        assertThat(await(store.get(key("join")), "get after booking")).as("after invalidating the first tag").isNull();
+    }
+
+    @Test
+    void tagsAreSharedBetweenInstancesOfAServerStore() {
+        if (!sharedBetweenInstances()) {
+            return;
+        }
+        CacheStore one = store();
+        CacheStore two = store();
+        await(one.set(key("shared"), bytes("v"), Duration.ofMinutes(5)), "set on one");
+        await(one.tag(List.of(key("table:booking")), key("shared"), Duration.ofMinutes(5)), "tag on one");
+        assertThat(await(two.invalidateTag(key("table:booking")), "invalidate on two")).isEqualTo(1L);
+        assertThat(await(one.get(key("shared")), "get on one")).isNull();
+    }
+
+    @Test
+    void aTagLastsAtLeastItsTtlAndOnlyGrows() {
+        CacheStore store = store();
+        String tag = key("table:booking");
+        await(store.tag(List.of(tag), key("q1"), Duration.ofSeconds(600)), "tag for 600 s");
+        Duration first = tagTtl(tag);
+        assertThat(first).as("TTL of a new tag given 600 s").isNotNull()
+                .isGreaterThan(Duration.ofSeconds(590));
+        await(store.tag(List.of(tag), key("q2"), Duration.ofSeconds(60)), "tag for 60 s");
+        assertThat(tagTtl(tag)).as("TTL after a shorter tag call: never shortened").isGreaterThan(Duration.ofSeconds(580));
+        await(store.tag(List.of(tag), key("q3"), Duration.ofSeconds(3000)), "tag for 3000 s");
+        assertThat(tagTtl(tag)).as("TTL after a longer tag call: extended").isGreaterThan(Duration.ofSeconds(2990));
+    }
+
+    /**
+     * Many keys leased, tagged and filled (three rounds each, as repeated misses would) while two
+     * invalidators run {@code invalidateTag} in loops. After each invalidation, no key may hold a
+     * value whose tag call completed before that invalidation started; at the end one more
+     * invalidation leaves no value at all, so no registration was lost.
+     */
+    @Test
+    void concurrentTagAndInvalidateTagLoseNothing() {
+        CacheStore writerStore = store();
+        CacheStore invalidatorStore = sharedBetweenInstances() ? store() : writerStore;
+        String tag = key("table:race");
+        int keys = 150;
+        int rounds = 3;
+        AtomicLong sequence = new AtomicLong();
+        Map<String, Long> taggedAt = new ConcurrentHashMap<>();
+        AtomicBoolean writersDone = new AtomicBoolean();
+        AtomicInteger fills = new AtomicInteger();
+        AtomicInteger refused = new AtomicInteger();
+        AtomicLong removed = new AtomicLong();
+        AtomicInteger invalidations = new AtomicInteger();
+        List<String> violations = new CopyOnWriteArrayList<>();
+
+        Mono<Void> writers = Flux.range(0, keys)
+                .flatMap(i -> Flux.range(0, rounds).concatMap(round -> {
+                    String k = key("race" + i);
+                    return writerStore.getOrLease(k, Duration.ofSeconds(30)).flatMap(lookup -> {
+                        if (lookup.kind() != CacheLookup.Kind.LEASE_WON) {
+                            return Mono.just(false);
+                        }
+                        String version = k + "@" + round;
+                        return writerStore.tag(List.of(tag), k, Duration.ofMinutes(5))
+                                .then(Mono.fromRunnable(() -> taggedAt.put(version, sequence.incrementAndGet())))
+                                .then(writerStore.fill(k, lookup.token(), bytes(version), Duration.ofMinutes(5)))
+                                .doOnNext(stored -> (stored ? fills : refused).incrementAndGet());
+                    });
+                }), 32)
+                .then()
+                .doFinally(signal -> writersDone.set(true));
+
+        Mono<Void> invalidator = Mono.defer(() -> {
+            long start = sequence.get();
+            return invalidatorStore.invalidateTag(tag)
+                    .doOnNext(n -> {
+                        removed.addAndGet(n);
+                        invalidations.incrementAndGet();
+                    })
+                    .thenMany(Flux.range(0, keys).flatMap(i -> invalidatorStore.get(key("race" + i)), 32))
+                    .doOnNext(value -> {
+                        String version = new String(value, StandardCharsets.UTF_8);
+                        Long at = taggedAt.get(version);
+                        if (at == null || at <= start) {
+                            violations.add(version + " (tagged at " + at + ") survived an invalidation started at " + start);
+                        }
+                    })
+                    .then();
+        }).repeat(() -> !writersDone.get()).then();
+
+        await(Mono.when(writers.subscribeOn(Schedulers.parallel()),
+                invalidator.subscribeOn(Schedulers.parallel()),
+                invalidator.subscribeOn(Schedulers.parallel())).timeout(Duration.ofSeconds(60)), "race");
+
+        assertThat(violations).as("values that an invalidation started after their tag left behind").isEmpty();
+        assertThat(invalidations.get()).as("invalidations that ran during the writers").isGreaterThanOrEqualTo(2);
+        assertThat(fills.get()).as("fills that landed").isGreaterThan(0);
+        await(invalidatorStore.invalidateTag(tag), "final invalidateTag");
+        for (int i = 0; i < keys; i++) {
+            assertThat(await(writerStore.get(key("race" + i)), "get race" + i))
+                    .as("value of race%d after the final invalidation (a lost registration leaves one)", i).isNull();
+        }
+        assertThat(removed.get() + fills.get()).as("removals and fills were counted").isPositive();
     }
 
     // ---------------------------------------------------------------- helpers

@@ -7,9 +7,14 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import reactor.core.publisher.Mono;
 
@@ -27,6 +32,15 @@ import reactor.core.publisher.Mono;
  * from one expected value exactly one succeeds, and a lease never matches an expected value.
  * Leases and values are not shared with other instances or processes.
  *
+ * <p><b>Tags.</b> Each tag is a concurrent set of keys with its own deadline, kept beside the
+ * Caffeine cache (not counted in its weight: about 100 bytes per registration).
+ * {@link #tag} adds the key to each tag's set and moves the tag's deadline later, never earlier.
+ * {@link #invalidateTag} takes each member out of the set first and then removes its entry
+ * (value or lease): a key tagged before the member left the set loses its entry, one tagged
+ * after stays registered for the next invalidation, so no registration is lost. A tag whose
+ * deadline passed is dropped by the next {@link #tag} or {@link #invalidateTag} of it; by then
+ * every entry registered under it has lapsed too (the engine tags for at least the entry's TTL).
+ *
  * <p>Values are copied in and out: changing an array after {@link #set} or after reading it
  * never changes what is stored. Every method is lazy (nothing happens until subscription), runs
  * on the subscribing thread without blocking it beyond a short per-key lock, and is thread safe.
@@ -40,6 +54,7 @@ public final class LocalCacheStore implements CacheStore {
     private final Ticker ticker;
     private final LocalStoreOptions options;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final ConcurrentHashMap<String, TagSet> tags = new ConcurrentHashMap<>();
 
     private LocalCacheStore(LocalStoreOptions options) {
         this.options = options;
@@ -167,12 +182,128 @@ public final class LocalCacheStore implements CacheStore {
         });
     }
 
+    /** Tags are kept in this JVM: see the class description. */
+    @Override
+    public boolean supportsTags() {
+        return true;
+    }
+
+    /**
+     * Adds {@code key} to each tag's set and keeps each tag at least {@code ttl} from now (a
+     * later deadline already set stays). Completes once every registration is in place.
+     */
+    @Override
+    public Mono<Void> tag(Collection<String> tagNames, String key, Duration ttl) {
+        Objects.requireNonNull(tagNames, "tags");
+        Objects.requireNonNull(key, "key");
+        long ttlNanos = positiveNanos(ttl, "ttl");
+        List<String> names = List.copyOf(tagNames);
+        return Mono.fromRunnable(() -> {
+            ensureOpen();
+            for (String name : names) {
+                long deadline = deadline(ttlNanos);
+                TagSet set = tags.compute(name, (n, current) -> {
+                    TagSet live = current == null || !current.isLive(ticker.read()) ? new TagSet() : current;
+                    if (live != current || deadline - live.expiresAt > 0) {
+                        live.expiresAt = deadline;
+                    }
+                    return live;
+                });
+                // registered under the key's own lock, so that a prune cannot interleave
+                cache.asMap().compute(key, (k, entry) -> {
+                    set.members.add(key);
+                    return entry;
+                });
+                if (set.members.size() >= set.pruneAt) {
+                    prune(set);
+                }
+            }
+        });
+    }
+
+    /**
+     * Removes the entry (value or lease) of every key registered under {@code tag}, each key
+     * taken out of the set just before its entry goes; keys tagged meanwhile either lose their
+     * entry here or stay registered.
+     *
+     * @return how many live values were removed
+     */
+    @Override
+    public Mono<Long> invalidateTag(String tag) {
+        Objects.requireNonNull(tag, "tag");
+        return Mono.fromCallable(() -> {
+            ensureOpen();
+            TagSet set = tags.get(tag);
+            if (set == null) {
+                return 0L;
+            }
+            long removed = 0;
+            long now = ticker.read();
+            for (String key : new ArrayList<>(set.members)) {
+                if (set.members.remove(key)) {
+                    Entry entry = cache.asMap().remove(key);
+                    if (entry != null && entry.isValue() && entry.isLive(now)) {
+                        removed++;
+                    }
+                }
+            }
+            // drop the set once it lapsed and emptied, unless a tag call revived it meanwhile
+            tags.computeIfPresent(tag, (n, current) ->
+                    current.members.isEmpty() && !current.isLive(ticker.read()) ? null : current);
+            return removed;
+        });
+    }
+
+    /**
+     * Unregisters the members whose entry is gone (lapsed, evicted or deleted), each checked
+     * and removed under its key's lock, so a key being tagged at that moment stays registered.
+     * Run when a set reaches twice its size after the previous prune (at least
+     * {@link TagSet#MIN_PRUNE}), so it costs O(1) per {@link #tag} amortized and a set holds
+     * about twice the keys that still have an entry.
+     */
+    private void prune(TagSet set) {
+        if (!set.pruning.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            long now = ticker.read();
+            for (String key : new ArrayList<>(set.members)) {
+                cache.asMap().compute(key, (k, entry) -> {
+                    if (entry == null || !entry.isLive(now)) {
+                        set.members.remove(key);
+                    }
+                    return entry;
+                });
+            }
+            set.pruneAt = Math.max(TagSet.MIN_PRUNE, 2 * set.members.size());
+        } finally {
+            set.pruning.set(false);
+        }
+    }
+
+    /** The keys registered under {@code tag} while it is live; for tests. */
+    Set<String> tagged(String tag) {
+        TagSet set = tags.get(tag);
+        return set == null || !set.isLive(ticker.read()) ? Set.of() : Set.copyOf(set.members);
+    }
+
+    /** The time {@code tag} has left, or {@code null} when there is no live tag; for tests. */
+    Duration tagTtlOf(String tag) {
+        TagSet set = tags.get(tag);
+        if (set == null) {
+            return null;
+        }
+        long left = set.expiresAt - ticker.read();
+        return left > 0 ? Duration.ofNanos(left) : null;
+    }
+
     /** Drops every entry; afterwards every operation signals {@link IllegalStateException}. */
     @Override
     public Mono<Void> closeAsync() {
         return Mono.fromRunnable(() -> {
             if (closed.compareAndSet(false, true)) {
                 cache.invalidateAll();
+                tags.clear();
             }
         });
     }
@@ -223,6 +354,19 @@ public final class LocalCacheStore implements CacheStore {
         }
         long cap = Long.MAX_VALUE / 2;
         return ttl.compareTo(Duration.ofNanos(cap)) > 0 ? cap : ttl.toNanos();
+    }
+
+    /** The keys under one tag and the ticker time at which the tag lapses (moved only later, under the map's compute). */
+    private static final class TagSet {
+        static final int MIN_PRUNE = 1024;
+        final Set<String> members = ConcurrentHashMap.newKeySet();
+        final AtomicBoolean pruning = new AtomicBoolean();
+        volatile long expiresAt;
+        volatile int pruneAt = MIN_PRUNE;
+
+        boolean isLive(long now) {
+            return expiresAt - now > 0;
+        }
     }
 
     /** Each entry lapses at the deadline it carries, whatever operation touched it last. */

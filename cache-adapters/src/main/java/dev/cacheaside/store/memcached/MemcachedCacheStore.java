@@ -12,15 +12,20 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.LongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -62,6 +67,35 @@ import reactor.core.publisher.Mono;
  * that CAS; any write in between (a delete, a set, a fill, another replace, even of the same
  * bytes) changes or removes the item and the server answers {@code EX} or {@code NF}, which is
  * {@code false}. Among concurrent replaces from one expected value, exactly one succeeds.
+ *
+ * <h2>Tags</h2>
+ * Memcached has no sets, so a tag is an item holding the list of its keys, separated by spaces.
+ * {@link #tag} appends {@code "<key> "} with {@code ms <tag> <size> MA} (append mode, which keeps
+ * the item's TTL), pipelined with {@code mg <tag> s t} on the same connection, so the miss path
+ * pays one round trip per tag (all tags in parallel). When there is no item yet it is created
+ * with {@code ms ... ME} (add; a lost race is retried as an append). When the item has less than
+ * the wanted TTL left, it is rewritten with its own bytes under its CAS ({@code mg v c t}, then
+ * {@code ms C<cas> T<2 x ttl>}), so a tag's TTL only ever grows and a concurrent change makes the
+ * rewrite retry instead of shortening anything. A key tagged again (each miss of it) appears
+ * again in the list.
+ *
+ * <p>{@link #invalidateTag} reads the list with its CAS ({@code mg <tag> v c t}), deletes every
+ * listed key (values and lease placeholders, on whichever server each lives), then removes from
+ * the list exactly what it read, with a CAS write that starts the list with a new generation
+ * marker (a token beginning with byte {@code 0x01}, never part of a key). On a CAS mismatch it
+ * reads again: if the generation is unchanged, only appends happened, and it drops the prefix it
+ * read and keeps the rest; if another invalidation has written meanwhile, that one already
+ * removed what was read here, and this one leaves the list alone. Keys appended while it runs
+ * therefore stay registered for the next invalidation; none is lost.
+ *
+ * <p><b>Limit.</b> The list is one item, so it can hold about {@code itemSize / (keyLength + 1)}
+ * registrations (about 14,700 keys of the default {@code query:<sha256>} form under memcached's
+ * default 1 MB item size) between two invalidations of the table, within the tag's TTL. When an
+ * append would go over the server's item size limit, memcached refuses it and {@link #tag}
+ * fails with {@link IllegalStateException}; the engine then returns that query's result
+ * uncached (correct, never stale) until the table is invalidated or the tag lapses. Like any
+ * item, a tag can also be evicted when memcached runs out of memory, which forgets its
+ * registrations: give memcached room for the working set.
  *
  * <h2>Threads</h2>
  * Thread safe. Every method is lazy (nothing is sent before subscription) and never blocks;
@@ -295,6 +329,64 @@ public final class MemcachedCacheStore implements CacheStore {
         });
     }
 
+    /** Tags are lists kept in memcached items: see the class description. */
+    @Override
+    public boolean supportsTags() {
+        return true;
+    }
+
+    /**
+     * Appends {@code key} to the list of each tag (in parallel) and keeps each tag at least
+     * {@code ttl}; see the class description.
+     *
+     * @return completes once every registration is in place; errors with
+     *     {@link IllegalStateException} when a tag's list is at the server's item size limit
+     */
+    @Override
+    public Mono<Void> tag(Collection<String> tags, String key, Duration ttl) {
+        Objects.requireNonNull(tags, "tags");
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(ttl, "ttl");
+        List<String> names = List.copyOf(tags);
+        return Mono.defer(() -> {
+            String invalid = MetaCommands.invalidKey(key);
+            if (invalid != null) {
+                return Mono.error(new IllegalArgumentException(invalid));
+            }
+            long wantSeconds = ttl.getSeconds() + (ttl.getNano() > 0 ? 1 : 0);
+            if (wantSeconds <= 0) {
+                return Mono.error(new IllegalArgumentException("ttl must be positive, was " + ttl));
+            }
+            byte[] entry = (key + " ").getBytes(StandardCharsets.US_ASCII);
+            return Flux.fromIterable(names).flatMap(tag -> tagOne(tag, entry, ttl, wantSeconds, 1)).then();
+        });
+    }
+
+    /**
+     * Removes every key listed under {@code tag}, then exactly those from the list; see the class
+     * description.
+     *
+     * @return how many of the listed keys held a value (not a lease) that was removed
+     */
+    @Override
+    public Mono<Long> invalidateTag(String tag) {
+        Objects.requireNonNull(tag, "tag");
+        return readList(tag).flatMap(list -> {
+            if (list == TagList.MISSING) {
+                return Mono.just(0L);
+            }
+            ParsedList read = ParsedList.of(list.bytes);
+            if (read.keys.isEmpty()) {
+                return Mono.just(0L);
+            }
+            return Flux.fromIterable(new LinkedHashSet<>(read.keys))
+                    .flatMap(this::delete, 64)
+                    .filter(Boolean::booleanValue)
+                    .count()
+                    .flatMap(removed -> unregister(tag, read, list, 1).thenReturn(removed));
+        });
+    }
+
     @Override
     public Mono<Void> closeAsync() {
         return closeMono;
@@ -306,6 +398,214 @@ public final class MemcachedCacheStore implements CacheStore {
     }
 
     // ------------------------------------------------------------------------------------------
+
+    /** How often a tag operation retries after losing a race on the tag's item. */
+    private static final int TAG_ATTEMPTS = 32;
+
+    /** Appends the registration, creating the item or extending its TTL when needed. */
+    private Mono<Void> tagOne(String tag, byte[] entry, Duration ttl, long wantSeconds, int attempt) {
+        Mono<Response.Status> append = call(tag, op -> MetaCommands.append(tag, entry, op), response -> {
+            if (response.status() == Response.Status.HEADER || response.status() == Response.Status.NOT_STORED) {
+                return response.status();
+            }
+            throw unexpected("ms MA", tag, response);
+        });
+        // pipelined right behind the append on the same connection: what the item is after it
+        Mono<long[]> after = call(tag, op -> MetaCommands.sizeAndTtl(tag, op), response -> {
+            switch (response.status()) {
+                case MISS:
+                    return new long[] {Long.MIN_VALUE, 0};
+                case HEADER:
+                    return new long[] {parseSigned(tag, response, 't'), parseSigned(tag, response, 's')};
+                default:
+                    throw unexpected("mg s t", tag, response);
+            }
+        });
+        return Mono.zip(append, after).flatMap(result -> {
+            long remaining = result.getT2()[0];
+            if (result.getT1() == Response.Status.HEADER) {
+                if (remaining == -1 || remaining >= wantSeconds) {
+                    return Mono.<Void>empty();
+                }
+                return extendTag(tag, entry, ttl, wantSeconds, attempt);
+            }
+            if (remaining == Long.MIN_VALUE) {
+                // no item: create it with this registration; another caller may win that race
+                long exptime = Expirations.of(ttl.multipliedBy(2), options.clock());
+                return call(tag, op -> MetaCommands.add(tag, entry, exptime, op), response -> {
+                    switch (response.status()) {
+                        case HEADER:
+                            return Boolean.TRUE;
+                        case NOT_STORED:
+                            return Boolean.FALSE;
+                        default:
+                            throw unexpected("ms ME", tag, response);
+                    }
+                }).flatMap(added -> added ? Mono.<Void>empty() : retryTag(tag, entry, ttl, wantSeconds, attempt));
+            }
+            // the item is there yet refused the append: its list is at the item size limit
+            if (attempt < 3) {
+                return tagOne(tag, entry, ttl, wantSeconds, attempt + 1);
+            }
+            return Mono.error(new IllegalStateException("memcached: the key list of tag " + tag + " is full ("
+                    + result.getT2()[1] + " bytes, the server's item size limit); the key is not registered"));
+        });
+    }
+
+    private Mono<Void> retryTag(String tag, byte[] entry, Duration ttl, long wantSeconds, int attempt) {
+        if (attempt >= TAG_ATTEMPTS) {
+            return Mono.error(new IllegalStateException("memcached: gave up registering under tag " + tag
+                    + " after " + attempt + " attempts lost to concurrent changes"));
+        }
+        return tagOne(tag, entry, ttl, wantSeconds, attempt + 1);
+    }
+
+    /** Rewrites the tag with its own bytes and twice {@code ttl}, only over what was read (CAS). */
+    private Mono<Void> extendTag(String tag, byte[] entry, Duration ttl, long wantSeconds, int attempt) {
+        return readList(tag).flatMap(list -> {
+            if (list == TagList.MISSING) {
+                // lapsed since the append, taking the registration with it: register again
+                return retryTag(tag, entry, ttl, wantSeconds, attempt);
+            }
+            if (list.ttl == -1 || list.ttl >= wantSeconds) {
+                return Mono.<Void>empty();
+            }
+            long exptime = Expirations.of(ttl.multipliedBy(2), options.clock());
+            return call(tag, op -> MetaCommands.setListIfCas(tag, list.cas, list.bytes, exptime, op),
+                    Response::status).flatMap(status -> {
+                        switch (status) {
+                            case HEADER:
+                                return Mono.<Void>empty();
+                            case NOT_FOUND:
+                            case NOT_STORED:
+                                return retryTag(tag, entry, ttl, wantSeconds, attempt);
+                            case EXISTS:
+                                if (attempt >= TAG_ATTEMPTS) {
+                                    return Mono.<Void>error(new IllegalStateException("memcached: gave up extending tag "
+                                            + tag + " after " + attempt + " attempts lost to concurrent changes"));
+                                }
+                                return extendTag(tag, entry, ttl, wantSeconds, attempt + 1);
+                            default:
+                                return Mono.<Void>error(new UncheckedIOException(new IOException(
+                                        "memcached answered ms C for tag " + tag + " with " + status)));
+                        }
+                    });
+        });
+    }
+
+    /**
+     * Removes from the tag's list what {@code read} held, keeping what was appended since; gives
+     * up (leaving the list as it is, which only over-registers) once another invalidation wrote.
+     */
+    private Mono<Void> unregister(String tag, ParsedList read, TagList current, int attempt) {
+        ParsedList now = ParsedList.of(current.bytes);
+        if (!Objects.equals(now.generation, read.generation) || now.keys.size() < read.keys.size()
+                || !now.keys.subList(0, read.keys.size()).equals(read.keys)) {
+            return Mono.empty();
+        }
+        byte[] rest = ParsedList.render(now.keys.subList(read.keys.size(), now.keys.size()));
+        long exptime = current.ttl < 0 ? 0 : Expirations.of(Duration.ofSeconds(Math.max(1, current.ttl)), options.clock());
+        return call(tag, op -> MetaCommands.setListIfCas(tag, current.cas, rest, exptime, op), Response::status)
+                .flatMap(status -> {
+                    switch (status) {
+                        case HEADER:
+                        case NOT_FOUND:
+                        case NOT_STORED:
+                            return Mono.<Void>empty();
+                        case EXISTS:
+                            if (attempt >= TAG_ATTEMPTS) {
+                                return Mono.<Void>error(new IllegalStateException("memcached: gave up unregistering the keys of tag "
+                                        + tag + " after " + attempt + " attempts lost to concurrent changes"));
+                            }
+                            return readList(tag).flatMap(next -> next == TagList.MISSING ? Mono.<Void>empty()
+                                    : unregister(tag, read, next, attempt + 1));
+                        default:
+                            return Mono.<Void>error(new UncheckedIOException(new IOException(
+                                    "memcached answered ms C for tag " + tag + " with " + status)));
+                    }
+                });
+    }
+
+    private Mono<TagList> readList(String tag) {
+        return call(tag, op -> MetaCommands.getList(tag, op), response -> {
+            switch (response.status()) {
+                case MISS:
+                    return TagList.MISSING;
+                case VALUE:
+                    long cas = parseToken(response.token('c') == null ? "" : response.token('c'));
+                    if (cas < 0) {
+                        throw unexpected("mg v c t", tag, response);
+                    }
+                    return new TagList(response.value(), cas, parseSigned(tag, response, 't'));
+                default:
+                    throw unexpected("mg v c t", tag, response);
+            }
+        });
+    }
+
+    private static long parseSigned(String key, Response response, char flag) {
+        String token = response.token(flag);
+        try {
+            return Long.parseLong(token);
+        } catch (NumberFormatException | NullPointerException e) {
+            throw unexpected("mg " + flag, key, response);
+        }
+    }
+
+    /** A tag's item as read: its bytes, CAS and remaining TTL in seconds ({@code -1}: none). */
+    private static final class TagList {
+        static final TagList MISSING = new TagList(new byte[0], -1, -1);
+        final byte[] bytes;
+        final long cas;
+        final long ttl;
+
+        TagList(byte[] bytes, long cas, long ttl) {
+            this.bytes = bytes;
+            this.cas = cas;
+            this.ttl = ttl;
+        }
+    }
+
+    /** A tag's list: the generation marker written by the last invalidation (or null), then the keys in order. */
+    static final class ParsedList {
+        /** First character of a generation marker: a control character, never part of a key. */
+        static final char GENERATION = '\u0001';
+        final String generation;
+        final List<String> keys;
+
+        private ParsedList(String generation, List<String> keys) {
+            this.generation = generation;
+            this.keys = keys;
+        }
+
+        static ParsedList of(byte[] bytes) {
+            String generation = null;
+            List<String> keys = new ArrayList<>();
+            for (String token : new String(bytes, StandardCharsets.US_ASCII).split(" ")) {
+                if (token.isEmpty()) {
+                    continue;
+                }
+                if (token.charAt(0) == GENERATION) {
+                    if (generation == null && keys.isEmpty()) {
+                        generation = token;
+                    }
+                    continue;
+                }
+                keys.add(token);
+            }
+            return new ParsedList(generation, keys);
+        }
+
+        /** A new generation marker followed by {@code keys}. */
+        static byte[] render(List<String> keys) {
+            StringBuilder b = new StringBuilder();
+            b.append(GENERATION).append(Long.toHexString(ThreadLocalRandom.current().nextLong())).append(' ');
+            for (String key : keys) {
+                b.append(key).append(' ');
+            }
+            return b.toString().getBytes(StandardCharsets.US_ASCII);
+        }
+    }
 
     /**
      * Gives up a lease whose value cannot be cached, so that other callers do not wait for it:

@@ -93,6 +93,38 @@ final class MetaCommands {
         return line("md " + key + " C" + cas + " O" + opaque);
     }
 
+    /**
+     * {@code ms <key> <size> MA O<opaque>} and the bytes: appends to an existing item (a tag's
+     * list), keeping its TTL; {@code NS} when there is no item, or when the result would be
+     * larger than the server's item size limit (the item is then unchanged).
+     */
+    static Buffer append(String key, byte[] bytes, long opaque) {
+        return withValue("ms " + key + " " + bytes.length + " MA O" + opaque, bytes);
+    }
+
+    /** {@code ms <key> <size> ME T<exptime> O<opaque>} and the bytes: stores only when there is no item ({@code NS} otherwise). */
+    static Buffer add(String key, byte[] bytes, long exptime, long opaque) {
+        return withValue("ms " + key + " " + bytes.length + " ME T" + exptime + " O" + opaque, bytes);
+    }
+
+    /** {@code mg <key> s t O<opaque>}: the item's size and remaining TTL in seconds ({@code -1}: none), no value. */
+    static Buffer sizeAndTtl(String key, long opaque) {
+        return line("mg " + key + " s t O" + opaque);
+    }
+
+    /** {@code mg <key> v c t O<opaque>}: the value, its CAS and its remaining TTL, for a tag's list. */
+    static Buffer getList(String key, long opaque) {
+        return line("mg " + key + " v c t O" + opaque);
+    }
+
+    /**
+     * {@code ms <key> <size> C<cas> T<exptime> O<opaque>} and the bytes: rewrites a tag's list
+     * only over the item with that CAS ({@code EX} when it changed, {@code NF} when it is gone).
+     */
+    static Buffer setListIfCas(String key, long cas, byte[] bytes, long exptime, long opaque) {
+        return withValue("ms " + key + " " + bytes.length + " C" + cas + " T" + exptime + " O" + opaque, bytes);
+    }
+
     /** {@code mn}: answered with {@code MN} after everything sent before it. */
     static Buffer noop() {
         return line("mn");

@@ -2,6 +2,7 @@ package dev.cacheaside.store.redis;
 
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
+import io.lettuce.core.ExpireArgs;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
@@ -9,13 +10,19 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -45,6 +52,23 @@ import reactor.core.publisher.Mono;
  * other command, so a delete, set, fill or replace can come before or after it, never between
  * its read and its write; it touches one key, so it runs unchanged on a cluster. A lease marker
  * never matches: an expected value starting with the marker prefix is refused at once.
+ *
+ * <h2>Tags</h2>
+ * A tag is a Redis set of keys. {@link #tag} sends, for every tag of the key and pipelined in one
+ * round trip, {@code SADD tag key}, {@code PEXPIRE tag ttl NX} (a new set gets the TTL) and
+ * {@code PEXPIRE tag ttl GT} (an existing one only ever gets longer). {@link #invalidateTag}
+ * reads the members ({@code SMEMBERS}), removes each member's value or lease ({@code GETDEL},
+ * per key, so in a cluster each goes to its own slot), takes exactly those members out of the
+ * set ({@code SREM}, never {@code DEL}: a member added meanwhile stays), and deletes those keys
+ * once more. The second pass closes a race: a key re-tagged between the first deletes and the
+ * {@code SREM} is already a member, so its {@code SADD} changes nothing and the {@code SREM}
+ * unregisters it; the second pass removes the lease it took, so its load cannot fill. A key
+ * tagged after the {@code SREM} stays registered for the next invalidation. If a call fails
+ * before its {@code SREM}, every key stays registered and a retry finds them. The tag key is one
+ * key of its own slot; the members live anywhere in the cluster. Requires {@code PEXPIRE}'s
+ * {@code NX}/{@code GT} options (Redis 7.0+, any Valkey). Like any key, a tag can be evicted
+ * under a {@code maxmemory} policy other than {@code noeviction} or {@code volatile-*}, which
+ * forgets its registrations.
  *
  * <h2>Connection and failures</h2>
  * The connection is opened lazily by the first operation, without blocking; concurrent first
@@ -177,6 +201,71 @@ public final class LettuceCacheStore implements CacheStore {
         }
         byte[][] args = {expected, value, Long.toString(ttlMillis).getBytes(StandardCharsets.US_ASCII)};
         return script(REPLACE_SHA, REPLACE_SCRIPT, key, args);
+    }
+
+    /** Tags are Redis sets: see the class description. */
+    @Override
+    public boolean supportsTags() {
+        return true;
+    }
+
+    /**
+     * Adds {@code key} to each tag's set and keeps each set at least {@code ttl}, every command
+     * pipelined; see the class description. Completes once the server has answered them all.
+     */
+    @Override
+    public Mono<Void> tag(Collection<String> tags, String key, Duration ttl) {
+        Objects.requireNonNull(tags, "tags");
+        Objects.requireNonNull(key, "key");
+        long ttlMillis = positiveMillis(ttl, "ttl");
+        List<String> names = List.copyOf(tags);
+        byte[][] member = {key.getBytes(StandardCharsets.UTF_8)};
+        return commands().flatMap(c -> {
+            List<CompletableFuture<?>> sent = new ArrayList<>(names.size() * 3);
+            for (String tag : names) {
+                sent.add(c.sadd(tag, member).toCompletableFuture());
+                sent.add(c.pexpire(tag, ttlMillis, ExpireArgs.Builder.nx()).toCompletableFuture());
+                sent.add(c.pexpire(tag, ttlMillis, ExpireArgs.Builder.gt()).toCompletableFuture());
+            }
+            return Mono.fromFuture(CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)));
+        });
+    }
+
+    /**
+     * Removes every member's value or lease, unregisters exactly those members, and removes
+     * them once more; see the class description.
+     *
+     * @return how many members held a value (not a lease) that the first pass removed
+     */
+    @Override
+    public Mono<Long> invalidateTag(String tag) {
+        Objects.requireNonNull(tag, "tag");
+        return commands().flatMap(c -> Mono.fromCompletionStage(c.smembers(tag)).flatMap(found -> {
+            if (found.isEmpty()) {
+                return Mono.just(0L);
+            }
+            Set<String> keys = new LinkedHashSet<>();
+            for (byte[] member : found) {
+                keys.add(new String(member, StandardCharsets.UTF_8));
+            }
+            List<byte[]> members = new ArrayList<>(found);
+            Mono<Long> unregister = Flux.fromIterable(chunks(members, 512))
+                    .flatMap(chunk -> Mono.fromCompletionStage(c.srem(tag, chunk.toArray(byte[][]::new))))
+                    .then(Mono.just(0L));
+            return Flux.fromIterable(keys).flatMap(this::delete, 256)
+                    .filter(Boolean::booleanValue).count()
+                    .flatMap(removed -> unregister
+                            .thenMany(Flux.fromIterable(keys).flatMap(this::delete, 256))
+                            .then(Mono.just(removed)));
+        }));
+    }
+
+    private static <T> List<List<T>> chunks(List<T> all, int size) {
+        List<List<T>> chunks = new ArrayList<>();
+        for (int i = 0; i < all.size(); i += size) {
+            chunks.add(all.subList(i, Math.min(all.size(), i + size)));
+        }
+        return chunks;
     }
 
     /** Runs a script on one key by its SHA, sending it in full when the server does not know it; true on 1. */

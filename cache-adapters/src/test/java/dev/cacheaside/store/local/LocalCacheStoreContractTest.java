@@ -9,10 +9,17 @@ import java.util.concurrent.atomic.AtomicLong;
 class LocalCacheStoreContractTest extends CacheStoreContract {
 
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+    private LocalCacheStore last;
 
     @Override
     protected CacheStore createStore() {
-        return LocalCacheStore.create(LocalStoreOptions.builder().ticker(nanos::get).build());
+        last = LocalCacheStore.create(LocalStoreOptions.builder().ticker(nanos::get).build());
+        return last;
+    }
+
+    @Override
+    protected Duration tagTtl(String tag) {
+        return last.tagTtlOf(tag);
     }
 
     @Override

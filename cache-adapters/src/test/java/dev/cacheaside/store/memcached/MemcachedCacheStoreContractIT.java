@@ -1,10 +1,15 @@
 package dev.cacheaside.store.memcached;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.store.CacheStoreContract;
 import dev.cacheaside.testing.TestServers;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The {@link CacheStoreContract} against two real memcached servers together ("MEMCACHED" on
@@ -28,6 +33,59 @@ class MemcachedCacheStoreContractIT extends CacheStoreContract {
                 .servers(first + "," + second)
                 .timeout(Duration.ofSeconds(2))
                 .build());
+    }
+
+    /**
+     * The tag item's remaining TTL ({@code mg <tag> t}) on whichever server holds it; fails when
+     * both do or when it never expires.
+     */
+    @Override
+    protected Duration tagTtl(String tag) {
+        List<String> answers = new ArrayList<>();
+        Duration found = null;
+        int holders = 0;
+        for (String server : List.of(first, second)) {
+            try (RawMemcached raw = new RawMemcached(server)) {
+                String line = raw.command("mg " + tag + " t");
+                answers.add(server + ": " + line);
+                if (line.startsWith("HD ")) {
+                    holders++;
+                    String ttl = line.substring(line.indexOf(" t") + 2).split(" ")[0];
+                    if (ttl.equals("-1")) {
+                        throw new AssertionError("mg " + tag + " t: the tag never expires (" + answers + ")");
+                    }
+                    found = Duration.ofSeconds(Long.parseLong(ttl));
+                }
+            }
+        }
+        if (holders > 1) {
+            throw new AssertionError("mg " + tag + " t: two servers hold the tag: " + answers);
+        }
+        return found;
+    }
+
+    @Test
+    void aFullTagListFailsTagAndKeepsTheRegistrations() {
+        CacheStore store = store();
+        String tag = key("table:full");
+        await(store.set(key("early"), bytes("v"), Duration.ofMinutes(5)), "set early");
+        await(store.tag(List.of(tag), key("early"), Duration.ofMinutes(5)), "tag early");
+        // grow the list to the server's item size limit with long keys
+        String longKey = key("x".repeat(200));
+        Throwable failure = null;
+        for (int i = 0; i < 6000 && failure == null; i++) {
+            try {
+                store.tag(List.of(tag), longKey, Duration.ofMinutes(5)).block(STEP);
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+        }
+        assertThat(failure).as("tag once the list reached the item size limit").isNotNull()
+                .hasMessageContaining("full");
+        assertThat(await(store.invalidateTag(tag), "invalidateTag of the full list"))
+                .as("the key registered first is still registered and removed").isEqualTo(1L);
+        assertThat(await(store.get(key("early")), "get early")).isNull();
+        await(store.tag(List.of(tag), key("late"), Duration.ofMinutes(5)), "tag after the list was emptied");
     }
 
     /** Memcached counts TTLs in whole seconds on a clock that ticks once a second. */

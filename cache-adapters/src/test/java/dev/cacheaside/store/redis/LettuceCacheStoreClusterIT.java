@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.store.CacheStoreContract;
 import dev.cacheaside.testing.TestServers;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -35,6 +38,36 @@ class LettuceCacheStoreClusterIT extends CacheStoreContract {
                 .cluster(seeds)
                 .commandTimeout(RedisTestSupport.TEST_COMMAND_TIMEOUT)
                 .build());
+    }
+
+    /** The tag's PTTL read through a plain cluster connection (which follows the slot). */
+    @Override
+    protected Duration tagTtl(String tag) {
+        RedisClusterClient client = RedisClusterClient.create(RedisURI.create("redis://" + seeds.get(0)));
+        try (StatefulRedisClusterConnection<String, String> connection = client.connect()) {
+            long pttl = connection.sync().pttl(tag);
+            return pttl == -2 ? null : RedisTestSupport.ttlOf(tag, pttl);
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+
+    @Test
+    void tagMembersOnEveryMasterAreInvalidated() {
+        CacheStore store = store();
+        String tag = key("table:spread");
+        Set<Integer> slotRanges = new HashSet<>();
+        for (int i = 0; i < 30; i++) {
+            String k = key("tagged" + i);
+            slotRanges.add(SlotHash.getSlot(k) * 3 / SlotHash.SLOT_COUNT);
+            await(store.set(k, bytes("v" + i), Duration.ofMinutes(5)), "set " + k);
+            await(store.tag(List.of(tag), k, Duration.ofMinutes(5)), "tag " + k);
+        }
+        assertThat(slotRanges).as("the members fall in each third of the slot space").hasSize(3);
+        assertThat(await(store.invalidateTag(tag), "invalidateTag")).as("values removed across the cluster").isEqualTo(30L);
+        for (int i = 0; i < 30; i++) {
+            assertThat(await(store.get(key("tagged" + i)), "get " + i)).as("member %d after invalidateTag", i).isNull();
+        }
     }
 
     @Test

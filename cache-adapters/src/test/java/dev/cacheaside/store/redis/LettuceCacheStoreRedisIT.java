@@ -29,6 +29,14 @@ class LettuceCacheStoreRedisIT extends CacheStoreContract {
         return LettuceCacheStore.create(RedisTestSupport.standalone(address).build());
     }
 
+    @Override
+    protected Duration tagTtl(String tag) {
+        try (RedisTestSupport.Admin admin = new RedisTestSupport.Admin(address)) {
+            long pttl = admin.sync().pttl(tag);
+            return pttl == -2 ? null : RedisTestSupport.ttlOf(tag, pttl);
+        }
+    }
+
     @Test
     void valuesArePlainStringsWithAMillisecondTtl() {
         CacheStore store = store();

@@ -28,13 +28,14 @@ class LettuceCacheStoreSentinelIT extends CacheStoreContract {
     private static Process primary;
     private static Process sentinel;
     private static int sentinelPort;
+    private static int primaryPort;
 
     @BeforeAll
     static void startPrimaryAndSentinel() throws IOException {
         File dir = Files.createTempDirectory("sentinel-it-").toFile();
         dir.deleteOnExit();
         File log = new File(dir, "processes.log");
-        int primaryPort = RedisTestSupport.freePort();
+        primaryPort = RedisTestSupport.freePort();
         primary = RedisTestSupport.startRedisServer(primaryPort, log);
         if (primary == null) {
             TestServers.unavailable("redis-server is not on the PATH; this test starts its own primary and Sentinel");
@@ -68,6 +69,14 @@ class LettuceCacheStoreSentinelIT extends CacheStoreContract {
                 "CACHE_SENTINEL_MASTER", MASTER,
                 "CACHE_NODES", "127.0.0.1:" + sentinelPort,
                 "CACHE_TIMEOUT", "2s")));
+    }
+
+    @Override
+    protected Duration tagTtl(String tag) {
+        try (RedisTestSupport.Admin admin = new RedisTestSupport.Admin("127.0.0.1:" + primaryPort)) {
+            long pttl = admin.sync().pttl(tag);
+            return pttl == -2 ? null : RedisTestSupport.ttlOf(tag, pttl);
+        }
     }
 
     @Test

@@ -7,6 +7,10 @@ import dev.cacheaside.config.Settings;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.store.CacheStoreContract;
 import dev.cacheaside.testing.TestServers;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SslVerifyMode;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -79,6 +83,19 @@ class LettuceCacheStoreTlsIT extends CacheStoreContract {
                 "CACHE_TLS", "true",
                 "CACHE_TLS_CA_FILE", cert.getPath(),
                 "CACHE_TIMEOUT", "2s")));
+    }
+
+    /** The tag's PTTL over TLS, without checking the test's self-signed certificate. */
+    @Override
+    protected Duration tagTtl(String tag) {
+        RedisClient client = RedisClient.create(RedisURI.builder().withHost("127.0.0.1").withPort(port)
+                .withSsl(true).withVerifyPeer(SslVerifyMode.NONE).build());
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            long pttl = connection.sync().pttl(tag);
+            return pttl == -2 ? null : RedisTestSupport.ttlOf(tag, pttl);
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
     }
 
     @Test

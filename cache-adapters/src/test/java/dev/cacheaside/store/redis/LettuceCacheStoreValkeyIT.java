@@ -3,6 +3,7 @@ package dev.cacheaside.store.redis;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.store.CacheStoreContract;
 import dev.cacheaside.testing.TestServers;
+import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
 
 /** The store contract on Valkey ({@code VALKEY}, 6380). */
@@ -18,5 +19,13 @@ class LettuceCacheStoreValkeyIT extends CacheStoreContract {
     @Override
     protected CacheStore createStore() {
         return LettuceCacheStore.create(RedisTestSupport.standalone(address).build());
+    }
+
+    @Override
+    protected Duration tagTtl(String tag) {
+        try (RedisTestSupport.Admin admin = new RedisTestSupport.Admin(address)) {
+            long pttl = admin.sync().pttl(tag);
+            return pttl == -2 ? null : RedisTestSupport.ttlOf(tag, pttl);
+        }
     }
 }
