@@ -146,7 +146,7 @@ public final class CacheAside implements AutoCloseable {
             return Mono.defer(() -> cache.get(probe))
                     .timeout(perProbe, options.scheduler())
                     .then(Mono.just(true))
-                    .retryWhen(reactor.util.retry.Retry.fixedDelay(Long.MAX_VALUE, Duration.ofMillis(50), options.scheduler())
+                    .retryWhen(reactor.util.retry.Retry.fixedDelay(Long.MAX_VALUE, Duration.ofMillis(50)).scheduler(options.scheduler())
                             .filter(e -> options.nanoTime().getAsLong() < deadline))
                     .onErrorReturn(false);
         });
