@@ -22,6 +22,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
@@ -80,6 +81,17 @@ import reactor.core.scheduler.Schedulers;
  * former; the server then ends the statement with its own error. On top of that, a client-side
  * timeout of the statement timeout plus one second ends the subscription in every case,
  * including a caller's own pool (whose connections this executor does not configure).
+ *
+ * <h2>Writes</h2>
+ * {@link #update} runs one statement with the same {@code ?} translation and binding as a query,
+ * on a connection in auto-commit mode, so it is committed when the returned {@link Mono}
+ * completes (a connection that a caller's pool hands out with auto-commit off gets an explicit
+ * transaction instead). {@link #updateInTransaction} runs its statements in order on one
+ * connection between {@code beginTransaction} and {@code commitTransaction}; on any error,
+ * including a failed commit, it calls {@code rollbackTransaction} and signals the first error
+ * (a rollback failure is added to it as suppressed); on cancellation it rolls back too. The row
+ * counts are summed over every result of every statement. In every case the connection goes back
+ * to the pool. Each statement has the client-side timeout described below.
  *
  * <h2>Contract</h2>
  * Every method is lazy. Each subscription to {@link #execute} takes a connection, runs the
@@ -201,6 +213,113 @@ public final class R2dbcQueryExecutor implements QueryExecutor {
                     Connection::close);
         });
         return scheduler == null ? rows : rows.subscribeOn(scheduler);
+    }
+
+    /**
+     * Runs one write, committed on completion; see the class description.
+     *
+     * @return the number of rows it changed
+     */
+    @Override
+    public Mono<Long> update(String sql, List<?> parameters) {
+        return initialization.then(write(Mono.fromCallable(() -> List.of(translate(sql, parameters))), false));
+    }
+
+    /**
+     * Runs {@code statements} in one transaction on one connection, rolled back on any error;
+     * see the class description.
+     *
+     * @return the number of rows they changed, summed
+     */
+    @Override
+    public Mono<Long> updateInTransaction(List<Map.Entry<String, List<?>>> statements) {
+        return initialization.then(write(Mono.fromCallable(() -> {
+            Objects.requireNonNull(statements, "statements");
+            if (statements.isEmpty()) {
+                throw new IllegalArgumentException("statements must not be empty");
+            }
+            List<Bound> bound = new ArrayList<>(statements.size());
+            for (Map.Entry<String, List<?>> statement : statements) {
+                Objects.requireNonNull(statement, "statement");
+                bound.add(translate(statement.getKey(), statement.getValue()));
+            }
+            return bound;
+        }), true));
+    }
+
+    /** A write's SQL with the driver's bind markers, and its parameters. */
+    private static final class Bound {
+        final String sql;
+        final List<?> parameters;
+
+        Bound(String sql, List<?> parameters) {
+            this.sql = sql;
+            this.parameters = parameters;
+        }
+    }
+
+    private Bound translate(String sql, List<?> parameters) {
+        if (sql == null || sql.isBlank()) {
+            throw new IllegalArgumentException("sql must not be null or blank");
+        }
+        Objects.requireNonNull(parameters, "parameters");
+        Placeholders.Translated translated = placeholderStyle == R2dbcOptions.PlaceholderStyle.DOLLAR_NUMBERED
+                ? Placeholders.dollarNumbered(sql)
+                : Placeholders.questionMarks(sql, dialect.syntax);
+        if (translated.count != parameters.size()) {
+            throw new IllegalArgumentException("the SQL has " + translated.count
+                    + " bind markers (?) but " + parameters.size() + " parameters were given");
+        }
+        return new Bound(translated.sql, parameters);
+    }
+
+    private Mono<Long> write(Mono<List<Bound>> statements, boolean transaction) {
+        Mono<Long> rows = statements.flatMap(bound -> {
+            if (closed.get()) {
+                return Mono.error(new IllegalStateException("the executor for " + target + " is closed"));
+            }
+            return Mono.usingWhen(acquire(),
+                    connection -> transaction || !connection.isAutoCommit()
+                            ? inTransaction(connection, bound)
+                            : updateRows(connection, bound.get(0)),
+                    Connection::close,
+                    (connection, error) -> connection.close(),
+                    connection -> transaction || !connection.isAutoCommit()
+                            ? rollback(connection).onErrorResume(e -> Mono.empty()).then(Mono.from(connection.close()))
+                            : connection.close());
+        });
+        return scheduler == null ? rows : rows.subscribeOn(scheduler);
+    }
+
+    private Mono<Long> inTransaction(Connection connection, List<Bound> statements) {
+        return Mono.from(connection.beginTransaction())
+                .thenMany(Flux.fromIterable(statements).concatMap(statement -> updateRows(connection, statement)))
+                .reduce(0L, Long::sum)
+                .flatMap(total -> Mono.from(connection.commitTransaction()).thenReturn(total))
+                .onErrorResume(error -> rollback(connection)
+                        .onErrorResume(rollbackError -> {
+                            error.addSuppressed(rollbackError);
+                            return Mono.empty();
+                        })
+                        .then(Mono.error(error)));
+    }
+
+    private static Mono<Void> rollback(Connection connection) {
+        return Mono.defer(() -> Mono.from(connection.rollbackTransaction()));
+    }
+
+    private Mono<Long> updateRows(Connection connection, Bound statement) {
+        Statement prepared = connection.createStatement(statement.sql);
+        for (int i = 0; i < statement.parameters.size(); i++) {
+            bind(prepared, i, statement.parameters.get(i));
+        }
+        return Flux.from(prepared.execute())
+                .concatMap(result -> Flux.from(result.getRowsUpdated()))
+                .reduce(0L, (sum, n) -> sum + n.longValue())
+                .timeout(options.statementTimeout().plus(CLIENT_TIMEOUT_GRACE),
+                        Mono.error(() -> new R2dbcTimeoutException("statement on " + target
+                                + " did not complete within the statement timeout "
+                                + options.statementTimeout())));
     }
 
     /**

@@ -290,6 +290,50 @@ abstract class AbstractDatabaseIT {
         }
     }
 
+    @Test
+    void writesCountRowsCommitAndRollBackOnError() {
+        String t = "cacheaside_it_writes_" + name();
+        run(executor, "DROP TABLE IF EXISTS " + t);
+        run(executor, "CREATE TABLE " + t + " (id INT NOT NULL PRIMARY KEY, n INT NOT NULL, label VARCHAR(20))");
+        try {
+            assertThat(executor.update("INSERT INTO " + t + " (id, n, label) VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?)",
+                    List.of(1, 10, "a", 2, 20, "b?", 3, 30, "c")).block(Duration.ofSeconds(30)))
+                    .as("rows inserted by update").isEqualTo(3L);
+            assertThat(executor.update("UPDATE " + t + " SET n = n + ? WHERE id >= ?", List.of(1, 2))
+                    .block(Duration.ofSeconds(30))).as("rows updated by update").isEqualTo(2L);
+            // committed: another executor (its own connections) sees it
+            R2dbcQueryExecutor other = executorFor(settings());
+            try {
+                assertThat(run(other, "SELECT SUM(n) AS s FROM " + t).get(0, 0).toString())
+                        .as("sum seen on another connection after update").isEqualTo("62");
+            } finally {
+                other.close();
+            }
+            List<Map.Entry<String, List<?>>> good = List.of(
+                    Map.entry("INSERT INTO " + t + " (id, n) VALUES (?, ?)", List.of(4, 40)),
+                    Map.entry("DELETE FROM " + t + " WHERE id = ?", List.of(1)),
+                    Map.entry("UPDATE " + t + " SET label = ? WHERE id IN (?, ?)", List.of("tx", 2, 3)));
+            assertThat(executor.updateInTransaction(good).block(Duration.ofSeconds(30)))
+                    .as("rows changed by the committed transaction").isEqualTo(4L);
+            List<Map.Entry<String, List<?>>> bad = List.of(
+                    Map.entry("INSERT INTO " + t + " (id, n) VALUES (?, ?)", List.of(5, 50)),
+                    Map.entry("UPDATE " + t + " SET n = ? WHERE id = ?", List.of(0, 2)),
+                    Map.entry("INSERT INTO " + t + " (id, n) VALUES (?, ?)", List.of(4, 99)));
+            StepVerifier.create(executor.updateInTransaction(bad))
+                    .as("transaction ending in a duplicate key")
+                    .expectError(R2dbcException.class)
+                    .verify(Duration.ofSeconds(30));
+            Rows after = run(executor, "SELECT id, n, label FROM " + t + " ORDER BY id");
+            assertThat(after.asMaps()).as("rows after the rolled-back transaction").hasSize(3);
+            assertThat(after.get(0, 0).toString()).as("first id").isEqualTo("2");
+            assertThat(after.get(0, 1).toString()).as("the update before the error was rolled back").isEqualTo("21");
+            assertThat(after.get(2, 0).toString()).as("last id: row 5 rolled back").isEqualTo("4");
+            awaitNoneAcquired(executor);
+        } finally {
+            run(executor, "DROP TABLE IF EXISTS " + t);
+        }
+    }
+
     static void awaitNoneAcquired(R2dbcQueryExecutor e) {
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (e.poolMetrics().orElseThrow().acquiredSize() != 0 && System.nanoTime() < deadline) {

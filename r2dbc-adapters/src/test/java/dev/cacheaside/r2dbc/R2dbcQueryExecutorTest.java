@@ -17,6 +17,7 @@ import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -208,5 +209,82 @@ class R2dbcQueryExecutorTest {
         } finally {
             slow.close();
         }
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    @Test
+    void updateCountsRowsTranslatesMarkersAndCommits() {
+        StepVerifier.create(executor.update("UPDATE t_exec SET name = ? WHERE id >= ? AND name <> '?'", List.of("x", 1)))
+                .as("update of both rows")
+                .expectNext(2L)
+                .verifyComplete();
+        // another executor (its own pool and connections) over the same database sees the commit
+        try (R2dbcQueryExecutor other = R2dbcQueryExecutor.create(h2("exec" + counter))) {
+            Rows rows = other.execute("SELECT name FROM t_exec ORDER BY id", List.of()).block(Duration.ofSeconds(10));
+            assertThat(rows.asMaps()).as("names read on another connection")
+                    .extracting(m -> m.get("NAME") != null ? m.get("NAME") : m.get("name"))
+                    .containsExactly("x", "x");
+        }
+        awaitNoneAcquired();
+    }
+
+    @Test
+    void updateOfNoRowIsZero() {
+        StepVerifier.create(executor.update("DELETE FROM t_exec WHERE id = ?", List.of(99)))
+                .expectNext(0L)
+                .verifyComplete();
+    }
+
+    @Test
+    void updateInTransactionSumsAndCommitsEveryStatement() {
+        List<Map.Entry<String, List<?>>> statements = List.of(
+                Map.entry("INSERT INTO t_exec (id, name) VALUES (?, ?)", List.of(10, "ten")),
+                Map.entry("INSERT INTO t_exec (id, name) VALUES (?, ?)", List.of(11, "eleven")),
+                Map.entry("UPDATE t_exec SET price = ? WHERE id < ?", List.of(new BigDecimal("9.99"), 3)));
+        StepVerifier.create(executor.updateInTransaction(statements))
+                .as("two inserts and an update of two rows")
+                .expectNext(4L)
+                .verifyComplete();
+        assertThat(executor.execute("SELECT COUNT(*) AS n FROM t_exec", List.of()).block().get(0, 0))
+                .as("rows after the commit").isEqualTo(4L);
+        awaitNoneAcquired();
+    }
+
+    @Test
+    void updateInTransactionRollsBackEverythingOnError() {
+        List<Map.Entry<String, List<?>>> statements = List.of(
+                Map.entry("INSERT INTO t_exec (id, name) VALUES (?, ?)", List.of(10, "ten")),
+                Map.entry("UPDATE t_exec SET name = ? WHERE id = ?", List.of("changed", 1)),
+                Map.entry("INSERT INTO t_exec (id, name) VALUES (?, ?)", List.of(1, "duplicate key")));
+        StepVerifier.create(executor.updateInTransaction(statements))
+                .as("a transaction whose last statement violates the primary key")
+                .expectError(io.r2dbc.spi.R2dbcException.class)
+                .verify(Duration.ofSeconds(10));
+        Rows rows = executor.execute("SELECT id, name FROM t_exec ORDER BY id", List.of()).block();
+        assertThat(rows.size()).as("rows after the rollback").isEqualTo(2);
+        assertThat(rows.get(0, 1)).as("the update before the error was rolled back").isEqualTo("one");
+        awaitNoneAcquired();
+    }
+
+    @Test
+    void badWritesFailBeforeConnecting() {
+        StepVerifier.create(executor.update("UPDATE t_exec SET name = ? WHERE id = ?", List.of("x")))
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("2 bind markers"))
+                .verify();
+        StepVerifier.create(executor.updateInTransaction(List.of()))
+                .expectError(IllegalArgumentException.class)
+                .verify();
+        assertThat(executor.poolMetrics().orElseThrow().allocatedSize()).as("connections opened").isLessThanOrEqualTo(1);
+        awaitNoneAcquired();
+    }
+
+    @Test
+    void writesAfterCloseFail() {
+        executor.close();
+        StepVerifier.create(executor.update("DELETE FROM t_exec", List.of()))
+                .expectError(IllegalStateException.class)
+                .verify();
     }
 }
