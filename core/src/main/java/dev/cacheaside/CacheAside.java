@@ -85,11 +85,15 @@ public final class CacheAside implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CircuitBreaker breaker;
     private volatile Recorder recorder = Recorder.NONE;
+    private final CacheFailureLog failures;
+    /** Keys whose lease read timed out here, until when: their lease may be ours, orphaned. */
+    private final ConcurrentHashMap<String, Long> orphanLeases = new ConcurrentHashMap<>();
 
     private CacheAside(QueryExecutor database, CacheStore cache, CacheAsideOptions options) {
         this.database = database;
         this.cache = cache;
         this.options = options;
+        this.failures = new CacheFailureLog(log, options.nanoTime());
         this.breaker = options.circuitBreaker() == null ? null
                 : CircuitBreaker.of("cache", CircuitBreakerConfig.from(options.circuitBreaker())
                         .clock(options.clock()).build());
@@ -428,8 +432,17 @@ public final class CacheAside implements AutoCloseable {
      * cache costs no timeout per query. Its time is recorded under {@code op}.
      */
     private <T> Mono<T> guard(String op, Supplier<Mono<T>> call) {
+        return guard(op, call, true);
+    }
+
+    /**
+     * Like {@link #guard(String, Supplier)}; {@code throughBreaker} false for the calls that end
+     * what a permitted call began (a fill or release of a lease already taken), which a half-open
+     * breaker must not refuse: a refused release would leave the lease to block the key.
+     */
+    private <T> Mono<T> guard(String op, Supplier<Mono<T>> call, boolean throughBreaker) {
         Mono<T> bounded = Mono.defer(call).timeout(options.cacheTimeout(), options.scheduler());
-        if (breaker != null) {
+        if (breaker != null && throughBreaker) {
             bounded = bounded.transformDeferred(CircuitBreakerOperator.of(breaker));
         }
         bounded = bounded.doOnError(this::cacheFailed);
@@ -472,7 +485,11 @@ public final class CacheAside implements AutoCloseable {
                 .defaultIfEmpty(Found.ABSENT)
                 .onErrorResume(e -> {
                     counters.cacheReadErrors.increment();
-                    log.warn("cache read of {} failed, the database answers: {}", key, e.toString());
+                    failures.failed("cache read of " + key + " failed, the database answers", e);
+                    if (options.leases() && e instanceof java.util.concurrent.TimeoutException) {
+                        // the store may have taken the lease for us with a reply that came too late
+                        rememberOrphan(key);
+                    }
                     return Mono.just(Found.UNREACHABLE);
                 });
     }
@@ -489,7 +506,7 @@ public final class CacheAside implements AutoCloseable {
             case WON:
                 return start(key, query, ttl, Mode.FILL, found.token, true);
             case HELD:
-                return joinOrStart(key, query, ttl, Mode.WAIT, null);
+                return joinOrStart(key, query, ttl, possiblyOurOrphan(key) ? Mode.NONE : Mode.WAIT, null);
             case ABSENT:
                 return joinOrStart(key, query, ttl, Mode.SET, null);
             default:
@@ -497,6 +514,30 @@ public final class CacheAside implements AutoCloseable {
                 // after an invalidation, so the result is not cached
                 return joinOrStart(key, query, ttl, options.leases() ? Mode.NONE : Mode.SET, null);
         }
+    }
+
+    /**
+     * Whether the lease on {@code key} may be one this instance took with a read whose reply came
+     * after its timeout: nobody will fill it, so waiting for it would only cost the lease wait.
+     */
+    private void rememberOrphan(String key) {
+        long now = options.nanoTime().getAsLong();
+        if (orphanLeases.size() >= 10_000) {
+            orphanLeases.values().removeIf(until -> now - until >= 0);
+        }
+        orphanLeases.put(key, now + options.leaseTtl().toNanos());
+    }
+
+    private boolean possiblyOurOrphan(String key) {
+        Long until = orphanLeases.get(key);
+        if (until == null) {
+            return false;
+        }
+        if (options.nanoTime().getAsLong() - until < 0) {
+            return true;
+        }
+        orphanLeases.remove(key, until);
+        return false;
     }
 
     private Served serve(String key, Query query, Duration ttl, CachedEntry entry, byte[] bytes) {
@@ -633,14 +674,18 @@ public final class CacheAside implements AutoCloseable {
                     if (encoded == null) {
                         return releaseLease(key).thenReturn(new Served(loaded.rows, Source.CACHE_MISS));
                     }
-                    return guard("write", () -> cache.fill(key, token, encoded.bytes, encoded.ttl))
+                    return guard("write", () -> cache.fill(key, token, encoded.bytes, encoded.ttl), false)
                             .doOnNext(stored -> {
                                 if (!stored) {
                                     counters.staleFillsRefused.increment();
                                     log.debug("fill of {} refused: invalidated or lease lost during the load", key);
                                 }
                             })
-                            .onErrorResume(e -> writeFailed(key, e))
+                            .onErrorResume(e -> {
+                                // the fill may not have landed: free the key rather than leave a lease
+                                releaseInBackground(key);
+                                return writeFailed(key, e);
+                            })
                             .thenReturn(new Served(loaded.rows, Source.CACHE_MISS));
                 });
     }
@@ -784,13 +829,22 @@ public final class CacheAside implements AutoCloseable {
     }
 
     private Mono<Boolean> releaseLease(String key) {
-        return guard("delete", () -> cache.delete(key))
+        return guard("delete", () -> cache.delete(key), false)
                 .onErrorResume(e -> Mono.just(false));
+    }
+
+    private void releaseInBackground(String key) {
+        if (closed.get()) {
+            return;
+        }
+        Disposable.Swap holder = Disposables.swap();
+        background.add(holder);
+        holder.update(releaseLease(key).doFinally(signal -> background.remove(holder)).subscribe());
     }
 
     private <T> Mono<T> writeFailed(String key, Throwable e) {
         counters.cacheWriteErrors.increment();
-        log.warn("cache write of {} failed, the result is returned uncached: {}", key, e.toString());
+        failures.failed("cache write of " + key + " failed, the result is returned uncached", e);
         return Mono.empty();
     }
 
