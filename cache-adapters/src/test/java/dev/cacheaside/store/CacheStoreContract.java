@@ -54,6 +54,9 @@ import reactor.test.StepVerifier;
  */
 public abstract class CacheStoreContract {
 
+    /** How many invalidations the tag race runs while keys are tagged and filled. */
+    protected static final int RACE_INVALIDATIONS = 300;
+
     /** How long a blocking step in a test may take before the test fails instead of hanging. */
     protected static final Duration STEP = Duration.ofSeconds(10);
 
@@ -638,8 +641,9 @@ public abstract class CacheStoreContract {
     }
 
     /**
-     * Many keys leased, tagged and filled (three rounds each, as repeated misses would) while two
-     * invalidators run {@code invalidateTag} in loops. After each invalidation, no key may hold a
+     * Keys leased, tagged and filled over and over (as repeated misses would), each as soon as
+     * an invalidation removed it, while two invalidators run {@code invalidateTag} in loops, until
+     * {@value #RACE_INVALIDATIONS} invalidations ran. After each invalidation, no key may hold a
      * value whose tag call completed before that invalidation started; at the end one more
      * invalidation leaves no value at all, so no registration was lost.
      */
@@ -648,8 +652,8 @@ public abstract class CacheStoreContract {
         CacheStore writerStore = store();
         CacheStore invalidatorStore = sharedBetweenInstances() ? store() : writerStore;
         String tag = key("table:race");
-        int keys = 150;
-        int rounds = 3;
+        int keys = 40;
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         AtomicLong sequence = new AtomicLong();
         Map<String, Long> taggedAt = new ConcurrentHashMap<>();
         AtomicBoolean writersDone = new AtomicBoolean();
@@ -660,19 +664,20 @@ public abstract class CacheStoreContract {
         List<String> violations = new CopyOnWriteArrayList<>();
 
         Mono<Void> writers = Flux.range(0, keys)
-                .flatMap(i -> Flux.range(0, rounds).concatMap(round -> {
+                .flatMap(i -> {
                     String k = key("race" + i);
-                    return writerStore.getOrLease(k, Duration.ofSeconds(30)).flatMap(lookup -> {
+                    AtomicInteger round = new AtomicInteger();
+                    return Mono.defer(() -> writerStore.getOrLease(k, Duration.ofSeconds(30)).flatMap(lookup -> {
                         if (lookup.kind() != CacheLookup.Kind.LEASE_WON) {
                             return Mono.just(false);
                         }
-                        String version = k + "@" + round;
+                        String version = k + "@" + round.incrementAndGet();
                         return writerStore.tag(List.of(tag), k, Duration.ofMinutes(5))
                                 .then(Mono.fromRunnable(() -> taggedAt.put(version, sequence.incrementAndGet())))
                                 .then(writerStore.fill(k, lookup.token(), bytes(version), Duration.ofMinutes(5)))
                                 .doOnNext(stored -> (stored ? fills : refused).incrementAndGet());
-                    });
-                }), 32)
+                    })).repeat(() -> invalidations.get() < RACE_INVALIDATIONS && System.nanoTime() < deadline).then();
+                }, keys)
                 .then()
                 .doFinally(signal -> writersDone.set(true));
 
@@ -699,7 +704,7 @@ public abstract class CacheStoreContract {
                 invalidator.subscribeOn(Schedulers.parallel())).timeout(Duration.ofSeconds(60)), "race");
 
         assertThat(violations).as("values that an invalidation started after their tag left behind").isEmpty();
-        assertThat(invalidations.get()).as("invalidations that ran during the writers").isGreaterThanOrEqualTo(2);
+        assertThat(invalidations.get()).as("invalidations that ran during the writers").isGreaterThanOrEqualTo(RACE_INVALIDATIONS);
         assertThat(fills.get()).as("fills that landed").isGreaterThan(0);
         await(invalidatorStore.invalidateTag(tag), "final invalidateTag");
         for (int i = 0; i < keys; i++) {
