@@ -287,4 +287,23 @@ class R2dbcQueryExecutorTest {
                 .expectError(IllegalStateException.class)
                 .verify();
     }
+
+    @Test
+    void updateOnAPoolHandingOutManualCommitConnectionsStillCommits() {
+        ConnectionPool manual = new ConnectionPool(ConnectionPoolConfiguration.builder(h2("exec" + counter))
+                .maxSize(2)
+                .postAllocate(c -> reactor.core.publisher.Mono.from(c.setAutoCommit(false)))
+                .build());
+        try (R2dbcQueryExecutor onManual = R2dbcQueryExecutor.create(manual)) {
+            StepVerifier.create(onManual.update("UPDATE t_exec SET name = ? WHERE id = ?", List.of("manual", 1)))
+                    .expectNext(1L)
+                    .verifyComplete();
+            assertThat(onManual.poolMetrics().orElseThrow().acquiredSize()).as("connections still acquired").isZero();
+        } finally {
+            manual.dispose();
+        }
+        // this test's own executor (auto-commit connections) sees the committed change
+        assertThat(executor.execute("SELECT name FROM t_exec WHERE id = 1", List.of()).block().get(0, 0))
+                .as("name after an update on a manual-commit connection").isEqualTo("manual");
+    }
 }
