@@ -13,7 +13,7 @@ import java.util.function.Supplier;
  * Where the decode of a hit allocates: bytes allocated by this thread per call (HotSpot's
  * per-thread allocation counter, exact and independent of timing) for decoding one typical row
  * and for the parsing steps the codec runs per cell. Run with
- * {@code mvn -q -pl benchmarks compile exec:exec -Dbench.args=alloc}.
+ * {@code mvn -q -pl benchmarks compile dependency:copy-dependencies exec:exec -Dbench.args=alloc}.
  */
 public final class AllocationBreakdown {
 

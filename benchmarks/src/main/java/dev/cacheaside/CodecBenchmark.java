@@ -19,7 +19,7 @@ import org.openjdk.jmh.annotations.State;
  * <p>Lives in package {@code dev.cacheaside} to call the package-private {@code RowCodec}
  * directly: through the public API the codec is only reachable together with a cache store and
  * the engine, which {@link HitBenchmark} measures. Run alone with
- * {@code mvn -q -pl benchmarks compile exec:exec -Dbench.args="jmh CodecBenchmark"}.
+ * {@code mvn -q -pl benchmarks compile dependency:copy-dependencies exec:exec -Dbench.args="jmh CodecBenchmark"}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -25,7 +25,7 @@ import reactor.core.publisher.Mono;
  * breaker, result), in time and in bytes allocated (gc profiler), for results of 1, 100 and 1,000
  * rows. Both complete synchronously, so {@code block()} never parks.
  *
- * <p>Run alone with {@code mvn -q -pl benchmarks compile exec:exec -Dbench.args="jmh HitBenchmark"}.
+ * <p>Run alone with {@code mvn -q -pl benchmarks compile dependency:copy-dependencies exec:exec -Dbench.args="jmh HitBenchmark"}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -18,7 +18,7 @@ import org.openjdk.jmh.annotations.State;
  * <p>Lives in package {@code dev.cacheaside} (in this module, on the class path) to call the
  * package-private {@code CacheKeys} directly; {@code CacheAside.keyFor} adds only the read-only
  * check of {@code Query.of}. Run alone with
- * {@code mvn -q -pl benchmarks compile exec:exec -Dbench.args="jmh KeyBenchmark"}.
+ * {@code mvn -q -pl benchmarks compile dependency:copy-dependencies exec:exec -Dbench.args="jmh KeyBenchmark"}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -10,10 +10,10 @@ import java.util.List;
  *
  * <p>Usage (from the repository root):
  * <pre>
- * mvn -q install -DskipTests &amp;&amp; mvn -q -pl benchmarks exec:exec                 # everything, under 15 minutes
- * mvn -q -pl benchmarks compile exec:exec -Dbench.smoke=true                  # seconds: proves it all still runs
- * mvn -q -pl benchmarks compile exec:exec -Dbench.args="jmh CodecBenchmark"   # only some JMH benchmarks
- * mvn -q -pl benchmarks compile exec:exec -Dbench.args="load"                 # only the load driver
+ * mvn -q install -DskipTests &amp;&amp; mvn -q -pl benchmarks compile dependency:copy-dependencies exec:exec   # everything
+ * mvn -q -pl benchmarks compile dependency:copy-dependencies exec:exec -Dbench.smoke=true                  # seconds: proves it all still runs
+ * mvn -q -pl benchmarks compile dependency:copy-dependencies exec:exec -Dbench.args="jmh CodecBenchmark"   # only some JMH benchmarks
+ * mvn -q -pl benchmarks compile dependency:copy-dependencies exec:exec -Dbench.args="load"                 # only the load driver
  * </pre>
  * The full run writes {@code benchmarks/results/}; the smoke run writes
  * {@code benchmarks/target/bench-smoke/} and so never replaces the committed results. Exits with
