@@ -93,4 +93,43 @@ abstract class AbstractServerIT extends AbstractDatabaseIT {
         assertThat(((Number) run(executor, "SELECT 1 AS one").get(0, 0)).intValue())
                 .as("the pool still serves queries").isEqualTo(1);
     }
+
+    @Test
+    void cancellingATransactionRollsItBackAndGivesTheConnectionBack() {
+        String t = "cacheaside_it_cancel_" + name();
+        run(executor, "DROP TABLE IF EXISTS " + t);
+        run(executor, "CREATE TABLE " + t + " (id INT NOT NULL PRIMARY KEY)");
+        try {
+            String sleeping = name().equals("postgresql")
+                    ? "SELECT COUNT(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT pg_sleep(3)%'"
+                    : "SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE 'SELECT SLEEP(3)%'";
+            R2dbcQueryExecutor observer = executorFor(settings());
+            try {
+                reactor.core.Disposable running = executor.updateInTransaction(java.util.List.of(
+                        Map.entry("INSERT INTO " + t + " (id) VALUES (?)", java.util.List.of(1)),
+                        Map.entry(sleep(3), java.util.List.of()))).subscribe(n -> { }, e -> { });
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (((Number) run(observer, sleeping).get(0, 0)).longValue() == 0 && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+                assertThat(((Number) run(observer, sleeping).get(0, 0)).longValue())
+                        .as("the transaction's sleep runs on the server").isPositive();
+                running.dispose();
+            } finally {
+                observer.close();
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (executor.poolMetrics().orElseThrow().acquiredSize() != 0 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertThat(executor.poolMetrics().orElseThrow().acquiredSize()).as("connections acquired after the cancel").isZero();
+            // rolled back: the same key inserts again at once (an open transaction would hold its lock)
+            assertThat(executor.update("INSERT INTO " + t + " (id) VALUES (?)", java.util.List.of(1))
+                    .block(Duration.ofSeconds(20))).as("insert of the key the cancelled transaction wrote").isEqualTo(1L);
+            assertThat(((Number) run(executor, "SELECT COUNT(*) FROM " + t).get(0, 0)).longValue())
+                    .as("rows: only the insert after the cancel").isEqualTo(1L);
+        } finally {
+            run(executor, "DROP TABLE IF EXISTS " + t);
+        }
+    }
 }
