@@ -16,12 +16,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,6 +86,8 @@ public final class CacheAside implements AutoCloseable {
     private final CircuitBreaker breaker;
     private volatile Recorder recorder = Recorder.NONE;
     private final CacheFailureLog failures;
+    /** Whether the store fails every operation by itself within the cache timeout. */
+    private final boolean storeBoundsItself;
     /** Keys whose lease read timed out here, until when: their lease may be ours, orphaned. */
     private final ConcurrentHashMap<String, Long> orphanLeases = new ConcurrentHashMap<>();
 
@@ -94,6 +96,8 @@ public final class CacheAside implements AutoCloseable {
         this.cache = cache;
         this.options = options;
         this.failures = new CacheFailureLog(log, options.nanoTime());
+        Duration storeTimeout = cache.operationTimeout();
+        this.storeBoundsItself = storeTimeout != null && storeTimeout.compareTo(options.cacheTimeout()) <= 0;
         this.breaker = options.circuitBreaker() == null ? null
                 : CircuitBreaker.of("cache", CircuitBreakerConfig.from(options.circuitBreaker())
                         .clock(options.clock()).build());
@@ -441,9 +445,20 @@ public final class CacheAside implements AutoCloseable {
      * breaker must not refuse: a refused release would leave the lease to block the key.
      */
     private <T> Mono<T> guard(String op, Supplier<Mono<T>> call, boolean throughBreaker) {
-        Mono<T> bounded = Mono.defer(call).timeout(options.cacheTimeout(), options.scheduler());
+        Mono<T> bounded = storeBoundsItself ? Mono.defer(call)
+                : Mono.defer(call).timeout(options.cacheTimeout(), options.scheduler());
         if (breaker != null && throughBreaker) {
-            bounded = bounded.transformDeferred(CircuitBreakerOperator.of(breaker));
+            Mono<T> permitted = bounded;
+            bounded = Mono.defer(() -> {
+                if (!breaker.tryAcquirePermission()) {
+                    return Mono.error(CallNotPermittedException.createCallNotPermittedException(breaker));
+                }
+                long start = System.nanoTime();
+                return permitted
+                        .doOnSuccess(value -> breaker.onSuccess(System.nanoTime() - start, TimeUnit.NANOSECONDS))
+                        .doOnError(e -> breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, e))
+                        .doOnCancel(breaker::releasePermission);
+            });
         }
         bounded = bounded.doOnError(this::cacheFailed);
         Recorder r = recorder;

@@ -61,6 +61,7 @@ public final class CacheAsideOptions {
      */
     public static final CircuitBreakerConfig DEFAULT_CIRCUIT_BREAKER = CircuitBreakerConfig.custom()
             .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+            .slidingWindowSynchronizationStrategy(CircuitBreakerConfig.SlidingWindowSynchronizationStrategy.LOCK_FREE)
             .slidingWindowSize(20)
             .minimumNumberOfCalls(10)
             .failureRateThreshold(50)

@@ -341,11 +341,11 @@ final class RowCodec {
             case "B":
                 return new BigInteger(p.getText());
             case "date":
-                return LocalDate.parse(p.getText());
+                return parseLocalDate(p.getText());
             case "time":
                 return LocalTime.parse(p.getText());
             case "ldt":
-                return LocalDateTime.parse(p.getText());
+                return parseLocalDateTime(p.getText());
             case "odt":
                 return OffsetDateTime.parse(p.getText());
             case "ot":
@@ -359,6 +359,59 @@ final class RowCodec {
             default:
                 throw new CorruptEntryException("unknown type code '" + code + "'");
         }
+    }
+
+    /**
+     * {@code yyyy-MM-dd} as {@link LocalDate#toString()} writes it, without a DateTimeFormatter
+     * (which allocates about 0.9 KB a value); anything else goes to {@link LocalDate#parse}.
+     */
+    static LocalDate parseLocalDate(String s) {
+        if (s.length() != 10 || s.charAt(4) != '-' || s.charAt(7) != '-') {
+            return LocalDate.parse(s);
+        }
+        try {
+            return LocalDate.of(digits(s, 0, 4), digits(s, 5, 7), digits(s, 8, 10));
+        } catch (NumberFormatException | java.time.DateTimeException e) {
+            return LocalDate.parse(s);
+        }
+    }
+
+    /**
+     * {@code yyyy-MM-ddTHH:mm[:ss[.fraction]]} as {@link LocalDateTime#toString()} writes it,
+     * without a DateTimeFormatter; anything else goes to {@link LocalDateTime#parse}.
+     */
+    static LocalDateTime parseLocalDateTime(String s) {
+        int n = s.length();
+        if (n < 16 || n > 29 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T'
+                || s.charAt(13) != ':' || (n > 16 && (n < 19 || s.charAt(16) != ':'))
+                || (n > 19 && (n == 20 || s.charAt(19) != '.'))) {
+            return LocalDateTime.parse(s);
+        }
+        try {
+            int nano = 0;
+            if (n > 20) {
+                nano = digits(s, 20, n);
+                for (int i = n - 20; i < 9; i++) {
+                    nano *= 10;
+                }
+            }
+            return LocalDateTime.of(digits(s, 0, 4), digits(s, 5, 7), digits(s, 8, 10), digits(s, 11, 13),
+                    digits(s, 14, 16), n > 16 ? digits(s, 17, 19) : 0, nano);
+        } catch (NumberFormatException | java.time.DateTimeException e) {
+            return LocalDateTime.parse(s);
+        }
+    }
+
+    private static int digits(String s, int from, int to) {
+        int v = 0;
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                throw new NumberFormatException(s);
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
     }
 
     private static double readDouble(JsonParser p) throws IOException {

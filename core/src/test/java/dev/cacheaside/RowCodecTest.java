@@ -100,6 +100,22 @@ class RowCodecTest {
     }
 
     @Test
+    void fastDateParsingAgreesWithJavaTime() {
+        java.util.Random r = new java.util.Random(7);
+        for (int i = 0; i < 20_000; i++) {
+            LocalDateTime t = LocalDateTime.of(LocalDate.ofEpochDay(r.nextInt(200_000) - 100_000),
+                    LocalTime.ofNanoOfDay(i % 3 == 0 ? (r.nextInt(86_400) * 1_000_000_000L)
+                            : i % 3 == 1 ? r.nextInt(1440) * 60_000_000_000L
+                            : Math.floorMod(r.nextLong(), 86_400_000_000_000L)));
+            assertThat(RowCodec.parseLocalDateTime(t.toString())).as(t.toString()).isEqualTo(t);
+            assertThat(RowCodec.parseLocalDate(t.toLocalDate().toString())).isEqualTo(t.toLocalDate());
+        }
+        assertThat(RowCodec.parseLocalDateTime("+12345-01-01T00:00")).isEqualTo(LocalDateTime.parse("+12345-01-01T00:00"));
+        assertThatThrownBy(() -> RowCodec.parseLocalDateTime("2024-02-30T10:00")).isInstanceOf(java.time.DateTimeException.class);
+        assertThatThrownBy(() -> RowCodec.parseLocalDate("2024-1x-01")).isInstanceOf(java.time.DateTimeException.class);
+    }
+
+    @Test
     void bigDecimalKeepsItsScale() {
         Rows rows = Rows.of(List.of("price"), List.<Object[]>of(new Object[] {new BigDecimal("12.50")}));
         BigDecimal back = (BigDecimal) RowCodec.decode(RowCodec.encode(rows)).get(0, 0);

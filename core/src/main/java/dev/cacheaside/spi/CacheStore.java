@@ -87,6 +87,16 @@ public interface CacheStore extends AutoCloseable {
     }
 
     /**
+     * How long any operation of this store may take before it fails by itself, or {@code null}
+     * when the store does not bound its operations. When it is no longer than the engine's cache
+     * timeout, the engine adds no timer of its own to each call (a timer per call is measurable on
+     * the hit path). An in-process store that never waits returns {@link Duration#ZERO}.
+     */
+    default Duration operationTimeout() {
+        return null;
+    }
+
+    /**
      * Whether this store implements {@link #tag} and {@link #invalidateTag}. Without tags the
      * engine registers nothing and {@code invalidateTable} fails, saying so. Every store of this
      * library has tags.
