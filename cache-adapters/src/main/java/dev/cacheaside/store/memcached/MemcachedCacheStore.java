@@ -18,6 +18,8 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -88,14 +90,27 @@ import reactor.core.publisher.Mono;
  * removed what was read here, and this one leaves the list alone. Keys appended while it runs
  * therefore stay registered for the next invalidation; none is lost.
  *
+ * <p><b>Compaction.</b> A key re-tagged on each miss, and keys whose entries lapsed, would grow the
+ * list without end on a table that is read much and written seldom. So when an append leaves
+ * the list larger than a threshold (64 KiB, then twice the size of the last compacted list), this
+ * client compacts it in the background: it reads the list, asks each listed key's server whether
+ * the key still holds anything ({@code mg <key>}: a value or a lease), and writes back, under the
+ * CAS and with a new generation marker, one occurrence of each key that does, followed by
+ * whatever was appended since it read. Dropping a key that holds nothing is safe: its lease is
+ * gone, so a fill it protected can no longer land, and a new lease for the key appends a new
+ * occurrence. An invalidation that read before the compaction sees another generation and
+ * leaves the list alone (its keys are deleted already). A list found full is compacted before
+ * the append is retried.
+ *
  * <p><b>Limit.</b> The list is one item, so it can hold about {@code itemSize / (keyLength + 1)}
- * registrations (about 14,700 keys of the default {@code query:<sha256>} form under memcached's
- * default 1 MB item size) between two invalidations of the table, within the tag's TTL. When an
- * append would go over the server's item size limit, memcached refuses it and {@link #tag}
- * fails with {@link IllegalStateException}; the engine then returns that query's result
- * uncached (correct, never stale) until the table is invalidated or the tag lapses. Like any
- * item, a tag can also be evicted when memcached runs out of memory, which forgets its
- * registrations: give memcached room for the working set.
+ * live registrations (about 14,700 keys of the default {@code query:<sha256>} form under
+ * memcached's default 1 MB item size): the distinct keys of a table that hold a value or a lease
+ * at once, between two invalidations of the table. When an append would go over the server's
+ * item size limit even after a compaction, memcached refuses it and {@link #tag} fails with
+ * {@link IllegalStateException}; the engine then returns that query's result uncached (correct,
+ * never stale) until the table is invalidated, entries lapse, or the tag lapses. Like any item,
+ * a tag can also be evicted when memcached runs out of memory, which forgets its registrations:
+ * give memcached room for the working set.
  *
  * <h2>Threads</h2>
  * Thread safe. Every method is lazy (nothing is sent before subscription) and never blocks;
@@ -402,6 +417,18 @@ public final class MemcachedCacheStore implements CacheStore {
     /** How often a tag operation retries after losing a race on the tag's item. */
     private static final int TAG_ATTEMPTS = 32;
 
+    /** The list size at which a tag is first compacted. */
+    static final long MIN_COMPACTION_BYTES = 64 * 1024;
+
+    /** The list size at which a tag is first compacted; smaller in tests, to compact often. */
+    private volatile long minCompactionBytes = MIN_COMPACTION_BYTES;
+
+    /** Per tag, the list size at which this client compacts it next. */
+    private final ConcurrentHashMap<String, Long> compactAt = new ConcurrentHashMap<>();
+
+    /** The tags this client is compacting now (one compaction per tag at a time). */
+    private final Set<String> compacting = ConcurrentHashMap.newKeySet();
+
     /** Appends the registration, creating the item or extending its TTL when needed. */
     private Mono<Void> tagOne(String tag, byte[] entry, Duration ttl, long wantSeconds, int attempt) {
         Mono<Response.Status> append = call(tag, op -> MetaCommands.append(tag, entry, op), response -> {
@@ -424,6 +451,7 @@ public final class MemcachedCacheStore implements CacheStore {
         return Mono.zip(append, after).flatMap(result -> {
             long remaining = result.getT2()[0];
             if (result.getT1() == Response.Status.HEADER) {
+                compactLater(tag, result.getT2()[1]);
                 if (remaining == -1 || remaining >= wantSeconds) {
                     return Mono.<Void>empty();
                 }
@@ -443,13 +471,96 @@ public final class MemcachedCacheStore implements CacheStore {
                     }
                 }).flatMap(added -> added ? Mono.<Void>empty() : retryTag(tag, entry, ttl, wantSeconds, attempt));
             }
-            // the item is there yet refused the append: its list is at the item size limit
+            // the item is there yet refused the append: its list is at the item size limit;
+            // compact it once, then try again
+            if (attempt == 1) {
+                return compact(tag).then(tagOne(tag, entry, ttl, wantSeconds, attempt + 1));
+            }
             if (attempt < 3) {
                 return tagOne(tag, entry, ttl, wantSeconds, attempt + 1);
             }
             return Mono.error(new IllegalStateException("memcached: the key list of tag " + tag + " is full ("
-                    + result.getT2()[1] + " bytes, the server's item size limit); the key is not registered"));
+                    + result.getT2()[1] + " bytes, the server's item size limit, after compaction); the key is not registered"));
         });
+    }
+
+    /** Sets the list size at which tags are first compacted; for tests. */
+    void minCompactionBytes(long bytes) {
+        this.minCompactionBytes = bytes;
+        compactAt.clear();
+    }
+
+    /** Starts a background compaction of {@code tag} when its list reached this client's threshold. */
+    private void compactLater(String tag, long size) {
+        if (size < compactAt.getOrDefault(tag, minCompactionBytes) || closing.get() || !compacting.add(tag)) {
+            return;
+        }
+        compactNow(tag).subscribe(null, e -> LOG.debug("memcached: compaction of tag {} failed: {}", tag, e.toString()));
+    }
+
+    /** Compacts {@code tag} unless this client is already doing so; completes when done (or skipped). */
+    private Mono<Void> compact(String tag) {
+        return Mono.defer(() -> compacting.add(tag) ? compactNow(tag) : Mono.<Void>empty())
+                .onErrorResume(e -> {
+                    LOG.debug("memcached: compaction of tag {} failed: {}", tag, e.toString());
+                    return Mono.empty();
+                });
+    }
+
+    /** Reads the list, keeps one occurrence of each key that still holds anything, writes back under CAS. */
+    private Mono<Void> compactNow(String tag) {
+        return readList(tag).flatMap(list -> {
+            if (list == TagList.MISSING) {
+                return Mono.<Void>empty();
+            }
+            ParsedList read = ParsedList.of(list.bytes);
+            return Flux.fromIterable(new LinkedHashSet<>(read.keys))
+                    .flatMapSequential(key -> call(key, op -> MetaCommands.exists(key, op), response -> {
+                        switch (response.status()) {
+                            case HEADER:
+                            case VALUE:
+                                return key;
+                            case MISS:
+                                return "";
+                            default:
+                                throw unexpected("mg", key, response);
+                        }
+                    }), 64)
+                    .filter(key -> !key.isEmpty())
+                    .collectList()
+                    .flatMap(live -> writeCompacted(tag, read, live, list, 1));
+        }).doFinally(signal -> compacting.remove(tag));
+    }
+
+    private Mono<Void> writeCompacted(String tag, ParsedList read, List<String> live, TagList current, int attempt) {
+        ParsedList now = ParsedList.of(current.bytes);
+        if (!Objects.equals(now.generation, read.generation) || now.keys.size() < read.keys.size()
+                || !now.keys.subList(0, read.keys.size()).equals(read.keys)) {
+            return Mono.empty(); // an invalidation or another compaction rewrote the list meanwhile
+        }
+        List<String> keys = new ArrayList<>(live);
+        keys.addAll(now.keys.subList(read.keys.size(), now.keys.size()));
+        byte[] compacted = ParsedList.render(keys);
+        long exptime = current.ttl < 0 ? 0 : Expirations.of(Duration.ofSeconds(Math.max(1, current.ttl)), options.clock());
+        return call(tag, op -> MetaCommands.setListIfCas(tag, current.cas, compacted, exptime, op), Response::status)
+                .flatMap(status -> {
+                    switch (status) {
+                        case HEADER:
+                            if (compactAt.size() > 10_000) {
+                                compactAt.clear();
+                            }
+                            compactAt.put(tag, Math.max(minCompactionBytes, 2L * compacted.length));
+                            return Mono.<Void>empty();
+                        case EXISTS:
+                            if (attempt >= TAG_ATTEMPTS) {
+                                return Mono.<Void>empty();
+                            }
+                            return readList(tag).flatMap(next -> next == TagList.MISSING ? Mono.<Void>empty()
+                                    : writeCompacted(tag, read, live, next, attempt + 1));
+                        default:
+                            return Mono.<Void>empty();
+                    }
+                });
     }
 
     private Mono<Void> retryTag(String tag, byte[] entry, Duration ttl, long wantSeconds, int attempt) {

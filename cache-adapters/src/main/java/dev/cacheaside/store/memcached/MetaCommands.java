@@ -125,6 +125,11 @@ final class MetaCommands {
         return withValue("ms " + key + " " + bytes.length + " C" + cas + " T" + exptime + " O" + opaque, bytes);
     }
 
+    /** {@code mg <key> O<opaque>}: {@code HD} when the key holds anything (a value or a lease placeholder), {@code EN} otherwise. */
+    static Buffer exists(String key, long opaque) {
+        return line("mg " + key + " O" + opaque);
+    }
+
     /** {@code mn}: answered with {@code MN} after everything sent before it. */
     static Buffer noop() {
         return line("mn");

@@ -27,12 +27,17 @@ class MemcachedCacheStoreContractIT extends CacheStoreContract {
         second = TestServers.require("MEMCACHED2", 11212);
     }
 
+    /** Compacts tag lists from 1 KiB on (64 KiB by default), so the tag cases run with compactions. */
+    static final long TEST_COMPACTION_BYTES = 1024;
+
     @Override
     protected CacheStore createStore() {
-        return MemcachedCacheStore.create(MemcachedStoreOptions.builder()
+        MemcachedCacheStore store = MemcachedCacheStore.create(MemcachedStoreOptions.builder()
                 .servers(first + "," + second)
                 .timeout(Duration.ofSeconds(2))
                 .build());
+        store.minCompactionBytes(TEST_COMPACTION_BYTES);
+        return store;
     }
 
     /**
@@ -65,27 +70,60 @@ class MemcachedCacheStoreContractIT extends CacheStoreContract {
     }
 
     @Test
-    void aFullTagListFailsTagAndKeepsTheRegistrations() {
+    void aTagListOfLiveKeysFillsUpThenTagFailsAndTheRegistrationsStay() {
         CacheStore store = store();
         String tag = key("table:full");
-        await(store.set(key("early"), bytes("v"), Duration.ofMinutes(5)), "set early");
-        await(store.tag(List.of(tag), key("early"), Duration.ofMinutes(5)), "tag early");
-        // grow the list to the server's item size limit (1 MB by default, -I) with 219-byte keys
-        String longKey = key("x".repeat(200));
+        String padding = "x".repeat(180);
         Throwable failure = null;
+        int registered = 0;
+        // distinct keys that all hold a value, so compaction cannot shrink the list; 1 MB by
+        // default (-I), up to 5 MB here
         for (int i = 0; i < 25_000 && failure == null; i++) {
+            String k = key(padding + i);
+            await(store.set(k, bytes("v"), Duration.ofMinutes(5)), "set " + i);
             try {
-                store.tag(List.of(tag), longKey, Duration.ofMinutes(5)).block(STEP);
+                store.tag(List.of(tag), k, Duration.ofMinutes(5)).block(STEP);
+                registered++;
             } catch (RuntimeException e) {
                 failure = e;
             }
         }
-        assertThat(failure).as("tag once the list reached the item size limit").isNotNull()
+        assertThat(failure).as("tag once the list of live keys reached the item size limit").isNotNull()
                 .hasMessageContaining("full");
+        assertThat(registered).as("keys registered before the list was full").isGreaterThan(1000);
         assertThat(await(store.invalidateTag(tag), "invalidateTag of the full list"))
-                .as("the key registered first is still registered and removed").isEqualTo(1L);
-        assertThat(await(store.get(key("early")), "get early")).isNull();
+                .as("every registered key is removed").isEqualTo((long) registered);
         await(store.tag(List.of(tag), key("late"), Duration.ofMinutes(5)), "tag after the list was emptied");
+    }
+
+    @Test
+    void aListOfRepeatedAndDeadKeysIsCompactedAndKeepsItsLiveKeys() {
+        CacheStore store = store();
+        String tag = key("table:compacted");
+        String live = key("live-" + "y".repeat(180));
+        await(store.set(live, bytes("v"), Duration.ofMinutes(5)), "set live");
+        for (int i = 0; i < 2000; i++) {
+            await(store.tag(List.of(tag), live, Duration.ofMinutes(5)), "tag live " + i);
+            await(store.tag(List.of(tag), key("dead-" + "z".repeat(180) + i), Duration.ofMinutes(5)), "tag dead " + i);
+        }
+        // 4,000 appends of about 210 bytes (over 800 KB) without compaction; with it, the list is
+        // cut back to its live keys and what came after whenever it passes the threshold
+        assertThat(tagSize(tag)).as("list size after 4,000 appends").isLessThan(64 * TEST_COMPACTION_BYTES);
+        assertThat(await(store.invalidateTag(tag), "invalidateTag")).as("the live key is still registered").isEqualTo(1L);
+        assertThat(await(store.get(live), "get live")).isNull();
+    }
+
+    /** The size in bytes of the tag's item on whichever server holds it. */
+    private long tagSize(String tag) {
+        for (String server : List.of(first, second)) {
+            try (RawMemcached raw = new RawMemcached(server)) {
+                String line = raw.command("mg " + tag + " s");
+                if (line.startsWith("HD ")) {
+                    return Long.parseLong(line.substring(line.indexOf(" s") + 2).split(" ")[0]);
+                }
+            }
+        }
+        throw new AssertionError("no server holds tag " + tag);
     }
 
     /** Memcached counts TTLs in whole seconds on a clock that ticks once a second. */
