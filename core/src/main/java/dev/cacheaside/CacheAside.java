@@ -86,7 +86,7 @@ public final class CacheAside implements AutoCloseable {
     private final CircuitBreaker breaker;
     private volatile Recorder recorder = Recorder.NONE;
     private final CacheFailureLog failures;
-    /** Whether the store fails every operation by itself within the cache timeout. */
+    /** Whether the store fails every read command by itself within the cache timeout. */
     private final boolean storeBoundsItself;
     /** Keys whose lease read timed out here, until when: their lease may be ours, orphaned. */
     private final ConcurrentHashMap<String, Long> orphanLeases = new ConcurrentHashMap<>();
@@ -353,7 +353,7 @@ public final class CacheAside implements AutoCloseable {
             }
         });
         return Flux.fromIterable(tables)
-                .concatMap(table -> guard("delete", () -> cache.invalidateTag(TableNames.tagKey(options.keyPrefix(), table))))
+                .concatMap(table -> guard("invalidate", () -> cache.invalidateTag(TableNames.tagKey(options.keyPrefix(), table))))
                 .reduce(0L, Long::sum);
     }
 
@@ -445,8 +445,13 @@ public final class CacheAside implements AutoCloseable {
      * breaker must not refuse: a refused release would leave the lease to block the key.
      */
     private <T> Mono<T> guard(String op, Supplier<Mono<T>> call, boolean throughBreaker) {
-        Mono<T> bounded = storeBoundsItself ? Mono.defer(call)
-                : Mono.defer(call).timeout(options.cacheTimeout(), options.scheduler());
+        Mono<T> bounded;
+        if (storeBoundsItself && "read".equals(op)) {
+            bounded = Mono.defer(call);
+        } else {
+            Duration limit = "invalidate".equals(op) ? options.invalidationTimeout() : options.cacheTimeout();
+            bounded = Mono.defer(call).timeout(limit, options.scheduler());
+        }
         if (breaker != null && throughBreaker) {
             Mono<T> permitted = bounded;
             bounded = Mono.defer(() -> {

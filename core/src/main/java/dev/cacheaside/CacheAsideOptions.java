@@ -50,6 +50,12 @@ public final class CacheAsideOptions {
     /** Every cache operation gives up after this long and the database answers. */
     public static final Duration DEFAULT_CACHE_TIMEOUT = Duration.ofMillis(250);
 
+    /**
+     * The time limit of invalidating one table: 5 s. It removes every cached query over the table,
+     * one delete per registered key on a server store, so it may take longer than one cache call.
+     */
+    public static final Duration DEFAULT_INVALIDATION_TIMEOUT = Duration.ofSeconds(5);
+
     /** Results whose encoded entry is larger are returned but not cached: 1 MiB, Memcached's item limit. */
     public static final int DEFAULT_MAX_ENTRY_BYTES = 1024 * 1024;
 
@@ -80,6 +86,7 @@ public final class CacheAsideOptions {
     private final double earlyRefreshBeta;
     private final double ttlJitter;
     private final Duration cacheTimeout;
+    private final Duration invalidationTimeout;
     private final int maxEntryBytes;
     private final Clock clock;
     private final LongSupplier nanoTime;
@@ -97,6 +104,7 @@ public final class CacheAsideOptions {
         this.earlyRefreshBeta = b.earlyRefreshBeta;
         this.ttlJitter = b.ttlJitter;
         this.cacheTimeout = b.cacheTimeout;
+        this.invalidationTimeout = b.invalidationTimeout;
         this.maxEntryBytes = b.maxEntryBytes;
         this.clock = b.clock;
         this.nanoTime = b.nanoTime;
@@ -127,6 +135,7 @@ public final class CacheAsideOptions {
         b.earlyRefreshBeta = earlyRefreshBeta;
         b.ttlJitter = ttlJitter;
         b.cacheTimeout = cacheTimeout;
+        b.invalidationTimeout = invalidationTimeout;
         b.maxEntryBytes = maxEntryBytes;
         b.clock = clock;
         b.nanoTime = nanoTime;
@@ -185,6 +194,11 @@ public final class CacheAsideOptions {
         return cacheTimeout;
     }
 
+    /** The time limit of invalidating one table (all its cached queries). */
+    public Duration invalidationTimeout() {
+        return invalidationTimeout;
+    }
+
     /** The largest encoded entry that is cached. */
     public int maxEntryBytes() {
         return maxEntryBytes;
@@ -231,6 +245,7 @@ public final class CacheAsideOptions {
         private double earlyRefreshBeta = DEFAULT_EARLY_REFRESH_BETA;
         private double ttlJitter = DEFAULT_TTL_JITTER;
         private Duration cacheTimeout = DEFAULT_CACHE_TIMEOUT;
+        private Duration invalidationTimeout = DEFAULT_INVALIDATION_TIMEOUT;
         private int maxEntryBytes = DEFAULT_MAX_ENTRY_BYTES;
         private Clock clock = Clock.systemUTC();
         private LongSupplier nanoTime = System::nanoTime;
@@ -306,6 +321,12 @@ public final class CacheAsideOptions {
             return this;
         }
 
+        /** The time limit of invalidating one table; positive. */
+        public Builder invalidationTimeout(Duration invalidationTimeout) {
+            this.invalidationTimeout = invalidationTimeout;
+            return this;
+        }
+
         /** The largest encoded entry that is cached, in bytes; positive. */
         public Builder maxEntryBytes(int maxEntryBytes) {
             this.maxEntryBytes = maxEntryBytes;
@@ -375,6 +396,9 @@ public final class CacheAsideOptions {
             }
             if (cacheTimeout == null || cacheTimeout.isNegative() || cacheTimeout.isZero()) {
                 throw new IllegalArgumentException("cacheTimeout must be positive, was " + cacheTimeout);
+            }
+            if (invalidationTimeout == null || invalidationTimeout.isNegative() || invalidationTimeout.isZero()) {
+                throw new IllegalArgumentException("invalidationTimeout must be positive, was " + invalidationTimeout);
             }
             if (maxEntryBytes < 1) {
                 throw new IllegalArgumentException("maxEntryBytes must be positive, was " + maxEntryBytes);

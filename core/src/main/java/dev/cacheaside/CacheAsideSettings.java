@@ -12,6 +12,7 @@ import dev.cacheaside.config.Settings;
  *   <tr><td>CACHE_TTL</td><td>3600 (seconds)</td><td>{@link CacheAsideOptions#defaultTtl()}</td></tr>
  *   <tr><td>CACHE_KEY_PREFIX</td><td>query:</td><td>{@link CacheAsideOptions#keyPrefix()}</td></tr>
  *   <tr><td>CACHE_TIMEOUT</td><td>250ms</td><td>{@link CacheAsideOptions#cacheTimeout()}</td></tr>
+ *   <tr><td>CACHE_INVALIDATION_TIMEOUT</td><td>5s</td><td>{@link CacheAsideOptions#invalidationTimeout()}</td></tr>
  *   <tr><td>CACHE_LEASES</td><td>true</td><td>{@link CacheAsideOptions#leases()}</td></tr>
  *   <tr><td>CACHE_LEASE_TTL</td><td>10s</td><td>{@link CacheAsideOptions#leaseTtl()}</td></tr>
  *   <tr><td>CACHE_LEASE_WAIT</td><td>2s</td><td>{@link CacheAsideOptions#leaseWait()}</td></tr>
@@ -34,6 +35,7 @@ final class CacheAsideSettings {
                 .defaultTtl(s.getDuration("CACHE_TTL", CacheAsideOptions.DEFAULT_TTL))
                 .keyPrefix(s.get("CACHE_KEY_PREFIX", CacheAsideOptions.DEFAULT_KEY_PREFIX))
                 .cacheTimeout(s.getDuration("CACHE_TIMEOUT", CacheAsideOptions.DEFAULT_CACHE_TIMEOUT))
+                .invalidationTimeout(s.getDuration("CACHE_INVALIDATION_TIMEOUT", CacheAsideOptions.DEFAULT_INVALIDATION_TIMEOUT))
                 .leases(s.getBoolean("CACHE_LEASES", CacheAsideOptions.DEFAULT_LEASES))
                 .leaseTtl(s.getDuration("CACHE_LEASE_TTL", CacheAsideOptions.DEFAULT_LEASE_TTL))
                 .leaseWait(s.get("CACHE_LEASE_WAIT").map(v -> v.equals("0") ? java.time.Duration.ZERO

@@ -87,10 +87,12 @@ public interface CacheStore extends AutoCloseable {
     }
 
     /**
-     * How long any operation of this store may take before it fails by itself, or {@code null}
-     * when the store does not bound its operations. When it is no longer than the engine's cache
-     * timeout, the engine adds no timer of its own to each call (a timer per call is measurable on
-     * the hit path). An in-process store that never waits returns {@link Duration#ZERO}.
+     * How long each command this store sends may take before it fails by itself, or {@code null}
+     * when the store does not bound its commands. When it is no longer than the engine's cache
+     * timeout, the engine adds no timer of its own to reads ({@link #get}, {@link #getOrLease}):
+     * a timer per call is measurable on the hit path. A read that sends two commands (a miss that
+     * then takes the lease) may then take up to twice the timeout. Every other operation keeps the
+     * engine's timer. An in-process store that never waits returns {@link Duration#ZERO}.
      */
     default Duration operationTimeout() {
         return null;

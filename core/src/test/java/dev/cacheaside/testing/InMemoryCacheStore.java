@@ -254,9 +254,10 @@ public final class InMemoryCacheStore implements CacheStore {
             java.util.Set<String> members = tags.getOrDefault(tag, java.util.Set.of());
             long removed = 0;
             for (String key : java.util.List.copyOf(members)) {
+                // unregister first: a key tagged again meanwhile stays registered for the next call
+                members.remove(key);
                 Entry e = live(key);
                 entries.remove(key);
-                members.remove(key);
                 if (e != null && e.value != null) {
                     removed++;
                 }

@@ -183,6 +183,12 @@ public final class LocalCacheStore implements CacheStore {
     }
 
     /** Tags are kept in this JVM: see the class description. */
+    /** {@inheritDoc} In-process: nothing ever waits. */
+    @Override
+    public Duration operationTimeout() {
+        return Duration.ZERO;
+    }
+
     @Override
     public boolean supportsTags() {
         return true;

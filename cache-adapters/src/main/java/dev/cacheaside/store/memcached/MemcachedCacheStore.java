@@ -345,6 +345,12 @@ public final class MemcachedCacheStore implements CacheStore {
     }
 
     /** Tags are lists kept in memcached items: see the class description. */
+    /** {@inheritDoc} Every request fails by itself after the per-operation timeout ({@link MemcachedStoreOptions#timeout()}). */
+    @Override
+    public Duration operationTimeout() {
+        return options.timeout();
+    }
+
     @Override
     public boolean supportsTags() {
         return true;

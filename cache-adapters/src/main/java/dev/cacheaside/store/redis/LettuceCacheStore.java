@@ -204,6 +204,12 @@ public final class LettuceCacheStore implements CacheStore {
     }
 
     /** Tags are Redis sets: see the class description. */
+    /** {@inheritDoc} Lettuce fails every command by itself after the command timeout ({@link LettuceStoreOptions#commandTimeout()}). */
+    @Override
+    public Duration operationTimeout() {
+        return options.commandTimeout();
+    }
+
     @Override
     public boolean supportsTags() {
         return true;
