@@ -260,8 +260,29 @@ public final class MemcachedCacheStore implements CacheStore {
                     return CacheLookup.hit(response.value());
                 }
                 return CacheLookup.leaseHeld();
-            });
+            }, late -> releaseLateLease(key, late));
         });
+    }
+
+    /**
+     * A lease read whose caller gave up (timeout, cancel) before the answer came: if the server
+     * granted the lease, nobody will fill it, so it is released at once rather than blocking the
+     * key's callers until it expires.
+     */
+    private void releaseLateLease(String key, Response late) {
+        if (late.status() != Response.Status.VALUE || !late.has('W')) {
+            return;
+        }
+        String cas = late.token('c');
+        if (cas == null || cas.isEmpty()) {
+            return;
+        }
+        try {
+            releaseLease(key, Long.parseLong(cas)).subscribe(null,
+                    e -> LOG.debug("releasing the late lease of {} failed: {}", key, e.toString()));
+        } catch (NumberFormatException e) {
+            LOG.debug("late lease of {} has no numeric CAS", key);
+        }
     }
 
     @Override
@@ -735,6 +756,11 @@ public final class MemcachedCacheStore implements CacheStore {
 
     /** Sends one command to the key's server and maps its answer; {@code null} from the mapper is empty. */
     private <T> Mono<T> call(String key, LongFunction<Buffer> command, Function<Response, T> mapper) {
+        return call(key, command, mapper, null);
+    }
+
+    private <T> Mono<T> call(String key, LongFunction<Buffer> command, Function<Response, T> mapper,
+                             java.util.function.Consumer<Response> lateResponse) {
         return Mono.defer(() -> {
             if (closing.get()) {
                 return closedError();
@@ -769,6 +795,9 @@ public final class MemcachedCacheStore implements CacheStore {
                         sink.error(error);
                     }
                 });
+                if (lateResponse != null) {
+                    request.onLateResponse(lateResponse);
+                }
                 sink.onCancel(request::cancel);
                 connection.submit(request);
                 if (closing.get()) {

@@ -24,6 +24,8 @@ final class Request {
     final long opaque;
     private final Callback callback;
     private final AtomicBoolean done = new AtomicBoolean();
+    /** Called with an answer that came after the request was done (timed out or cancelled); may be null. */
+    private volatile java.util.function.Consumer<Response> late;
 
     /** Confined to the connection's event loop. */
     long timerId = -1;
@@ -40,10 +42,23 @@ final class Request {
         return done.get();
     }
 
-    /** Delivers {@code response} unless the request is already done. */
+    /**
+     * What to do with an answer that arrives after this request timed out or was cancelled: a
+     * command with a side effect on the server (a lease granted) may need undoing.
+     */
+    void onLateResponse(java.util.function.Consumer<Response> handler) {
+        this.late = handler;
+    }
+
+    /** Delivers {@code response} unless the request is already done; then to the late handler. */
     void complete(Response response) {
         if (done.compareAndSet(false, true)) {
             callback.onResponse(response);
+        } else {
+            java.util.function.Consumer<Response> handler = late;
+            if (handler != null) {
+                handler.accept(response);
+            }
         }
     }
 
