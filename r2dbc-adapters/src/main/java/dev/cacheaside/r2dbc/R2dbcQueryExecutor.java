@@ -11,6 +11,7 @@ import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Parameter;
 import io.r2dbc.spi.R2dbcException;
+import io.r2dbc.spi.R2dbcNonTransientResourceException;
 import io.r2dbc.spi.R2dbcPermissionDeniedException;
 import io.r2dbc.spi.R2dbcTimeoutException;
 import io.r2dbc.spi.R2dbcTransientResourceException;
@@ -210,7 +211,8 @@ public final class R2dbcQueryExecutor implements QueryExecutor {
                     connection -> query(connection, translated.sql, parameters),
                     Connection::close,
                     (connection, error) -> connection.close(),
-                    Connection::close);
+                    Connection::close)
+                    .onErrorMap(this::lostConnection);
         });
         return scheduler == null ? rows : rows.subscribeOn(scheduler);
     }
@@ -286,7 +288,8 @@ public final class R2dbcQueryExecutor implements QueryExecutor {
                     (connection, error) -> connection.close(),
                     connection -> transaction || !connection.isAutoCommit()
                             ? rollback(connection).onErrorResume(e -> Mono.empty()).then(Mono.from(connection.close()))
-                            : connection.close());
+                            : connection.close())
+                    .onErrorMap(this::lostConnection);
         });
         return scheduler == null ? rows : rows.subscribeOn(scheduler);
     }
@@ -343,6 +346,21 @@ public final class R2dbcQueryExecutor implements QueryExecutor {
 
     private Mono<Connection> acquire() {
         return Mono.from(pool.create()).onErrorMap(this::connectFailure);
+    }
+
+    /**
+     * A connection that failed after it was acquired (the server went away, a proxy dropped it):
+     * the driver's message rarely says where, so it is prefixed with the target.
+     */
+    private Throwable lostConnection(Throwable error) {
+        if (!(error instanceof R2dbcNonTransientResourceException || error instanceof R2dbcTransientResourceException)
+                || String.valueOf(error.getMessage()).contains(target)) {
+            return error;
+        }
+        String message = "lost the connection to " + target + ": " + error.getMessage();
+        return error instanceof R2dbcTransientResourceException
+                ? new R2dbcTransientResourceException(message, error)
+                : new R2dbcNonTransientResourceException(message, error);
     }
 
     private Throwable connectFailure(Throwable error) {
