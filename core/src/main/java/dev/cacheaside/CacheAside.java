@@ -72,6 +72,12 @@ public final class CacheAside implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(CacheAside.class);
 
+    /** SQL texts already checked to be reads (the check throws for any other). */
+    private static final TextMemo<Boolean> READS = new TextMemo<>(10_000, sql -> {
+        ReadOnlySql.check(sql);
+        return Boolean.TRUE;
+    });
+
     /** Suffix of the key whose lease guards a background refresh of an entry. */
     static final String REFRESH_SUFFIX = ":refresh";
 
@@ -82,6 +88,8 @@ public final class CacheAside implements AutoCloseable {
     private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
     private final Disposable.Composite background = Disposables.composite();
     private final Counters counters = new Counters();
+    /** Keys of SQL texts without parameters, by text. */
+    private final TextMemo<String> plainKeys;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CircuitBreaker breaker;
     private volatile Recorder recorder = Recorder.NONE;
@@ -96,6 +104,7 @@ public final class CacheAside implements AutoCloseable {
         this.cache = cache;
         this.options = options;
         this.failures = new CacheFailureLog(log, options.nanoTime());
+        this.plainKeys = new TextMemo<>(10_000, sql -> CacheKeys.key(options.keyPrefix(), sql, List.of()));
         Duration storeTimeout = cache.operationTimeout();
         this.storeBoundsItself = storeTimeout != null && storeTimeout.compareTo(options.cacheTimeout()) <= 0;
         this.breaker = options.circuitBreaker() == null ? null
@@ -203,7 +212,7 @@ public final class CacheAside implements AutoCloseable {
         if (query == null) {
             throw new IllegalArgumentException("query must not be null");
         }
-        ReadOnlySql.check(query.sql());
+        READS.get(query.sql());
         return Mono.defer(() -> {
             if (closed.get()) {
                 return Mono.error(new IllegalStateException("this CacheAside is closed"));
@@ -409,6 +418,9 @@ public final class CacheAside implements AutoCloseable {
      * parameter lists share a key, and no parameterized query shares one with a plain one.
      */
     public String keyFor(Query query) {
+        if (query.parameters().isEmpty()) {
+            return plainKeys.get(query.sql());
+        }
         return CacheKeys.key(options.keyPrefix(), query.sql(), query.parameters());
     }
 
@@ -1011,6 +1023,11 @@ public final class CacheAside implements AutoCloseable {
         void adopt(Load other) {
             callers.addAndGet(other.callers.get());
             adopted.add(other);
+            // its callers now wait on this load: stop its own polling
+            Disposable subscription = other.subscription;
+            if (subscription != null) {
+                subscription.dispose();
+            }
         }
 
         void complete(Served served) {

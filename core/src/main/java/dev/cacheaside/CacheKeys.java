@@ -31,6 +31,18 @@ final class CacheKeys {
         }
     });
 
+    /** The digest state after {@code 0xFF} and the SQL field, by SQL text; never updated once made. */
+    private static final TextMemo<MessageDigest> SQL_STATES = new TextMemo<>(10_000, sql -> {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            d.update((byte) 0xFF);
+            field(d, 'Q', sql.getBytes(StandardCharsets.UTF_8));
+            return d;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available in this JVM", e);
+        }
+    });
+
     private CacheKeys() {
     }
 
@@ -40,8 +52,13 @@ final class CacheKeys {
         if (parameters.isEmpty()) {
             digest.update(sql.getBytes(StandardCharsets.UTF_8));
         } else {
-            digest.update((byte) 0xFF);
-            field(digest, 'Q', sql.getBytes(StandardCharsets.UTF_8));
+            // the SQL part of the hash is the same every time: start from its remembered state
+            try {
+                digest = (MessageDigest) SQL_STATES.get(sql).clone();
+            } catch (CloneNotSupportedException e) {
+                digest.update((byte) 0xFF);
+                field(digest, 'Q', sql.getBytes(StandardCharsets.UTF_8));
+            }
             for (Object p : parameters) {
                 parameter(digest, p);
             }

@@ -55,7 +55,8 @@ class SingleFlightTest {
             for (CompletableFuture<QueryResult> r : results) {
                 QueryResult result = r.get(10, TimeUnit.SECONDS);
                 assertThat(result.rows()).isEqualTo(FLIGHT);
-                assertThat(result.source()).isEqualTo(Source.CACHE_MISS);
+                // a caller that found the lease held may be served from the cache once it is filled
+                assertThat(result.source()).isIn(Source.CACHE_MISS, Source.CACHE_HIT);
             }
         } finally {
             pool.shutdownNow();
