@@ -60,8 +60,9 @@ public abstract class StampedeContract {
         @Override
         public Mono<Rows> execute(String sql, List<?> parameters) {
             return Mono.defer(() -> {
-                executions.incrementAndGet();
+                // read first, then count: a test that waits for the count knows the read is done
                 long seen = version.get();
+                executions.incrementAndGet();
                 Rows rows = Rows.of(List.of("version"), List.<Object[]>of(new Object[] {seen}));
                 int delay = maxDelayMillis == 0 ? 0 : random.nextInt(maxDelayMillis + 1);
                 return delay == 0 ? Mono.just(rows) : Mono.just(rows).delayElement(Duration.ofMillis(delay));
