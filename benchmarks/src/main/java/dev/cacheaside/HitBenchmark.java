@@ -55,8 +55,7 @@ public class HitBenchmark {
                 return Mono.empty();
             }
         };
-        // TagFallback: only while the store lacks table tags (see its Javadoc); the hit path is the store's own
-        store = TagFallback.wrapIfNeeded(LocalCacheStore.create());
+        store = LocalCacheStore.create();
         cache = CacheAside.builder().database(database).cache(store).build();
         key = cache.keyFor(SQL);
         if (cache.query(SQL).block().source() != Source.CACHE_MISS

@@ -60,12 +60,6 @@ public final class RunBenchmarks {
                         plan.scale(), plan.cells());
                 new LoadDriver(plan, results, progress).run();
             }
-            if (!Servers.TAGLESS.isEmpty()) {
-                results.notes.add("The stores of " + Servers.TAGLESS + " did not implement table tags (CacheStore.tag) at this commit,"
-                        + " which the engine calls on every miss; without them nothing would be cached, so a decorator"
-                        + " (dev.cacheaside.TagFallback) answered tag() at once. Hits are unaffected; the miss path lacks"
-                        + " the tag's round trip (well under a millisecond here).");
-            }
             results.seconds = progress.seconds();
             Report.write(results, out);
             progress.note("results written to %s", out.toAbsolutePath().normalize().resolve("results.md"));

@@ -1,7 +1,6 @@
 package dev.cacheaside.bench;
 
 import dev.cacheaside.Rows;
-import dev.cacheaside.TagFallback;
 import dev.cacheaside.config.Settings;
 import dev.cacheaside.r2dbc.R2dbcQueryExecutor;
 import dev.cacheaside.r2dbc.SampleData;
@@ -24,9 +23,6 @@ import java.util.function.Consumer;
  * {@code scripts/services.sh}.
  */
 final class Servers {
-
-    /** Engines whose store had no table tags in this run, so {@link TagFallback} stood in. */
-    static final java.util.Set<String> TAGLESS = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private Servers() {
     }
@@ -91,12 +87,7 @@ final class Servers {
         Settings settings = Settings.of(values);
         for (CacheStoreProvider provider : ServiceLoader.load(CacheStoreProvider.class)) {
             if (provider.engines().contains(engine)) {
-                CacheStore store = provider.create(engine, settings);
-                if (TagFallback.hasTags(store)) {
-                    return store;
-                }
-                TAGLESS.add(engine);
-                return TagFallback.wrapIfNeeded(store);
+                return provider.create(engine, settings);
             }
         }
         throw new IllegalStateException("no cache provider for " + engine);
