@@ -121,6 +121,10 @@ interface RawCache extends AutoCloseable {
      */
     static RawCache memcached(String nodes) {
         List<String> servers = List.of(nodes.split(","));
+        // writes go through the library's client, which picks the key's server by consistent hashing
+        dev.cacheaside.store.memcached.MemcachedCacheStore writer = dev.cacheaside.store.memcached.MemcachedCacheStore.create(
+                dev.cacheaside.store.memcached.MemcachedStoreOptions.builder().servers(nodes)
+                        .timeout(Duration.ofSeconds(2)).build());
         return new RawCache() {
             @Override
             public byte[] get(String key) {
@@ -141,11 +145,12 @@ interface RawCache extends AutoCloseable {
 
             @Override
             public void set(String key, byte[] value) {
-                throw new UnsupportedOperationException("not needed");
+                writer.set(key, value, Duration.ofHours(1)).block(Duration.ofSeconds(5));
             }
 
             @Override
             public void close() {
+                writer.close();
             }
         };
     }
