@@ -6,6 +6,7 @@ import dev.cacheaside.config.Settings;
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.QueryExecutor;
+import dev.cacheaside.spi.SqlDialect;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -72,11 +73,6 @@ public final class CacheAside implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(CacheAside.class);
 
-    /** SQL texts already checked to be reads (the check throws for any other). */
-    private static final TextMemo<Boolean> READS = new TextMemo<>(10_000, sql -> {
-        ReadOnlySql.check(sql);
-        return Boolean.TRUE;
-    });
 
     /** Suffix of the key whose lease guards a background refresh of an entry. */
     static final String REFRESH_SUFFIX = ":refresh";
@@ -88,6 +84,8 @@ public final class CacheAside implements AutoCloseable {
     private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
     private final Disposable.Composite background = Disposables.composite();
     private final Counters counters = new Counters();
+    /** What the read check found for each SQL text, in this executor's dialect (refusals too). */
+    private final TextMemo<ReadOnlySql.Verdict> reads;
     /** Keys of SQL texts without parameters, by text. */
     private final TextMemo<String> plainKeys;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -105,6 +103,9 @@ public final class CacheAside implements AutoCloseable {
         this.options = options;
         this.failures = new CacheFailureLog(log, options.nanoTime());
         this.plainKeys = new TextMemo<>(10_000, sql -> CacheKeys.key(options.keyPrefix(), sql, List.of()));
+        SqlDialect dialect = database.dialect() == null ? SqlDialect.UNKNOWN : database.dialect();
+        this.reads = new TextMemo<>(10_000, sql -> ReadOnlySql.verdict(sql, dialect,
+                options.allowStateChangingFunctions()));
         Duration storeTimeout = cache.operationTimeout();
         this.storeBoundsItself = storeTimeout != null && storeTimeout.compareTo(options.cacheTimeout()) <= 0;
         this.breaker = options.circuitBreaker() == null ? null
@@ -206,13 +207,18 @@ public final class CacheAside implements AutoCloseable {
      *
      * @return a {@link Mono} of the result; it errors only with the database's error, or with
      *     {@link IllegalStateException} after {@link #close()}
-     * @throws IllegalArgumentException at the call when the query is null or its SQL is not a read
+     * @throws IllegalArgumentException at the call, before anything is sent to the cache or the
+     *     database, when the query is null, its SQL is not exactly one read (see README, "What
+     *     query() refuses": several statements, writes, locking clauses, {@code SELECT ... INTO},
+     *     {@code EXPLAIN ANALYZE}, and state-changing functions such as {@code nextval} unless
+     *     {@link CacheAsideOptions#allowStateChangingFunctions()}), or the number of parameters
+     *     differs from the {@code ?} markers in the SQL as the executor's dialect counts them
      */
     public Mono<QueryResult> query(Query query) {
         if (query == null) {
             throw new IllegalArgumentException("query must not be null");
         }
-        READS.get(query.sql());
+        reads.get(query.sql()).require(query.parameters().size());
         return Mono.defer(() -> {
             if (closed.get()) {
                 return Mono.error(new IllegalStateException("this CacheAside is closed"));

@@ -40,6 +40,8 @@ public final class CacheAsideOptions {
 
     /** Stale-while-revalidate is off by default: no result past its TTL is served. */
     public static final Duration DEFAULT_STALE_WHILE_REVALIDATE = Duration.ZERO;
+    /** Default of {@link #allowStateChangingFunctions()}: refused. */
+    public static final boolean DEFAULT_ALLOW_STATE_CHANGING_FUNCTIONS = false;
 
     /** XFetch's beta: 1.0, the paper's optimum; 0 turns early refresh off. */
     public static final double DEFAULT_EARLY_REFRESH_BETA = 1.0;
@@ -88,6 +90,7 @@ public final class CacheAsideOptions {
     private final Duration cacheTimeout;
     private final Duration invalidationTimeout;
     private final int maxEntryBytes;
+    private final boolean allowStateChangingFunctions;
     private final Clock clock;
     private final LongSupplier nanoTime;
     private final Scheduler scheduler;
@@ -106,6 +109,7 @@ public final class CacheAsideOptions {
         this.cacheTimeout = b.cacheTimeout;
         this.invalidationTimeout = b.invalidationTimeout;
         this.maxEntryBytes = b.maxEntryBytes;
+        this.allowStateChangingFunctions = b.allowStateChangingFunctions;
         this.clock = b.clock;
         this.nanoTime = b.nanoTime;
         this.scheduler = b.scheduler;
@@ -137,6 +141,7 @@ public final class CacheAsideOptions {
         b.cacheTimeout = cacheTimeout;
         b.invalidationTimeout = invalidationTimeout;
         b.maxEntryBytes = maxEntryBytes;
+        b.allowStateChangingFunctions = allowStateChangingFunctions;
         b.clock = clock;
         b.nanoTime = nanoTime;
         b.scheduler = scheduler;
@@ -204,6 +209,17 @@ public final class CacheAsideOptions {
         return maxEntryBytes;
     }
 
+    /**
+     * Whether {@code query()} runs SQL that calls functions known to change state ({@code nextval},
+     * {@code setval}, {@code NEXT VALUE FOR}, large-object writes, advisory and named locks such
+     * as {@code pg_advisory_lock} and {@code GET_LOCK}, ...); default
+     * {@value #DEFAULT_ALLOW_STATE_CHANGING_FUNCTIONS}: refused at the call. Such results should
+     * rarely be cached: a hit returns the old value and the change does not happen.
+     */
+    public boolean allowStateChangingFunctions() {
+        return allowStateChangingFunctions;
+    }
+
     /** The wall clock that entries' fresh times are written and read with. */
     public Clock clock() {
         return clock;
@@ -230,7 +246,7 @@ public final class CacheAsideOptions {
                 + ", leaseTtl=" + leaseTtl + ", leaseWait=" + leaseWait + ", staleWhileRevalidate="
                 + staleWhileRevalidate + ", earlyRefreshBeta=" + earlyRefreshBeta + ", ttlJitter=" + ttlJitter
                 + ", cacheTimeout=" + cacheTimeout + ", circuitBreaker=" + (circuitBreaker != null) + ", maxEntryBytes="
-                + maxEntryBytes + "]";
+                + maxEntryBytes + (allowStateChangingFunctions ? ", allowStateChangingFunctions" : "") + "]";
     }
 
     /** Builds {@link CacheAsideOptions}; reusable, not thread safe. */
@@ -247,6 +263,7 @@ public final class CacheAsideOptions {
         private Duration cacheTimeout = DEFAULT_CACHE_TIMEOUT;
         private Duration invalidationTimeout = DEFAULT_INVALIDATION_TIMEOUT;
         private int maxEntryBytes = DEFAULT_MAX_ENTRY_BYTES;
+        private boolean allowStateChangingFunctions = DEFAULT_ALLOW_STATE_CHANGING_FUNCTIONS;
         private Clock clock = Clock.systemUTC();
         private LongSupplier nanoTime = System::nanoTime;
         private Scheduler scheduler = Schedulers.parallel();
@@ -291,6 +308,12 @@ public final class CacheAsideOptions {
         /** How long past its TTL a result may be served while it is refreshed; zero turns it off. */
         public Builder staleWhileRevalidate(Duration staleWhileRevalidate) {
             this.staleWhileRevalidate = staleWhileRevalidate;
+            return this;
+        }
+
+        /** Whether {@code query()} may call state-changing functions; see {@link CacheAsideOptions#allowStateChangingFunctions()}. */
+        public Builder allowStateChangingFunctions(boolean allow) {
+            this.allowStateChangingFunctions = allow;
             return this;
         }
 

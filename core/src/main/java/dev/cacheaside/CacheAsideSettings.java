@@ -22,6 +22,7 @@ import dev.cacheaside.config.Settings;
  *   <tr><td>CACHE_BREAKER</td><td>true</td><td>{@link CacheAsideOptions#circuitBreaker()} on or off</td></tr>
  *   <tr><td>CACHE_BREAKER_OPEN</td><td>2s</td><td>how long the breaker stays open</td></tr>
  *   <tr><td>CACHE_BREAKER_FAILURE_RATE</td><td>50</td><td>percent of failed calls that opens it</td></tr>
+ *   <tr><td>CACHE_ALLOW_STATE_FUNCTIONS</td><td>false</td><td>{@link CacheAsideOptions#allowStateChangingFunctions()}</td></tr>
  *   <tr><td>CACHE_MAX_ENTRY_BYTES</td><td>1048576</td><td>{@link CacheAsideOptions#maxEntryBytes()}</td></tr>
  * </table>
  */
@@ -44,6 +45,8 @@ final class CacheAsideSettings {
                         : s.getDuration("CACHE_STALE_TTL", null)).orElse(CacheAsideOptions.DEFAULT_STALE_WHILE_REVALIDATE))
                 .earlyRefreshBeta(fraction(s, "CACHE_EARLY_REFRESH_BETA", CacheAsideOptions.DEFAULT_EARLY_REFRESH_BETA, 10))
                 .ttlJitter(fraction(s, "CACHE_TTL_JITTER", CacheAsideOptions.DEFAULT_TTL_JITTER, 0.5))
+                .allowStateChangingFunctions(s.getBoolean("CACHE_ALLOW_STATE_FUNCTIONS",
+                        CacheAsideOptions.DEFAULT_ALLOW_STATE_CHANGING_FUNCTIONS))
                 .maxEntryBytes(s.getInt("CACHE_MAX_ENTRY_BYTES", CacheAsideOptions.DEFAULT_MAX_ENTRY_BYTES, 1, Integer.MAX_VALUE));
         if (s.getBoolean("CACHE_BREAKER", true)) {
             b.circuitBreaker(io.github.resilience4j.circuitbreaker.CircuitBreakerConfig

@@ -20,6 +20,9 @@ import java.util.Set;
  */
 public final class Query {
 
+    /** The {@code ?} markers of each SQL text on which every dialect agrees, or -1. */
+    private static final TextMemo<Integer> MARKERS = new TextMemo<>(10_000, ReadOnlySql::agreedParameterCount);
+
     private final String sql;
     private final List<Object> parameters;
     private final Duration ttl;
@@ -40,18 +43,24 @@ public final class Query {
      * @param sql        the SQL text; not null or blank
      * @param parameters the values bound to the {@code ?} placeholders, in order; a null array
      *                   means none
-     * @throws IllegalArgumentException when the SQL is null or blank or a parameter is of an
-     *     unsupported type
+     * @throws IllegalArgumentException when the SQL is null or blank, a parameter is of an
+     *     unsupported type, or the number of parameters differs from the {@code ?} markers
+     *     outside quotes and comments (checked here when PostgreSQL, MySQL and H2 lexing agree on
+     *     the count, otherwise by {@link CacheAside#query(Query)} in its database's dialect)
      */
     public static Query of(String sql, Object... parameters) {
-        return new Query(checkSql(sql), checkParameters(parameters == null ? List.of()
-                : Arrays.asList(parameters)), null, false, Set.of());
+        return of(sql, parameters == null ? List.of() : Arrays.asList(parameters));
     }
 
     /** Like {@link #of(String, Object...)} with the parameters as a list. */
     public static Query of(String sql, List<?> parameters) {
-        return new Query(checkSql(sql), checkParameters(parameters == null ? List.of() : parameters),
-                null, false, Set.of());
+        checkSql(sql);
+        List<Object> checked = checkParameters(parameters == null ? List.of() : parameters);
+        int expected = MARKERS.get(sql);
+        if (expected >= 0 && expected != checked.size()) {
+            throw new IllegalArgumentException(ReadOnlySql.mismatch(expected, checked.size()));
+        }
+        return new Query(sql, checked, null, false, Set.of());
     }
 
     /**

@@ -1,68 +1,273 @@
 package dev.cacheaside;
 
+import dev.cacheaside.spi.SqlDialect;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * Decides whether SQL only reads: the cache-aside path caches nothing else.
+ * Decides whether SQL text is one statement that only reads: the cache-aside path runs and caches
+ * nothing else, and refuses everything else before anything is sent to the cache or the database.
  *
- * <p>The first keyword, after comments and opening parentheses, must be {@code SELECT},
- * {@code WITH}, {@code VALUES}, {@code TABLE} or {@code SHOW}; a {@code WITH} must not contain
- * {@code INSERT}, {@code UPDATE}, {@code DELETE} or {@code MERGE} outside quotes and comments
- * (PostgreSQL's data-modifying CTEs). {@code SELECT ... FOR UPDATE} and {@code SELECT ... INTO}
- * are refused too: the first takes locks, the second writes a table.
+ * <p>The text is lexed as the database lexes it ({@link SqlLexer}); for a dialect whose lexing
+ * depends on server settings, and for {@link SqlDialect#UNKNOWN}, every possible lexing must
+ * accept it. Refused, each outside quotes and comments (MySQL's executable comments count as
+ * code):
+ * <ul>
+ *   <li>more than one statement: any {@code ;} followed by more SQL (a trailing {@code ;} is fine);</li>
+ *   <li>a first keyword other than {@code SELECT}, {@code WITH}, {@code VALUES}, {@code TABLE},
+ *       {@code EXPLAIN} (and {@code SHOW} on MySQL/MariaDB);</li>
+ *   <li>anywhere in the statement a keyword that writes, takes locks or runs other statements
+ *       ({@link #REFUSED_WORDS}): data-modifying CTEs at any depth, {@code SELECT ... INTO},
+ *       {@code INTO OUTFILE}, every locking clause ({@code FOR UPDATE}, {@code FOR NO KEY UPDATE},
+ *       {@code FOR SHARE}, {@code FOR KEY SHARE}, {@code LOCK IN SHARE MODE}, {@code NOWAIT},
+ *       {@code SKIP LOCKED}), {@code EXPLAIN ANALYZE}; {@code INSERT(...)} and
+ *       {@code REPLACE(...)} as MySQL string functions, and {@code CHARACTER SET}, are allowed;</li>
+ *   <li>unless allowed, calls of functions known to change state ({@link #STATE_FUNCTIONS}:
+ *       sequences, large-object writes, advisory and named locks, and a few more), quoted or not,
+ *       schema-qualified or not, and {@code NEXT VALUE FOR};</li>
+ *   <li>a quote or comment that is not closed, and a comment opened inside a comment where the
+ *       server does not nest them (servers differ there).</li>
+ * </ul>
+ * Words are matched whole, so a column named {@code updated_at} is fine; one named
+ * {@code share} or {@code set} must be quoted.
  */
 final class ReadOnlySql {
 
-    private static final Set<String> READS = Set.of("SELECT", "WITH", "VALUES", "TABLE", "SHOW");
-    private static final Set<String> DATA_MODIFYING = Set.of("INSERT", "UPDATE", "DELETE", "MERGE");
+    /** First keywords of a read. */
+    private static final Set<String> READS = Set.of("SELECT", "WITH", "VALUES", "TABLE", "EXPLAIN");
+
+    /** Words refused anywhere outside quotes and comments, with why. */
+    static final Map<String, String> REFUSED_WORDS = refusedWords();
+
+    /** Functions that change state, lower case; a name ending in {@code *} is a prefix. */
+    static final Set<String> STATE_FUNCTIONS = Set.of(
+            // sequences (PostgreSQL, MariaDB, H2)
+            "nextval", "setval",
+            // PostgreSQL large objects that write
+            "lo_import", "lo_export", "lo_create", "lo_creat", "lo_unlink", "lowrite", "lo_put",
+            "lo_from_bytea", "lo_truncate", "lo_truncate64",
+            // advisory and named locks
+            "pg_advisory_*", "pg_try_advisory_*", "get_lock", "release_lock", "release_all_locks",
+            // PostgreSQL functions that act on the server or run other SQL
+            "set_config", "pg_notify", "dblink", "dblink_exec", "pg_terminate_backend",
+            "pg_cancel_backend", "pg_reload_conf", "pg_rotate_logfile", "pg_switch_wal",
+            "pg_create_restore_point", "pg_stat_reset*", "pg_logical_emit_message",
+            "pg_create_physical_replication_slot", "pg_create_logical_replication_slot",
+            "pg_drop_replication_slot", "pg_promote", "pg_file_write", "query_to_xml",
+            "query_to_xmlschema", "query_to_xml_and_xmlschema",
+            // H2 functions that write files or link tables
+            "csvwrite", "file_write", "link_schema");
 
     private ReadOnlySql() {
     }
 
-    /**
-     * Checks {@code sql}.
-     *
-     * @throws IllegalArgumentException naming the statement's first keyword when it is not a read
-     */
-    static void check(String sql) {
-        StringBuilder word = new StringBuilder();
-        String first = null;
-        String previous = null;
-        int n = sql.length();
-        int i = 0;
-        while (i <= n) {
-            char ch = i < n ? sql.charAt(i) : ' ';
-            if (i < n && (Character.isLetterOrDigit(ch) || ch == '_')) {
-                word.append(ch);
-                i++;
-                continue;
-            }
-            if (word.length() > 0) {
-                String w = word.toString().toUpperCase(Locale.ROOT);
-                word.setLength(0);
-                if (first == null) {
-                    first = w;
-                    if (!READS.contains(first)) {
-                        throw new IllegalArgumentException("only reads are cached: this statement starts with "
-                                + first + "; run writes through the database directly (or a write helper)");
-                    }
-                } else if ("UPDATE".equals(w) && "FOR".equals(previous)) {
-                    throw new IllegalArgumentException("only reads are cached: SELECT ... FOR UPDATE takes locks");
-                } else if ("WITH".equals(first) && DATA_MODIFYING.contains(w)) {
-                    throw new IllegalArgumentException("only reads are cached: this WITH statement contains " + w);
-                } else if ("SELECT".equals(first) && "INTO".equals(w)) {
-                    throw new IllegalArgumentException("only reads are cached: SELECT ... INTO writes");
-                }
-                previous = w;
-            }
-            if (i >= n) {
-                break;
-            }
-            i = skip(sql, i);
+    private static Map<String, String> refusedWords() {
+        Map<String, String> m = new HashMap<>();
+        for (String w : List.of("INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "REPLACE", "TRUNCATE")) {
+            m.put(w, "writes rows (also inside a CTE or a subquery)");
         }
-        if (first == null) {
-            throw new IllegalArgumentException("sql holds no statement, only comments or punctuation");
+        for (String w : List.of("DROP", "CREATE", "ALTER", "GRANT", "REVOKE")) {
+            m.put(w, "changes the schema or permissions");
+        }
+        for (String w : List.of("CALL", "DO", "EXECUTE", "PREPARE", "COPY")) {
+            m.put(w, "runs a procedure, other statements or a bulk load");
+        }
+        m.put("SET", "changes settings or variables");
+        m.put("INTO", "SELECT ... INTO writes a table, variables or a file");
+        m.put("OUTFILE", "writes a file");
+        m.put("DUMPFILE", "writes a file");
+        m.put("LOCK", "takes locks");
+        m.put("UNLOCK", "releases locks");
+        m.put("SHARE", "takes row locks (FOR SHARE, FOR KEY SHARE, LOCK IN SHARE MODE)");
+        m.put("NOWAIT", "belongs to a locking clause");
+        m.put("LOCKED", "belongs to a locking clause (SKIP LOCKED)");
+        m.put("ANALYZE", "EXPLAIN ANALYZE runs the statement");
+        m.put("ANALYSE", "EXPLAIN ANALYSE runs the statement");
+        m.put("VACUUM", "maintains tables");
+        m.put("REFRESH", "refreshes a materialized view");
+        m.put("NOTIFY", "sends a notification");
+        return Map.copyOf(m);
+    }
+
+    /** The outcome of the check for one text: refused (with why) or a read with its bind markers. */
+    static final class Verdict {
+        /** Why the text is refused, or null. */
+        final String refusal;
+        /** The {@code ?} markers in the text as the dialect counts them; -1 when unknown. */
+        final int parameters;
+
+        Verdict(String refusal, int parameters) {
+            this.refusal = refusal;
+            this.parameters = parameters;
+        }
+
+        /**
+         * Throws when the text is refused or {@code given} parameters do not match its markers.
+         *
+         * @throws IllegalArgumentException naming what was refused and why, or both counts
+         */
+        void require(int given) {
+            if (refusal != null) {
+                throw new IllegalArgumentException(refusal);
+            }
+            if (parameters >= 0 && parameters != given) {
+                throw new IllegalArgumentException(mismatch(parameters, given));
+            }
+        }
+    }
+
+    static String mismatch(int expected, int given) {
+        return "the SQL has " + expected + " bind marker" + (expected == 1 ? "" : "s") + " (?) but " + given
+                + " parameter" + (given == 1 ? " was" : "s were") + " given";
+    }
+
+    /**
+     * Checks {@code sql} for {@code dialect}, state-changing functions refused.
+     *
+     * @throws IllegalArgumentException naming what was refused and why
+     */
+    static void check(String sql, SqlDialect dialect) {
+        Verdict verdict = verdict(sql, dialect, false);
+        if (verdict.refusal != null) {
+            throw new IllegalArgumentException(verdict.refusal);
+        }
+    }
+
+    /**
+     * Checks {@code sql} as a read for {@code dialect}; never throws.
+     *
+     * @param allowStateFunctions whether calls of {@link #STATE_FUNCTIONS} are allowed
+     */
+    static Verdict verdict(String sql, SqlDialect dialect, boolean allowStateFunctions) {
+        List<SqlLexer.Mode> modes = SqlLexer.modes(dialect);
+        for (SqlLexer.Mode mode : modes) {
+            String refusal = refusal(sql, mode, allowStateFunctions);
+            if (refusal != null) {
+                String how = modes.size() == 1 || mode == modes.get(0) ? "" : " (when read as " + mode.description + ")";
+                return new Verdict("query() runs only single reads; refused: " + refusal + how
+                        + "; nothing was sent to the cache or the database", -1);
+            }
+        }
+        int parameters = dialect == SqlDialect.UNKNOWN ? agreedParameterCount(sql)
+                : SqlLexer.parameterCount(sql, modes.get(0));
+        return new Verdict(null, parameters);
+    }
+
+    /**
+     * The number of {@code ?} markers in {@code sql} when PostgreSQL, MySQL and H2 all lex it and
+     * agree on it; otherwise -1 (the database's own lexing decides later).
+     */
+    static int agreedParameterCount(String sql) {
+        int pg = SqlLexer.parameterCount(sql, SqlLexer.Mode.POSTGRESQL);
+        if (pg < 0 || pg != SqlLexer.parameterCount(sql, SqlLexer.Mode.MYSQL)
+                || pg != SqlLexer.parameterCount(sql, SqlLexer.Mode.H2)) {
+            return -1;
+        }
+        return pg;
+    }
+
+    /** Why {@code mode}'s lexing of {@code sql} is not one read, or null when it is. */
+    private static String refusal(String sql, SqlLexer.Mode mode, boolean allowStateFunctions) {
+        List<SqlLexer.Token> tokens;
+        try {
+            tokens = SqlLexer.tokens(sql, mode);
+        } catch (SqlLexer.LexException e) {
+            return e.getMessage();
+        }
+        int end = tokens.size();
+        for (int i = 0; i < tokens.size(); i++) {
+            if (tokens.get(i).isSymbol(';')) {
+                if (i + 1 < tokens.size()) {
+                    return "more than one statement: the ';' at offset " + tokens.get(i).offset()
+                            + " is followed by more SQL";
+                }
+                end = i;
+            }
+        }
+        int first = 0;
+        while (first < end && tokens.get(first).isSymbol('(')) {
+            first++;
+        }
+        if (first >= end) {
+            return "the text holds no statement, only comments or punctuation";
+        }
+        SqlLexer.Token head = tokens.get(first);
+        boolean show = head.is("SHOW") && mode.isMySql();
+        if (head.kind() != SqlLexer.Kind.WORD || !(READS.contains(head.text()) || show)) {
+            return "the statement starts with " + describe(head) + ", not SELECT, WITH, VALUES, TABLE or EXPLAIN"
+                    + (mode.isMySql() ? " or SHOW" : "") + "; run writes with update() or transaction()";
+        }
+        for (int i = first; i < end; i++) {
+            SqlLexer.Token t = tokens.get(i);
+            SqlLexer.Token next = i + 1 < end ? tokens.get(i + 1) : null;
+            boolean call = next != null && next.isSymbol('(');
+            if (t.kind() == SqlLexer.Kind.WORD) {
+                String why = REFUSED_WORDS.get(t.text());
+                if (t.is("UPDATE") && i > 0 && (tokens.get(i - 1).is("FOR") || tokens.get(i - 1).is("KEY"))) {
+                    why = "takes row locks (FOR UPDATE, FOR NO KEY UPDATE)";
+                }
+                if (why != null && !allowed(tokens, i, call)) {
+                    return t.text() + " at offset " + t.offset() + " (" + why + ")";
+                }
+                if (!allowStateFunctions && t.is("NEXT") && next != null && next.is("VALUE")
+                        && i + 2 < end && tokens.get(i + 2).is("FOR")) {
+                    return "NEXT VALUE FOR at offset " + t.offset() + " (advances a sequence; "
+                            + "allow with CacheAsideOptions.allowStateChangingFunctions, and do not cache it)";
+                }
+            }
+            if (!allowStateFunctions && call && t.isIdentifier()) {
+                String name = t.text().toLowerCase(Locale.ROOT);
+                boolean lastInsertIdSet = name.equals("last_insert_id") && i + 2 < end && !tokens.get(i + 2).isSymbol(')');
+                if (isStateFunction(name) || lastInsertIdSet) {
+                    return "the function " + t.text().toLowerCase(Locale.ROOT) + "() at offset " + t.offset()
+                            + " (it changes state: a cached result would replay an old value and skip the change; "
+                            + "allow with CacheAsideOptions.allowStateChangingFunctions)";
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The exceptions to {@link #REFUSED_WORDS}: MySQL's INSERT() and REPLACE() functions, CHARACTER SET. */
+    private static boolean allowed(List<SqlLexer.Token> tokens, int i, boolean call) {
+        String w = tokens.get(i).text();
+        if ((w.equals("INSERT") || w.equals("REPLACE")) && call) {
+            return true;
+        }
+        if (w.equals("SET") && i > 0) {
+            SqlLexer.Token previous = tokens.get(i - 1);
+            return previous.is("CHARACTER") || previous.is("CHAR");
+        }
+        return false;
+    }
+
+    static boolean isStateFunction(String name) {
+        if (STATE_FUNCTIONS.contains(name)) {
+            return true;
+        }
+        for (String f : STATE_FUNCTIONS) {
+            if (f.endsWith("*") && name.startsWith(f.substring(0, f.length() - 1))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String describe(SqlLexer.Token t) {
+        switch (t.kind()) {
+            case WORD:
+                return t.text();
+            case QUOTED:
+                return "the quoted identifier \"" + t.text() + "\"";
+            case STRING:
+                return "a string literal";
+            case PARAMETER:
+                return "a bind marker";
+            default:
+                return "'" + t.text() + "'";
         }
     }
 

@@ -10,7 +10,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import net.sf.jsqlparser.JSQLParserException;
+import net.sf.jsqlparser.parser.CCJSqlParser;
+import net.sf.jsqlparser.parser.StringProvider;
+import net.sf.jsqlparser.statement.Statement;
 import net.sf.jsqlparser.util.TablesNamesFinder;
 
 /**
@@ -21,10 +23,20 @@ import net.sf.jsqlparser.util.TablesNamesFinder;
  * {@code `booking`} and {@code BOOKING} are all {@code booking}. That may invalidate more than
  * needed (two schemas with a table of one name, or PostgreSQL's case-sensitive quoted names), never
  * less, so no entry stays stale. Results are remembered per SQL text (up to 10,000 texts).
+ *
+ * <p>The parser runs on the calling thread and starts no thread of its own (JSqlParser's
+ * {@code CCJSqlParserUtil} runs each parse on an executor and waits on a {@code Future}, which
+ * would block an event loop). Instead the input is bounded: a text longer than
+ * {@value #MAX_PARSED_CHARS} characters is not parsed (its tables are unknown), and the slower
+ * "complex" grammar is only tried on texts up to {@value #MAX_COMPLEX_CHARS} characters.
  */
 final class TableNames {
 
     private static final int MAX_REMEMBERED = 10_000;
+    /** Longest text parsed at all. */
+    static final int MAX_PARSED_CHARS = 16_384;
+    /** Longest text for which JSqlParser's slower complex grammar is tried. */
+    static final int MAX_COMPLEX_CHARS = 4_096;
     private static final Map<String, Set<String>> REMEMBERED = new ConcurrentHashMap<>();
     private static final Set<String> UNKNOWN = Collections.emptySet();
 
@@ -42,13 +54,17 @@ final class TableNames {
         }
         Set<String> tables;
         try {
-            Set<String> found = TablesNamesFinder.findTables(sql);
-            tables = new LinkedHashSet<>();
-            for (String name : found) {
-                tables.add(normalize(name));
+            Statement statement = parse(sql);
+            if (statement == null) {
+                tables = UNKNOWN;
+            } else {
+                tables = new LinkedHashSet<>();
+                for (String name : new TablesNamesFinder<Void>().getTables(statement)) {
+                    tables.add(normalize(name));
+                }
+                tables = Collections.unmodifiableSet(tables);
             }
-            tables = Collections.unmodifiableSet(tables);
-        } catch (JSQLParserException | RuntimeException e) {
+        } catch (RuntimeException | StackOverflowError e) {
             tables = UNKNOWN;
         }
         if (REMEMBERED.size() >= MAX_REMEMBERED) {
@@ -56,6 +72,30 @@ final class TableNames {
         }
         REMEMBERED.put(sql, tables);
         return tables;
+    }
+
+    /**
+     * Parses one statement on the calling thread, first with JSqlParser's simple grammar and then,
+     * for short texts, with its complex one (as {@code CCJSqlParserUtil.parse} does, without its
+     * executor); {@code null} when neither reads it or the text is too long.
+     */
+    static Statement parse(String sql) {
+        if (sql.length() > MAX_PARSED_CHARS) {
+            return null;
+        }
+        try {
+            return new CCJSqlParser(new StringProvider(sql)).withAllowComplexParsing(false).Statement();
+        } catch (Exception | StackOverflowError e) {
+            // try the complex grammar below
+        }
+        if (sql.length() > MAX_COMPLEX_CHARS) {
+            return null;
+        }
+        try {
+            return new CCJSqlParser(new StringProvider(sql)).withAllowComplexParsing(true).Statement();
+        } catch (Exception | StackOverflowError e) {
+            return null;
+        }
     }
 
     /** {@code schema.Table}, {@code "Table"}, {@code `table`}, {@code [table]} all become {@code table}. */

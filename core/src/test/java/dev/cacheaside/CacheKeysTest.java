@@ -45,7 +45,8 @@ class CacheKeysTest {
         for (Object[] params : lists) {
             assertThat(keys.add(cache.keyFor(sql, params))).as("key of %s is unique", Arrays.deepToString(params)).isTrue();
         }
-        assertThat(keys).doesNotContain(cache.keyFor(sql));
+        // the plain key of the same text (no call makes it now: a count mismatch fails at Query.of)
+        assertThat(keys).doesNotContain(CacheKeys.key(CacheAsideOptions.DEFAULT_KEY_PREFIX, sql, List.of()));
     }
 
     @Test

@@ -53,6 +53,17 @@ public interface QueryExecutor extends AutoCloseable {
     }
 
     /**
+     * The SQL family of the database, which decides how the read check and the bind-marker count
+     * lex the text (quotes, comments, {@code ?}).
+     *
+     * <p>The default is {@link SqlDialect#UNKNOWN}: the check then accepts only text that is one
+     * read in every dialect it knows.
+     */
+    default SqlDialect dialect() {
+        return SqlDialect.UNKNOWN;
+    }
+
+    /**
      * Releases what this executor holds (connections, pools, threads). Lazy, idempotent.
      *
      * @return a {@link Mono} completing once everything is released
