@@ -2,6 +2,7 @@ package dev.cacheaside.r2dbc;
 
 import dev.cacheaside.Rows;
 import dev.cacheaside.spi.QueryExecutor;
+import dev.cacheaside.spi.SqlDialect;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.ConnectionPoolConfiguration;
 import io.r2dbc.pool.PoolMetrics;
@@ -18,6 +19,7 @@ import io.r2dbc.spi.R2dbcTransientResourceException;
 import io.r2dbc.spi.Row;
 import io.r2dbc.spi.RowMetadata;
 import io.r2dbc.spi.Statement;
+import io.r2dbc.spi.TransactionDefinition;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -117,6 +119,8 @@ public final class R2dbcQueryExecutor implements QueryExecutor {
     private final Scheduler scheduler;
     private final Mono<Void> initialization;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Whether this executor's connections are read-only sessions, so writes open READ WRITE transactions. */
+    private final boolean readOnlySessions;
 
     private R2dbcQueryExecutor(ConnectionFactory factory, R2dbcOptions options, String target,
             Function<R2dbcQueryExecutor, Mono<Void>> initializer) {
@@ -134,10 +138,12 @@ public final class R2dbcQueryExecutor implements QueryExecutor {
                     .maxSize(options.poolMaxSize())
                     .maxAcquireTime(options.acquireTimeout())
                     .maxCreateConnectionTime(options.connectTimeout())
-                    .postAllocate(c -> applyStatementTimeout(c, dialect, statementTimeout))
+                    .postAllocate(c -> applyStatementTimeout(c, dialect, statementTimeout)
+                            .then(readOnlySession(c, dialect)))
                     .build());
             this.ownsPool = true;
         }
+        this.readOnlySessions = ownsPool && readOnlySessionSql(dialect) != null;
         R2dbcOptions.PlaceholderStyle style = options.placeholderStyle();
         if (style == R2dbcOptions.PlaceholderStyle.AUTO) {
             style = dialect == Dialect.POSTGRESQL
@@ -206,6 +212,15 @@ public final class R2dbcQueryExecutor implements QueryExecutor {
             if (translated.count != parameters.size()) {
                 return Mono.error(new IllegalArgumentException("the SQL has " + translated.count
                         + " bind markers (?) but " + parameters.size() + " parameters were given"));
+            }
+            if (readOnlySessions && !startsAsRead(sql, dialect.syntax)) {
+                // not a read (set-up code: DDL, loading data): READ WRITE for this statement only
+                return Mono.usingWhen(acquire(),
+                        connection -> session(connection, false).then(query(connection, translated.sql, parameters)),
+                        this::restoreAndClose,
+                        (connection, error) -> restoreAndClose(connection),
+                        this::restoreAndClose)
+                        .onErrorMap(this::lostConnection);
             }
             return Mono.usingWhen(acquire(),
                     connection -> query(connection, translated.sql, parameters),
@@ -281,12 +296,12 @@ public final class R2dbcQueryExecutor implements QueryExecutor {
                 return Mono.error(new IllegalStateException("the executor for " + target + " is closed"));
             }
             return Mono.usingWhen(acquire(),
-                    connection -> transaction || !connection.isAutoCommit()
+                    connection -> transaction || readOnlySessions || !connection.isAutoCommit()
                             ? inTransaction(connection, bound)
                             : updateRows(connection, bound.get(0)),
                     Connection::close,
                     (connection, error) -> connection.close(),
-                    connection -> transaction || !connection.isAutoCommit()
+                    connection -> transaction || readOnlySessions || !connection.isAutoCommit()
                             ? rollback(connection).onErrorResume(e -> Mono.empty()).then(Mono.from(connection.close()))
                             : connection.close())
                     .onErrorMap(this::lostConnection);
@@ -295,7 +310,7 @@ public final class R2dbcQueryExecutor implements QueryExecutor {
     }
 
     private Mono<Long> inTransaction(Connection connection, List<Bound> statements) {
-        return Mono.from(connection.beginTransaction())
+        return Mono.from(readOnlySessions ? connection.beginTransaction(READ_WRITE) : connection.beginTransaction())
                 .thenMany(Flux.fromIterable(statements).concatMap(statement -> updateRows(connection, statement)))
                 .reduce(0L, Long::sum)
                 .flatMap(total -> Mono.from(connection.commitTransaction()).thenReturn(total))
@@ -342,6 +357,109 @@ public final class R2dbcQueryExecutor implements QueryExecutor {
                     LOG.debug("statement timeout not set on the server: {}", e.toString());
                     return Mono.empty();
                 });
+    }
+
+    /** A transaction that may write, on a session whose default is read-only. */
+    private static final TransactionDefinition READ_WRITE = new TransactionDefinition() {
+        @Override
+        @SuppressWarnings("unchecked")
+        public <T> T getAttribute(io.r2dbc.spi.Option<T> option) {
+            return option.equals(TransactionDefinition.READ_ONLY) ? (T) Boolean.FALSE : null;
+        }
+    };
+
+    /** The statement that makes a session's transactions read-only by default, or null for none. */
+    static String readOnlySessionSql(Dialect dialect) {
+        switch (dialect) {
+            case POSTGRESQL:
+                return "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY";
+            case MYSQL:
+            case MARIADB:
+                return "SET SESSION TRANSACTION READ ONLY";
+            default:
+                return null; // H2 has no read-only session; the read check alone guards it
+        }
+    }
+
+    /** Sets this executor's connection's session read-only or READ WRITE. */
+    private Mono<Void> session(Connection connection, boolean readOnly) {
+        String sql = readOnlySessionSql(dialect);
+        if (!readOnly) {
+            sql = sql.replace("READ ONLY", "READ WRITE");
+        }
+        return Flux.from(connection.createStatement(sql).execute()).concatMap(r -> r.getRowsUpdated()).then();
+    }
+
+    /**
+     * Makes the session read-only again and gives the connection back; when that fails, the
+     * underlying connection is closed so that no read-write session returns to the pool.
+     */
+    private Mono<Void> restoreAndClose(Connection connection) {
+        return session(connection, true)
+                .onErrorResume(e -> {
+                    LOG.warn("could not make a connection to {} read-only again; closing it: {}", target, e.toString());
+                    Connection raw = connection instanceof io.r2dbc.spi.Wrapped
+                            ? (Connection) ((io.r2dbc.spi.Wrapped<?>) connection).unwrap() : connection;
+                    return Mono.from(raw.close()).onErrorResume(x -> Mono.empty());
+                })
+                .then(Mono.from(connection.close()));
+    }
+
+    /**
+     * Whether {@code sql} runs on the read-only session: unless its first keyword (after comments
+     * and parentheses) is one of {@link #WRITE_FIRST_WORDS}. Every text the read check accepts
+     * starts with SELECT, WITH, VALUES, TABLE, SHOW or EXPLAIN, so it always does.
+     */
+    static boolean startsAsRead(String sql, SqlScript.Syntax syntax) {
+        int i = 0;
+        int n = sql.length();
+        while (i < n) {
+            char c = sql.charAt(i);
+            if (Character.isWhitespace(c) || c == '(') {
+                i++;
+                continue;
+            }
+            int end = SqlLexer.skip(sql, i, syntax);
+            boolean comment = end > 0 && (c == '-' || c == '#' || c == '/');
+            if (comment) {
+                if (sql.startsWith("/*!", i) || sql.startsWith("/*M!", i)) {
+                    return true; // executable code: stay read-only
+                }
+                i = end;
+                continue;
+            }
+            int start = i;
+            while (i < n && Character.isLetter(sql.charAt(i))) {
+                i++;
+            }
+            String word = sql.substring(start, i).toUpperCase(java.util.Locale.ROOT);
+            return !WRITE_FIRST_WORDS.contains(word);
+        }
+        return true;
+    }
+
+    /** First keywords that run on a READ WRITE session when set-up code calls {@link #execute}. */
+    private static final java.util.Set<String> WRITE_FIRST_WORDS = java.util.Set.of(
+            "INSERT", "UPDATE", "DELETE", "MERGE", "REPLACE", "UPSERT", "TRUNCATE", "CREATE", "DROP", "ALTER",
+            "GRANT", "REVOKE", "CALL", "DO", "COPY", "LOCK", "UNLOCK", "SET", "COMMENT", "RENAME", "LOAD",
+            "ANALYZE", "VACUUM", "REFRESH", "START", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE",
+            "PREPARE", "EXECUTE", "DEALLOCATE", "DISCARD", "RESET", "CHECKPOINT", "CLUSTER", "REINDEX",
+            "NOTIFY", "LISTEN", "UNLISTEN", "SECURITY", "IMPORT", "KILL", "FLUSH", "OPTIMIZE", "REPAIR",
+            "INSTALL", "UNINSTALL", "HANDLER", "USE", "PURGE", "RESTORE", "BACKUP", "RUNSCRIPT", "SCRIPT",
+            "SHUTDOWN");
+
+    /**
+     * Makes a new connection's session read-only, once, when the pool opens it: a function that
+     * writes, called from a statement the read check accepted, then fails in the database.
+     */
+    private static Mono<Void> readOnlySession(Connection connection, Dialect dialect) {
+        String sql = readOnlySessionSql(dialect);
+        if (sql == null) {
+            return Mono.empty();
+        }
+        return Flux.from(connection.createStatement(sql).execute())
+                .concatMap(r -> r.getRowsUpdated())
+                .then();
     }
 
     private Mono<Connection> acquire() {
@@ -517,8 +635,27 @@ public final class R2dbcQueryExecutor implements QueryExecutor {
     }
 
     /** The database family, from the factory's metadata. */
-    Dialect dialect() {
+    Dialect engine() {
         return dialect;
+    }
+
+    /**
+     * The SQL family the read check lexes with: PostgreSQL, MySQL (also MariaDB), H2, or
+     * {@link SqlDialect#UNKNOWN} for another engine.
+     */
+    @Override
+    public SqlDialect dialect() {
+        switch (dialect) {
+            case POSTGRESQL:
+                return SqlDialect.POSTGRESQL;
+            case MYSQL:
+            case MARIADB:
+                return SqlDialect.MYSQL;
+            case H2:
+                return SqlDialect.H2;
+            default:
+                return SqlDialect.UNKNOWN;
+        }
     }
 
     /** What connection errors name. */

@@ -27,7 +27,7 @@ final class SampleLoader {
         this.executor = executor;
         this.progress = progress;
         this.keepAnyScale = keepAnyScale;
-        this.dialect = executor.dialect();
+        this.dialect = executor.engine();
     }
 
     Mono<Void> load() {
