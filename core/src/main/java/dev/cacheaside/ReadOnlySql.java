@@ -29,7 +29,9 @@ import java.util.Set;
  *       sequences, large-object writes, advisory and named locks, and a few more), quoted or not,
  *       schema-qualified or not, and {@code NEXT VALUE FOR};</li>
  *   <li>a quote or comment that is not closed, and a comment opened inside a comment where the
- *       server does not nest them (servers differ there).</li>
+ *       server does not nest them (servers differ there);</li>
+ *   <li>on H2 (and so for an unknown dialect), any {@code ;} but a final one, even inside quotes or
+ *       comments: the H2 R2DBC driver splits the text at every {@code ;} and runs each part.</li>
  * </ul>
  * Words are matched whole, so a column named {@code updated_at} is fine; one named
  * {@code share} or {@code set} must be quoted.
@@ -171,6 +173,13 @@ final class ReadOnlySql {
 
     /** Why {@code mode}'s lexing of {@code sql} is not one read, or null when it is. */
     private static String refusal(String sql, SqlLexer.Mode mode, boolean allowStateFunctions) {
+        if (mode.isH2()) {
+            int semicolon = sql.indexOf(';');
+            if (semicolon >= 0 && semicolon != sql.stripTrailing().length() - 1) {
+                return "a ';' at offset " + semicolon + " that does not end the text (the H2 R2DBC driver cuts the "
+                        + "text at every ';', even inside quotes and comments, and runs each part)";
+            }
+        }
         List<SqlLexer.Token> tokens;
         try {
             tokens = SqlLexer.tokens(sql, mode);

@@ -161,9 +161,11 @@ class ReadOnlySqlTest {
 
     @Test
     void h2Comments() {
-        assertThat(refusal("SELECT 1 // ; DELETE FROM t", SqlDialect.H2)).isNull();
+        assertThat(refusal("SELECT 1 // comment\n", SqlDialect.H2)).isNull();
+        assertThat(refusal("SELECT 1 // ; DELETE FROM t", SqlDialect.H2)).contains("H2 R2DBC driver");
         assertThat(refusal("SELECT 1 // ; DELETE FROM t", SqlDialect.POSTGRESQL)).isNotNull();
-        assertThat(refusal("SELECT $$ ; DELETE $$", SqlDialect.H2)).isNull();
+        assertThat(refusal("SELECT $$ DELETE $$", SqlDialect.H2)).isNull();
+        assertThat(refusal("SELECT 1 -- x\n FOR UPDATE", SqlDialect.H2)).contains("UPDATE");
     }
 
     @Test
@@ -195,20 +197,19 @@ class ReadOnlySqlTest {
     @ValueSource(strings = {
         "SELECT * FROM airline WHERE airline_id = 1",
         "  -- leading comment\n  select 1",
-        "/* a; comment */ (SELECT 1) UNION (SELECT 2)",
+        "/* a comment */ (SELECT 1) UNION (SELECT 2)",
         "WITH busy AS (SELECT flight_id FROM booking) SELECT * FROM busy",
         "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 5) SELECT n FROM r",
-        "SELECT 'UPDATE x SET y = 1; DROP TABLE t' AS text",
+        "SELECT 'UPDATE x SET y = 1 DROP TABLE t' AS text",
         "SELECT 'it''s -- not a comment' AS text",
         "SELECT \"delete\", \"for update\" FROM t",
         "VALUES (1), (2)",
         "TABLE airline",
         "EXPLAIN SELECT * FROM t",
         "SELECT updated_at, last_update, inserted, deleted_flag FROM t",
-        "SELECT * FROM t WHERE id IN (SELECT id FROM u WHERE x = ?) -- a ; in a comment",
+        "SELECT * FROM t WHERE id IN (SELECT id FROM u WHERE x = ?) -- a comment",
         "SELECT 1;",
-        "SELECT 1 ; -- done\n",
-        "SELECT 1; /* done; */",
+        "SELECT 1 /* done */;",
         "SELECT REPLACE(name, 'a', 'b') FROM t",
         "SELECT CAST(x AS CHAR CHARACTER SET utf8mb4) FROM t",
         "SELECT currval('s')",
@@ -218,6 +219,22 @@ class ReadOnlySqlTest {
         for (SqlDialect dialect : SqlDialect.values()) {
             assertThat(refusal(sql, dialect)).as("%s on %s", sql, dialect).isNull();
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "SELECT 'UPDATE x SET y = 1; DROP TABLE t' AS text",
+        "SELECT * FROM t WHERE id IN (SELECT id FROM u WHERE x = ?) -- a ; in a comment",
+        "SELECT 1; /* done; */",
+        "SELECT 1 ; -- done\n",
+        "SELECT \"a;b\" FROM t",
+    })
+    void innerSemicolonsPassOnServersButNotOnH2(String sql) {
+        assertThat(refusal(sql, SqlDialect.POSTGRESQL)).isNull();
+        assertThat(refusal(sql, SqlDialect.MYSQL)).isNull();
+        // r2dbc-h2 splits at every ';': found by the fuzz test, "SELECT 1--x;SELECT * FROM OLD TABLE (DELETE ...)"
+        assertThat(refusal(sql, SqlDialect.H2)).contains("H2 R2DBC driver");
+        assertThat(refusal(sql, SqlDialect.UNKNOWN)).isNotNull();
     }
 
     static Stream<String> sampleQueries() throws IOException {
@@ -275,7 +292,8 @@ class ReadOnlySqlTest {
     @ParameterizedTest
     @EnumSource(SqlDialect.class)
     void refusalsNameWhatAndWhy(SqlDialect dialect) {
-        assertThat(refusal("SELECT 1; DROP TABLE t", dialect)).contains("more than one statement").contains("offset 8");
+        assertThat(refusal("SELECT 1; DROP TABLE t", dialect)).contains("offset 8")
+                .containsAnyOf("more than one statement", "H2 R2DBC driver");
         assertThat(refusal("SELECT * FROM t FOR SHARE", dialect)).contains("SHARE at offset 20").contains("row locks");
         assertThat(refusal("SELECT nextval('s')", dialect)).contains("nextval()").contains("changes state");
         assertThat(refusal("DELETE FROM t", dialect)).contains("starts with DELETE");

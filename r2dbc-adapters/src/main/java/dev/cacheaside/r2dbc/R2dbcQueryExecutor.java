@@ -310,7 +310,7 @@ public final class R2dbcQueryExecutor implements QueryExecutor {
     }
 
     private Mono<Long> inTransaction(Connection connection, List<Bound> statements) {
-        return Mono.from(readOnlySessions ? connection.beginTransaction(READ_WRITE) : connection.beginTransaction())
+        return begin(connection)
                 .thenMany(Flux.fromIterable(statements).concatMap(statement -> updateRows(connection, statement)))
                 .reduce(0L, Long::sum)
                 .flatMap(total -> Mono.from(connection.commitTransaction()).thenReturn(total))
@@ -320,6 +320,24 @@ public final class R2dbcQueryExecutor implements QueryExecutor {
                             return Mono.empty();
                         })
                         .then(Mono.error(error)));
+    }
+
+    /**
+     * Begins a transaction that may write: on a read-only session, PostgreSQL gets
+     * {@code BEGIN READ WRITE} through the driver's transaction definition; MySQL and MariaDB get
+     * {@code SET TRANSACTION READ WRITE} (for the next transaction only) first, since their
+     * drivers start a plain transaction whatever the definition says.
+     */
+    private Mono<Void> begin(Connection connection) {
+        if (!readOnlySessions) {
+            return Mono.from(connection.beginTransaction());
+        }
+        if (dialect.isMySqlFamily()) {
+            return Flux.from(connection.createStatement("SET TRANSACTION READ WRITE").execute())
+                    .concatMap(r -> r.getRowsUpdated())
+                    .then(Mono.from(connection.beginTransaction()));
+        }
+        return Mono.from(connection.beginTransaction(READ_WRITE));
     }
 
     private static Mono<Void> rollback(Connection connection) {

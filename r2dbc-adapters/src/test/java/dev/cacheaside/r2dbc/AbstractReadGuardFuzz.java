@@ -42,7 +42,7 @@ abstract class AbstractReadGuardFuzz {
 
     abstract List<String> dropCanaries(String suffix);
 
-    /** A query of one row and column: the sequence's state, as text. */
+    /** A query of one row and column, usable as a scalar subquery: the sequence's state. */
     abstract String sequenceState(String suffix);
 
     /** A write that waits for a lock on every canary row and fails within about a second when one is held. */
@@ -115,14 +115,13 @@ abstract class AbstractReadGuardFuzz {
         }
     }
 
-    /** The canaries' contents and the sequence's state, as one comparable text. */
+    /** The canaries' contents and the sequence's state, as one comparable text, in one round trip. */
     String snapshot() {
-        Rows canary = admin.execute("SELECT id, v FROM guard_canary_" + suffix + " ORDER BY id", List.of())
-                .block(Duration.ofSeconds(10));
-        Rows victim = admin.execute("SELECT COUNT(*) FROM guard_victim_" + suffix, List.of())
-                .block(Duration.ofSeconds(10));
-        Rows sequence = admin.execute(sequenceState(suffix), List.of()).block(Duration.ofSeconds(10));
-        return canary.asMaps() + " victim=" + victim.asMaps() + " sequence=" + sequence.asMaps();
+        String t = "guard_canary_" + suffix;
+        Rows r = admin.execute("SELECT (SELECT COUNT(*) FROM " + t + ") AS n, (SELECT SUM(id * 1000 + v) FROM " + t
+                + ") AS checksum, (SELECT COUNT(*) FROM guard_victim_" + suffix + ") AS victims, ("
+                + sequenceState(suffix) + ") AS sequence", List.of()).block(Duration.ofSeconds(10));
+        return r.asMaps().toString();
     }
 
     void assertNoLockHeld() {
