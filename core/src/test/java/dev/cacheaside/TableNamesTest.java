@@ -21,6 +21,30 @@ class TableNamesTest {
     }
 
     @Test
+    void parsingStartsNoThread() {
+        // CCJSqlParserUtil (used before) ran every parse on a new executor thread and waited on a
+        // Future, which blocks an event loop: 40 new texts started at least 40 threads
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getTotalStartedThreadCount();
+        for (int i = 0; i < 40; i++) {
+            assertThat(TableNames.of("SELECT * FROM thread_probe_" + i + " t JOIN other o ON o.id = t.id"))
+                    .containsExactlyInAnyOrder("thread_probe_" + i, "other");
+        }
+        assertThat(threads.getTotalStartedThreadCount() - before).as("threads started").isLessThan(5);
+    }
+
+    @Test
+    void textsPastTheBoundAreNotParsed() {
+        StringBuilder sql = new StringBuilder("SELECT * FROM big_probe WHERE id IN (0");
+        while (sql.length() <= TableNames.MAX_PARSED_CHARS) {
+            sql.append(", 1");
+        }
+        sql.append(')');
+        assertThat(TableNames.of(sql.toString())).as("unknown: the caller declares tables").isEmpty();
+        assertThat(TableNames.of("SELECT * FROM big_probe WHERE id IN (0, 1)")).containsExactly("big_probe");
+    }
+
+    @Test
     void namesCompareWithoutSchemaQuotesOrCase() {
         assertThat(TableNames.of("SELECT * FROM public.\"Booking\"")).containsExactly("booking");
         assertThat(TableNames.of("SELECT * FROM `airportdb`.`booking`")).containsExactly("booking");

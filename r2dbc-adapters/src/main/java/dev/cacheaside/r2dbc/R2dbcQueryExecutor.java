@@ -85,11 +85,22 @@ import reactor.core.scheduler.Schedulers;
  * timeout of the statement timeout plus one second ends the subscription in every case,
  * including a caller's own pool (whose connections this executor does not configure).
  *
+ * <h2>Read-only sessions</h2>
+ * Each connection this executor's own pool opens is made a read-only session once, when it is
+ * opened (PostgreSQL {@code SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY}, MySQL and
+ * MariaDB {@code SET SESSION TRANSACTION READ ONLY}; H2 has none), so a read that calls a
+ * function which writes fails in the database; reads pay no extra round trip. {@link #update}
+ * and {@link #updateInTransaction} then run READ WRITE transactions. A statement given to
+ * {@link #execute} whose first keyword is not a read's ({@code CREATE}, {@code INSERT}, ...:
+ * set-up code) runs with the session switched to READ WRITE and back (two more round trips; a
+ * connection that cannot be switched back is closed rather than returned read-write). A caller's
+ * own {@link ConnectionPool} is used as it is.
+ *
  * <h2>Writes</h2>
  * {@link #update} runs one statement with the same {@code ?} translation and binding as a query,
  * on a connection in auto-commit mode, so it is committed when the returned {@link Mono}
- * completes (a connection that a caller's pool hands out with auto-commit off gets an explicit
- * transaction instead). {@link #updateInTransaction} runs its statements in order on one
+ * completes (a connection that a caller's pool hands out with auto-commit off, or one of this
+ * executor's read-only sessions, gets an explicit READ WRITE transaction instead). {@link #updateInTransaction} runs its statements in order on one
  * connection between {@code beginTransaction} and {@code commitTransaction}; on any error,
  * including a failed commit, it calls {@code rollbackTransaction} and signals the first error
  * (a rollback failure is added to it as suppressed); on cancellation it rolls back too. The row
