@@ -29,7 +29,8 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * around real writes on canary objects (a table, a table to drop or truncate, a sequence, a
  * function that writes, locking clauses). Every statement the guard accepts runs through
  * {@link CacheAside#query(String, Object...)}; after each one the canaries must be unchanged and
- * no sequence advanced, and every few hundred statements no row lock may be held. Subclasses say
+ * no sequence advanced and no session-level lock (advisory, GET_LOCK) held, and every few hundred
+ * statements no row lock may be held. Subclasses say
  * which engine; each creates its own canaries with a random suffix.
  */
 abstract class AbstractReadGuardFuzz {
@@ -44,6 +45,16 @@ abstract class AbstractReadGuardFuzz {
 
     /** A query of one row and column, usable as a scalar subquery: the sequence's state. */
     abstract String sequenceState(String suffix);
+
+    /** A query of one row and column, usable as a scalar subquery: session-level locks held by anyone. */
+    String sessionLocks(String suffix) {
+        return "SELECT 0";
+    }
+
+    /** The advisory lock number the payloads try to take. */
+    static int lockNumber(String suffix) {
+        return Math.abs(suffix.hashCode() % 1_000_000) + 1;
+    }
 
     /** A write that waits for a lock on every canary row and fails within about a second when one is held. */
     abstract String lockProbe(String suffix);
@@ -120,7 +131,8 @@ abstract class AbstractReadGuardFuzz {
         String t = "guard_canary_" + suffix;
         Rows r = admin.execute("SELECT (SELECT COUNT(*) FROM " + t + ") AS n, (SELECT SUM(id * 1000 + v) FROM " + t
                 + ") AS checksum, (SELECT COUNT(*) FROM guard_victim_" + suffix + ") AS victims, ("
-                + sequenceState(suffix) + ") AS sequence", List.of()).block(Duration.ofSeconds(10));
+                + sequenceState(suffix) + ") AS sequence, (" + sessionLocks(suffix) + ") AS session_locks", List.of())
+                .block(Duration.ofSeconds(10));
         return r.asMaps().toString();
     }
 
@@ -158,7 +170,7 @@ abstract class AbstractReadGuardFuzz {
                 "SELECT * INTO guard_copy_" + s + " FROM " + t,
                 "CREATE TABLE guard_made_" + s + " (id INT)",
                 "EXPLAIN ANALYZE DELETE FROM " + t,
-                "SELECT pg_advisory_lock(42)",
+                "SELECT pg_advisory_lock(" + lockNumber(s) + ")",
                 "SELECT GET_LOCK('guard_" + s + "', 0)",
                 "SELECT setval('guard_seq_" + s + "', 1000)",
                 "SELECT * FROM OLD TABLE (DELETE FROM " + t + ")");

@@ -32,6 +32,11 @@ class MariaDbReadGuardFuzzIT extends AbstractReadGuardFuzz {
     }
 
     @Override
+    String sessionLocks(String s) {
+        return "SELECT COALESCE(IS_USED_LOCK('guard_" + s + "'), 0)";
+    }
+
+    @Override
     String lockProbe(String s) {
         return "UPDATE guard_canary_" + s + " SET v = v";
     }

@@ -31,6 +31,11 @@ final class PostgresqlReadGuardFuzzIT extends AbstractReadGuardFuzz {
     }
 
     @Override
+    String sessionLocks(String s) {
+        return "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = " + lockNumber(s);
+    }
+
+    @Override
     String lockProbe(String s) {
         return "UPDATE guard_canary_" + s + " SET v = v";
     }
