@@ -73,7 +73,6 @@ public final class CacheAside implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(CacheAside.class);
 
-
     /** Suffix of the key whose lease guards a background refresh of an entry. */
     static final String REFRESH_SUFFIX = ":refresh";
 
