@@ -27,7 +27,10 @@ final class SqlLexer {
             case '`':
                 return endOfQuoted(sql, i, '`', false);
             case '-':
-                if (i + 1 < sql.length() && sql.charAt(i + 1) == '-') {
+                // MySQL and MariaDB: "--" starts a comment only before white space or a control
+                // character ("--1" is minus minus one), as the server's lexer (and core's) reads it
+                if (i + 1 < sql.length() && sql.charAt(i + 1) == '-'
+                        && (syntax != SqlScript.Syntax.MYSQL || i + 2 >= sql.length() || sql.charAt(i + 2) <= ' ')) {
                     return endOfLine(sql, i);
                 }
                 return -1;

@@ -50,4 +50,12 @@ class PlaceholdersTest {
         assertThat(Placeholders.questionMarks("SELECT 'it\\'s ?', ?", SqlScript.Syntax.MYSQL).count)
                 .as("backslash escape inside a MySQL string").isEqualTo(1);
     }
+
+    @Test
+    void mySqlDashDashIsACommentOnlyBeforeWhiteSpace() {
+        // as the server (and core's read check) reads it: "--?" is minus, minus, a marker
+        assertThat(Placeholders.questionMarks("SELECT ? --?\n", SqlScript.Syntax.MYSQL).count).isEqualTo(2);
+        assertThat(Placeholders.questionMarks("SELECT ? -- ?\n", SqlScript.Syntax.MYSQL).count).isEqualTo(1);
+        assertThat(Placeholders.questionMarks("SELECT ? --?\n", SqlScript.Syntax.STANDARD).count).isEqualTo(1);
+    }
 }
