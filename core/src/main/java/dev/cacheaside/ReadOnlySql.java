@@ -149,7 +149,7 @@ final class ReadOnlySql {
             String refusal = refusal(sql, mode, allowStateFunctions);
             if (refusal != null) {
                 String how = modes.size() == 1 || mode == modes.get(0) ? "" : " (when read as " + mode.description + ")";
-                return new Verdict("query() runs only single reads; refused: " + refusal + how
+                return new Verdict("only reads are cached, one statement at a time; refused: " + refusal + how
                         + "; nothing was sent to the cache or the database", -1);
             }
         }
