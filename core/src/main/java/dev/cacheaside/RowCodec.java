@@ -465,8 +465,14 @@ final class RowCodec {
             case "bin":
                 expect(p.currentToken(), JsonToken.VALUE_STRING);
                 return p.getBinaryValue();
-            case "D":
-                return new BigDecimal(number(p));
+            case "D": {
+                BigDecimal d = new BigDecimal(number(p));
+                if (d.toString().length() > MAX_NUMBER_CHARS) {
+                    // "1e999" is short, its canonical text is not: the writer would refuse it
+                    throw new CorruptEntryException("a BigDecimal longer than " + MAX_NUMBER_CHARS + " characters");
+                }
+                return d;
+            }
             case "B":
                 return new BigInteger(number(p));
             case "date":
