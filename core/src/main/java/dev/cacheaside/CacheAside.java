@@ -61,7 +61,13 @@ import reactor.core.publisher.Sinks;
  *       invalidation cannot write what it read afterwards (no stale set).</li>
  *   <li>A subscriber that cancels does not cancel the load for the others; the load then still
  *       completes and fills the cache. Nothing is left in flight after a load ends, whatever
- *       its outcome.</li>
+ *       its outcome (rows, error, cancel, close, or an {@link Error} such as
+ *       {@link OutOfMemoryError} from the encoder, which makes the result uncached). A load
+ *       older than {@link CacheAsideOptions#leaseTtl()} is never joined: Reactor rethrows
+ *       JVM-fatal errors instead of signalling them, so such a load may never end; the next
+ *       query starts another and hands its rows to the first one's callers too.</li>
+ *   <li>A key whose cache reads time out {@value #TIMEOUTS_BEFORE_DELETE} times in a row is
+ *       deleted in the background, so a value too large to read heals.</li>
  *   <li>When a miss completes, its entry has been written (or the write has failed or been
  *       refused), so a following query hits.</li>
  * </ul>
