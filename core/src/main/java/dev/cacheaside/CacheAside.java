@@ -1,6 +1,7 @@
 package dev.cacheaside;
 
 import dev.cacheaside.RowCodec.CorruptEntryException;
+import dev.cacheaside.RowCodec.EntryTooLargeException;
 import dev.cacheaside.RowCodec.UnsupportedValueException;
 import dev.cacheaside.config.Settings;
 import dev.cacheaside.spi.CacheLookup;
@@ -61,7 +62,13 @@ import reactor.core.publisher.Sinks;
  *       invalidation cannot write what it read afterwards (no stale set).</li>
  *   <li>A subscriber that cancels does not cancel the load for the others; the load then still
  *       completes and fills the cache. Nothing is left in flight after a load ends, whatever
- *       its outcome.</li>
+ *       its outcome (rows, error, cancel, close, or an {@link Error} such as
+ *       {@link OutOfMemoryError} from the encoder, which makes the result uncached). A load
+ *       older than {@link CacheAsideOptions#leaseTtl()} is never joined: Reactor rethrows
+ *       JVM-fatal errors instead of signalling them, so such a load may never end; the next
+ *       query starts another and hands its rows to the first one's callers too.</li>
+ *   <li>A key whose cache reads time out {@value #TIMEOUTS_BEFORE_DELETE} times in a row is
+ *       deleted in the background, so a value too large to read heals.</li>
  *   <li>When a miss completes, its entry has been written (or the write has failed or been
  *       refused), so a following query hits.</li>
  * </ul>
@@ -95,6 +102,10 @@ public final class CacheAside implements AutoCloseable {
     private final boolean storeBoundsItself;
     /** Keys whose lease read timed out here, until when: their lease may be ours, orphaned. */
     private final ConcurrentHashMap<String, Long> orphanLeases = new ConcurrentHashMap<>();
+    /** Reads of a key that timed out in a row, by key; see {@link #readFailed}. */
+    private final ConcurrentHashMap<String, Integer> readTimeouts = new ConcurrentHashMap<>();
+    /** How many reads of one key in a row may time out before the key is deleted. */
+    static final int TIMEOUTS_BEFORE_DELETE = 3;
 
     private CacheAside(QueryExecutor database, CacheStore cache, CacheAsideOptions options) {
         this.database = database;
@@ -229,7 +240,7 @@ public final class CacheAside implements AutoCloseable {
                 return forceRefresh(key, query, ttl).map(served -> result(key, served, start));
             }
             Load inFlight = loads.get(key);
-            if (inFlight != null) {
+            if (inFlight != null && joinable(inFlight)) {
                 // a load for this key is running here: share it and spare the cache a round trip
                 return inFlight.join(counters).map(served -> result(key, served, start));
             }
@@ -520,9 +531,11 @@ public final class CacheAside implements AutoCloseable {
         return call
                 .map(Found::of)
                 .defaultIfEmpty(Found.ABSENT)
+                .doOnNext(found -> readAnswered(key))
                 .onErrorResume(e -> {
                     counters.cacheReadErrors.increment();
                     failures.failed("cache read of " + key + " failed, the database answers", e);
+                    readFailed(key, e);
                     if (options.leases() && e instanceof java.util.concurrent.TimeoutException) {
                         // the store may have taken the lease for us with a reply that came too late
                         rememberOrphan(key);
@@ -550,6 +563,33 @@ public final class CacheAside implements AutoCloseable {
                 // the cache could not be read; with leases an unconditional write could land
                 // after an invalidation, so the result is not cached
                 return joinOrStart(key, query, ttl, options.leases() ? Mode.NONE : Mode.SET, null);
+        }
+    }
+
+    /** A read of {@code key} answered: it is not one that keeps timing out. */
+    private void readAnswered(String key) {
+        if (!readTimeouts.isEmpty()) {
+            readTimeouts.remove(key);
+        }
+    }
+
+    /**
+     * A read of {@code key} failed. After {@value #TIMEOUTS_BEFORE_DELETE} timeouts in a row the
+     * key is deleted in the background: a value too large to read within the cache timeout would
+     * otherwise make every query of the key wait the timeout and never be replaced (its lease
+     * keeps the miss from writing), on stores that cannot refuse such values themselves.
+     */
+    private void readFailed(String key, Throwable e) {
+        if (!(e instanceof java.util.concurrent.TimeoutException)) {
+            return;
+        }
+        if (readTimeouts.size() >= 10_000) {
+            readTimeouts.clear();
+        }
+        int inARow = readTimeouts.merge(key, 1, Integer::sum);
+        if (inARow >= TIMEOUTS_BEFORE_DELETE && readTimeouts.remove(key, inARow)) {
+            log.warn("cache read of {} timed out {} times in a row; deleting the key so that it heals", key, inARow);
+            releaseInBackground(key);
         }
     }
 
@@ -606,11 +646,18 @@ public final class CacheAside implements AutoCloseable {
 
     private CachedEntry decode(String key, byte[] bytes) {
         try {
-            return RowCodec.decodeEntry(bytes);
+            return RowCodec.decodeEntry(bytes, options.maxEntryBytes());
         } catch (CorruptEntryException e) {
             counters.corruptEntries.increment();
             log.warn("cache entry {} does not decode ({}); treating it as a miss and replacing it",
                     key, e.getMessage());
+            return null;
+        } catch (Throwable e) {
+            // never expected for bytes the size check let through; an Error here must not leave
+            // the caller without a signal, so the entry is treated as corrupt
+            counters.corruptEntries.increment();
+            log.warn("cache entry {} does not decode ({}); treating it as a miss and replacing it",
+                    key, e.toString());
             return null;
         }
     }
@@ -630,17 +677,38 @@ public final class CacheAside implements AutoCloseable {
     }
 
     private Mono<Served> joinOrStart(String key, Query query, Duration ttl, Mode mode, String token) {
-        Load fresh = new Load(tablesOf(query));
-        Load existing = loads.putIfAbsent(key, fresh);
-        if (existing != null) {
-            return existing.join(counters);
+        Load fresh = new Load(tablesOf(query), options.nanoTime().getAsLong());
+        for (;;) {
+            Load existing = loads.putIfAbsent(key, fresh);
+            if (existing == null) {
+                break;
+            }
+            if (joinable(existing)) {
+                return existing.join(counters);
+            }
+            if (loads.replace(key, existing, fresh)) {
+                // a load older than the lease TTL may be dead (an Error thrown past its
+                // subscriber leaves no signal): run a new one and give its callers the result
+                log.warn("the load of {} has run longer than the lease TTL {}; starting another", key, options.leaseTtl());
+                fresh.adopt(existing);
+                break;
+            }
         }
         return run(key, query, ttl, mode, token, fresh);
     }
 
+    /**
+     * Whether a new caller may share {@code load}: only while it is younger than the lease TTL,
+     * the longest a load is trusted to hold its key in any instance. An older one may never end
+     * (a JVM-fatal error thrown past its subscriber), so a key can never stay dead behind it.
+     */
+    private boolean joinable(Load load) {
+        return options.nanoTime().getAsLong() - load.startedNanos < options.leaseTtl().toNanos();
+    }
+
     /** Starts a load that this caller must run itself (it holds the lease), shared with later callers. */
     private Mono<Served> start(String key, Query query, Duration ttl, Mode mode, String token, boolean register) {
-        Load fresh = new Load(tablesOf(query));
+        Load fresh = new Load(tablesOf(query), options.nanoTime().getAsLong());
         if (register) {
             Load replaced = loads.put(key, fresh);
             if (replaced != null && !replaced.invalidated) {
@@ -668,13 +736,24 @@ public final class CacheAside implements AutoCloseable {
                 work = loadFromDatabase(query).map(loaded -> new Served(loaded.rows, Source.CACHE_MISS));
         }
         // the load runs on its own subscription, so no subscriber's cancel can cancel it
-        load.subscription = work.subscribe(served -> {
+        try {
+            load.subscription = work.subscribe(served -> {
+                loads.remove(key, load);
+                load.complete(served);
+            }, error -> {
+                loads.remove(key, load);
+                load.fail(error);
+            });
+        } catch (Throwable e) {
+            // Reactor rethrows JVM-fatal errors (Exceptions.throwIfJvmFatal) instead of signalling
+            // them: the work threw on this thread, so nobody else will end this load
             loads.remove(key, load);
-            load.complete(served);
-        }, error -> {
-            loads.remove(key, load);
-            load.fail(error);
-        });
+            if (mode == Mode.FILL) {
+                releaseInBackground(key);
+            }
+            log.warn("the load of {} failed with {}", key, e.toString());
+            load.fail(e);
+        }
         return load.sink.asMono();
     }
 
@@ -891,16 +970,22 @@ public final class CacheAside implements AutoCloseable {
         Duration fresh = jitter(ttl);
         byte[] bytes;
         try {
-            bytes = RowCodec.encode(loaded.rows, now, now + fresh.toMillis(), loaded.millis);
+            // stops as soon as the entry passes the limit: a huge result never becomes a huge array
+            bytes = RowCodec.encode(loaded.rows, now, now + fresh.toMillis(), loaded.millis, options.maxEntryBytes());
         } catch (UnsupportedValueException e) {
             counters.uncacheable.increment();
             log.warn("result of {} is not cached: {}", key, e.getMessage());
             return null;
-        }
-        if (bytes.length > options.maxEntryBytes()) {
+        } catch (EntryTooLargeException e) {
             counters.uncacheable.increment();
-            log.warn("result of {} is not cached: {} bytes is over the limit of {} (maxEntryBytes)",
-                    key, bytes.length, options.maxEntryBytes());
+            log.warn("result of {} ({} rows) is not cached: its entry is over the limit of {} bytes (maxEntryBytes,"
+                    + " CACHE_MAX_ENTRY_BYTES)", key, loaded.rows.size(), options.maxEntryBytes());
+            return null;
+        } catch (Throwable e) {
+            // an Error (OutOfMemoryError, StackOverflowError) must not end the load without a signal:
+            // Reactor would rethrow it past every subscriber and leave the key's load in flight
+            counters.uncacheable.increment();
+            log.warn("result of {} is not cached: encoding it failed with {}", key, e.toString());
             return null;
         }
         return new Encoded(bytes, fresh.plus(options.staleWhileRevalidate()));
@@ -1015,13 +1100,16 @@ public final class CacheAside implements AutoCloseable {
         final Sinks.One<Served> sink = Sinks.one();
         final AtomicInteger callers = new AtomicInteger(1);
         final Set<String> tables;
+        /** When the load started, on {@link CacheAsideOptions#nanoTime()}. */
+        final long startedNanos;
         volatile Disposable subscription;
         volatile boolean invalidated;
 
         private final List<Load> adopted = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-        Load(Set<String> tables) {
+        Load(Set<String> tables, long startedNanos) {
             this.tables = tables;
+            this.startedNanos = startedNanos;
         }
 
         /** Takes over {@code other}'s callers: they get this load's outcome, and its own work stops. */

@@ -4,8 +4,12 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Instant;
@@ -35,6 +39,15 @@ import java.util.UUID;
  * cells is written as {@code ["code", value]}. Unknown top-level fields are skipped, so fields
  * can be added without a new version.
  *
+ * <h2>Bounds</h2>
+ * The encoder writes into a sink that stops it as soon as the entry passes its byte limit
+ * ({@link EntryTooLargeException}), so a huge result never becomes a huge array. A
+ * {@link BigDecimal} or {@link BigInteger} longer than {@value #MAX_NUMBER_CHARS} characters is
+ * refused ({@link UnsupportedValueException}). The decoder is strict: it accepts only what the
+ * encoder writes (each field once, each row as wide as the columns, each value of its column's
+ * type, numbers within the same length, an entry within the byte limit) and refuses anything else
+ * with {@link CorruptEntryException}, the only exception it throws for bad bytes.
+ *
  * <p>Thread safe; stateless apart from the shared {@link JsonFactory}.
  */
 final class RowCodec {
@@ -42,11 +55,25 @@ final class RowCodec {
     /** The format version written into every entry. */
     static final int VERSION = 1;
 
-    private static final JsonFactory JSON = JsonFactory.builder().build();
+    /**
+     * The longest text of a {@link BigDecimal} or {@link BigInteger} the codec writes or reads:
+     * {@value} characters (PostgreSQL's {@code numeric} can hold far more, but parsing such a
+     * number on every hit costs more than the query it spares).
+     */
+    static final int MAX_NUMBER_CHARS = 1_000;
+
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNumberLength(MAX_NUMBER_CHARS)
+                    .maxNestingDepth(64)
+                    .build())
+            .build();
     private static final String MIXED = "*";
     private static final String ALL_NULL = "0";
 
     private static final Map<Class<?>, String> CODES = new IdentityHashMap<>();
+    /** Every code a value can have (not {@code "*"} or {@code "0"}, which only columns have). */
+    private static final Set<String> KNOWN = new HashSet<>();
 
     static {
         CODES.put(String.class, "s");
@@ -68,6 +95,7 @@ final class RowCodec {
         CODES.put(Instant.class, "inst");
         CODES.put(UUID.class, "uuid");
         CODES.put(byte[].class, "bin");
+        KNOWN.addAll(CODES.values());
     }
 
     private RowCodec() {
@@ -80,22 +108,28 @@ final class RowCodec {
      *     column and the class
      */
     static byte[] encode(Rows rows) {
-        return encode(rows, 0, 0, 0);
+        return encode(rows, 0, 0, 0, Integer.MAX_VALUE);
     }
 
     /**
      * Encodes {@code rows} with the entry's metadata: when it was written, until when it is
      * fresh (epoch milliseconds) and how long the database took to produce it (milliseconds),
      * which stale-while-revalidate and early refresh read back. Zeros are not written.
+     *
+     * @param maxBytes the largest entry to produce; encoding stops as soon as it is passed, so
+     *     memory stays within about this size however large {@code rows} is
+     * @throws UnsupportedValueException when a value's class has no code, or a number is longer
+     *     than {@link #MAX_NUMBER_CHARS}
+     * @throws EntryTooLargeException when the entry would be longer than {@code maxBytes}
      */
-    static byte[] encode(Rows rows, long writtenAtMillis, long freshUntilMillis, long loadMillis) {
+    static byte[] encode(Rows rows, long writtenAtMillis, long freshUntilMillis, long loadMillis, int maxBytes) {
         List<String> columns = rows.columns();
         int width = columns.size();
         String[] types = new String[width];
         for (int c = 0; c < width; c++) {
             types[c] = columnType(rows, c, columns.get(c));
         }
-        ByteArrayBuilder out = new ByteArrayBuilder(256 + rows.size() * width * 8);
+        BoundedSink out = new BoundedSink(maxBytes, (int) Math.min(maxBytes, 256L + (long) rows.size() * width * 8));
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
             g.writeNumberField("v", VERSION);
@@ -143,6 +177,49 @@ final class RowCodec {
             throw new IllegalStateException("encoding rows failed", e);
         }
         return out.toByteArray();
+    }
+
+    /**
+     * Bytes written so far, refusing to grow past a limit: the write that would pass it throws
+     * {@link EntryTooLargeException}, which Jackson passes through unchanged.
+     */
+    private static final class BoundedSink extends OutputStream {
+        private final int limit;
+        private byte[] buffer;
+        private int size;
+
+        BoundedSink(int limit, int initial) {
+            this.limit = limit;
+            this.buffer = new byte[Math.max(16, initial)];
+        }
+
+        @Override
+        public void write(int b) {
+            ensure(1);
+            buffer[size++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            ensure(len);
+            System.arraycopy(b, off, buffer, size, len);
+            size += len;
+        }
+
+        private void ensure(int more) {
+            long needed = (long) size + more;
+            if (needed > limit) {
+                throw new EntryTooLargeException(limit);
+            }
+            if (needed > buffer.length) {
+                long grown = Math.max(needed, Math.min((long) limit, buffer.length * 2L));
+                buffer = Arrays.copyOf(buffer, (int) Math.min(grown, Integer.MAX_VALUE - 8));
+            }
+        }
+
+        byte[] toByteArray() {
+            return Arrays.copyOf(buffer, size);
+        }
     }
 
     private static String columnType(Rows rows, int c, String name) {
@@ -196,9 +273,19 @@ final class RowCodec {
             case "bin":
                 g.writeBinary((byte[]) v);
                 break;
+            case "D":
+            case "B":
+                // as text, which keeps scale and size exactly; as long as the reader accepts
+                String text = v.toString();
+                if (text.length() > MAX_NUMBER_CHARS) {
+                    throw new UnsupportedValueException("a " + v.getClass().getSimpleName() + " of "
+                            + text.length() + " characters is longer than the " + MAX_NUMBER_CHARS
+                            + " the cache stores");
+                }
+                g.writeString(text);
+                break;
             default:
-                // BigDecimal and BigInteger as text keep scale and size exactly; java.time and
-                // UUID as their ISO text, which each class parses back to an equal value
+                // java.time and UUID as their ISO text, which each class parses back to an equal value
                 g.writeString(v.toString());
         }
     }
@@ -212,20 +299,29 @@ final class RowCodec {
     }
 
     /**
-     * Decodes bytes written by {@link #encode}.
+     * Decodes bytes written by {@link #encode}, of any size.
      *
      * @throws CorruptEntryException when the bytes are not a complete entry of this version
      */
     static Rows decode(byte[] bytes) {
-        return decodeEntry(bytes).rows();
+        return decodeEntry(bytes, Integer.MAX_VALUE).rows();
     }
 
     /**
-     * Decodes bytes written by {@link #encode} with their metadata.
+     * Decodes bytes written by {@link #encode} with their metadata, refusing anything the
+     * encoder would not have written with {@code maxBytes}: more bytes, a field twice, a row of
+     * another width than the columns, a value of another type than its column's code, an
+     * unknown code, a number longer than {@link #MAX_NUMBER_CHARS}. The values decoded are new
+     * objects that nothing else holds.
      *
-     * @throws CorruptEntryException when the bytes are not a complete entry of this version
+     * @throws CorruptEntryException when the bytes are not such an entry; never any other
+     *     exception for bad bytes
      */
-    static CachedEntry decodeEntry(byte[] bytes) {
+    static CachedEntry decodeEntry(byte[] bytes, int maxBytes) {
+        if (bytes.length > maxBytes) {
+            throw new CorruptEntryException("entry of " + bytes.length + " bytes is over the limit of "
+                    + maxBytes + " (maxEntryBytes)");
+        }
         long writtenAt = 0;
         long freshUntil = 0;
         long loadMillis = 0;
@@ -235,12 +331,17 @@ final class RowCodec {
             List<String> columns = null;
             String[] types = null;
             List<Object[]> rows = null;
+            Set<String> seen = new HashSet<>(8);
             JsonToken t;
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
+                if (!seen.add(field)) {
+                    throw new CorruptEntryException("field '" + field + "' appears twice");
+                }
                 p.nextToken();
                 switch (field) {
                     case "v":
+                        expect(p.currentToken(), JsonToken.VALUE_NUMBER_INT);
                         version = p.getIntValue();
                         if (version != VERSION) {
                             throw new CorruptEntryException("entry has format version " + version
@@ -248,19 +349,24 @@ final class RowCodec {
                         }
                         break;
                     case "w":
-                        writtenAt = p.getLongValue();
+                        writtenAt = readLong(p);
                         break;
                     case "f":
-                        freshUntil = p.getLongValue();
+                        freshUntil = readLong(p);
                         break;
                     case "d":
-                        loadMillis = p.getLongValue();
+                        loadMillis = readLong(p);
                         break;
                     case "c":
                         columns = readStrings(p);
                         break;
                     case "t":
                         types = readStrings(p).toArray(new String[0]);
+                        for (String type : types) {
+                            if (!type.equals(MIXED) && !type.equals(ALL_NULL) && !KNOWN.contains(type)) {
+                                throw new CorruptEntryException("unknown type code '" + type + "'");
+                            }
+                        }
                         break;
                     case "r":
                         if (columns == null || types == null || types.length != columns.size()) {
@@ -287,6 +393,11 @@ final class RowCodec {
         }
     }
 
+    private static long readLong(JsonParser p) throws IOException {
+        expect(p.currentToken(), JsonToken.VALUE_NUMBER_INT);
+        return p.getLongValue();
+    }
+
     private static List<Object[]> readRows(JsonParser p, String[] types) throws IOException {
         expect(p.currentToken(), JsonToken.START_ARRAY);
         List<Object[]> rows = new ArrayList<>();
@@ -294,13 +405,20 @@ final class RowCodec {
             Object[] row = new Object[types.length];
             for (int c = 0; c < types.length; c++) {
                 JsonToken t = p.nextToken();
+                if (t == JsonToken.END_ARRAY) {
+                    throw new CorruptEntryException("row " + rows.size() + " has " + c + " values but there are "
+                            + types.length + " columns");
+                }
                 if (t == JsonToken.VALUE_NULL) {
                     continue;
                 }
                 if (types[c].equals(MIXED)) {
                     expect(t, JsonToken.START_ARRAY);
-                    p.nextToken();
+                    expect(p.nextToken(), JsonToken.VALUE_STRING);
                     String code = p.getText();
+                    if (!KNOWN.contains(code)) {
+                        throw new CorruptEntryException("unknown type code '" + code + "' in a mixed column");
+                    }
                     p.nextToken();
                     row[c] = read(p, code);
                     expect(p.nextToken(), JsonToken.END_ARRAY);
@@ -308,57 +426,89 @@ final class RowCodec {
                     row[c] = read(p, types[c]);
                 }
             }
-            expect(p.nextToken(), JsonToken.END_ARRAY);
+            if (p.nextToken() != JsonToken.END_ARRAY) {
+                throw new CorruptEntryException("row " + rows.size() + " has more values than the "
+                        + types.length + " columns");
+            }
             rows.add(row);
         }
         expect(p.currentToken(), JsonToken.END_ARRAY);
         return rows;
     }
 
+    /** Reads the current token as a value of type {@code code}, refusing a token of another kind. */
     private static Object read(JsonParser p, String code) throws IOException {
         switch (code) {
             case "s":
-                expect(p.currentToken(), JsonToken.VALUE_STRING);
-                return p.getText();
+                return text(p);
             case "i":
+                expect(p.currentToken(), JsonToken.VALUE_NUMBER_INT);
                 return p.getIntValue();
             case "l":
+                expect(p.currentToken(), JsonToken.VALUE_NUMBER_INT);
                 return p.getLongValue();
             case "h":
+                expect(p.currentToken(), JsonToken.VALUE_NUMBER_INT);
                 return p.getShortValue();
             case "y":
+                expect(p.currentToken(), JsonToken.VALUE_NUMBER_INT);
                 return p.getByteValue();
             case "b":
+                if (p.currentToken() != JsonToken.VALUE_TRUE && p.currentToken() != JsonToken.VALUE_FALSE) {
+                    throw new CorruptEntryException("expected a boolean but found " + p.currentToken());
+                }
                 return p.getBooleanValue();
             case "d":
                 return readDouble(p);
             case "f":
                 return (float) readDouble(p);
             case "bin":
+                expect(p.currentToken(), JsonToken.VALUE_STRING);
                 return p.getBinaryValue();
-            case "D":
-                return new BigDecimal(p.getText());
+            case "D": {
+                BigDecimal d = new BigDecimal(number(p));
+                if (d.toString().length() > MAX_NUMBER_CHARS) {
+                    // "1e999" is short, its canonical text is not: the writer would refuse it
+                    throw new CorruptEntryException("a BigDecimal longer than " + MAX_NUMBER_CHARS + " characters");
+                }
+                return d;
+            }
             case "B":
-                return new BigInteger(p.getText());
+                return new BigInteger(number(p));
             case "date":
-                return parseLocalDate(p.getText());
+                return parseLocalDate(text(p));
             case "time":
-                return LocalTime.parse(p.getText());
+                return LocalTime.parse(text(p));
             case "ldt":
-                return parseLocalDateTime(p.getText());
+                return parseLocalDateTime(text(p));
             case "odt":
-                return OffsetDateTime.parse(p.getText());
+                return OffsetDateTime.parse(text(p));
             case "ot":
-                return OffsetTime.parse(p.getText());
+                return OffsetTime.parse(text(p));
             case "zdt":
-                return ZonedDateTime.parse(p.getText());
+                return ZonedDateTime.parse(text(p));
             case "inst":
-                return Instant.parse(p.getText());
+                return Instant.parse(text(p));
             case "uuid":
-                return UUID.fromString(p.getText());
+                return UUID.fromString(text(p));
             default:
                 throw new CorruptEntryException("unknown type code '" + code + "'");
         }
+    }
+
+    private static String text(JsonParser p) throws IOException {
+        expect(p.currentToken(), JsonToken.VALUE_STRING);
+        return p.getText();
+    }
+
+    /** The text of a BigDecimal or BigInteger, no longer than the encoder writes. */
+    private static String number(JsonParser p) throws IOException {
+        String text = text(p);
+        if (text.length() > MAX_NUMBER_CHARS) {
+            throw new CorruptEntryException("a number of " + text.length() + " characters is longer than "
+                    + MAX_NUMBER_CHARS);
+        }
+        return text;
     }
 
     /**
@@ -416,8 +566,19 @@ final class RowCodec {
 
     private static double readDouble(JsonParser p) throws IOException {
         if (p.currentToken() == JsonToken.VALUE_STRING) {
-            return Double.parseDouble(p.getText());
+            // the encoder writes only the values JSON has no number for as text
+            switch (p.getText()) {
+                case "NaN":
+                    return Double.NaN;
+                case "Infinity":
+                    return Double.POSITIVE_INFINITY;
+                case "-Infinity":
+                    return Double.NEGATIVE_INFINITY;
+                default:
+                    throw new CorruptEntryException("expected a number but found '" + p.getText() + "'");
+            }
         }
+        expect(p.currentToken(), JsonToken.VALUE_NUMBER_FLOAT);
         return p.getDoubleValue();
     }
 
@@ -443,6 +604,15 @@ final class RowCodec {
 
         UnsupportedValueException(String message) {
             super(message);
+        }
+    }
+
+    /** An entry that would be longer than the limit it was encoded for; nothing is returned. */
+    static final class EntryTooLargeException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        EntryTooLargeException(int limit) {
+            super("the entry is longer than the limit of " + limit + " bytes");
         }
     }
 

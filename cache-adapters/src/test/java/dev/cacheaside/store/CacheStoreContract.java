@@ -111,6 +111,24 @@ public abstract class CacheStoreContract {
      */
     protected abstract Duration tagTtl(String tag);
 
+    /**
+     * Removes the expiry of the lease held under {@code key} from outside the store, as an
+     * operator's {@code PERSIST} would, and returns {@code true}; {@code false} (the default)
+     * when nothing outside the store can, which skips the case.
+     */
+    protected boolean makeLeaseEternal(String key) {
+        return false;
+    }
+
+    /**
+     * Writes {@code value} under {@code key} as another client would (without TTL, not through
+     * the store) and returns {@code true}; {@code false} (the default) when that is not possible
+     * or the server refuses the value, which skips the case.
+     */
+    protected boolean writeRaw(String key, byte[] value) {
+        return false;
+    }
+
     @BeforeEach
     void newPrefix() {
         prefix = "contract:" + UUID.randomUUID().toString().substring(0, 8) + ":";
@@ -409,6 +427,89 @@ public abstract class CacheStoreContract {
         assertThat(await(store.fill(key("k"), next[0].token(), bytes("fresh"), Duration.ofMinutes(5)), "fill with the new token"))
                 .as("fill with the new lease's token").isTrue();
         assertThat(await(store.get(key("k")), "get")).as("value from the new lease holder").isEqualTo(bytes("fresh"));
+    }
+
+    /**
+     * Issue 12: a lease marker taken with a longer TTL (or left by another configuration) made
+     * every query of its key wait the lease wait until it expired. A lookup with a shorter lease
+     * TTL cuts it (or removes it), so the key is free again within that lookup's lease TTL.
+     */
+    @Test
+    void aLeaseLongerThanTheLookupsLeaseTtlBlocksTheKeyNoLongerThanThat() {
+        CacheStore store = store();
+        Duration leaseTtl = shortTtl();
+        CacheLookup first = await(store.getOrLease(key("k"), Duration.ofHours(1)), "getOrLease for an hour");
+        assertThat(first.kind()).as("first lookup").isEqualTo(CacheLookup.Kind.LEASE_WON);
+        long start = System.nanoTime();
+        assertThat(await(store.getOrLease(key("k"), leaseTtl), "getOrLease with a short lease TTL").kind())
+                .as("lookup while the long lease is held").isEqualTo(CacheLookup.Kind.LEASE_HELD);
+        CacheLookup won = awaitLeaseWon(store, key("k"), leaseTtl, start, "the long lease");
+        assertThat(won.token()).as("a new lease").isNotEqualTo(first.token());
+        assertThat(await(store.fill(key("k"), first.token(), bytes("late"), Duration.ofMinutes(5)), "fill with the old token"))
+                .as("fill with the cut lease's token").isFalse();
+    }
+
+    /**
+     * Issue 12: a lease marker without expiry (an operator's {@code PERSIST}) made every query of
+     * its key wait the lease wait, forever. A lookup takes it over or makes it expire within its
+     * own lease TTL.
+     */
+    @Test
+    void aLeaseWithoutExpiryBlocksTheKeyNoLongerThanTheLookupsLeaseTtl() {
+        CacheStore store = store();
+        Duration leaseTtl = shortTtl();
+        CacheLookup first = await(store.getOrLease(key("k"), Duration.ofSeconds(30)), "getOrLease");
+        assertThat(first.kind()).as("first lookup").isEqualTo(CacheLookup.Kind.LEASE_WON);
+        org.junit.jupiter.api.Assumptions.assumeTrue(makeLeaseEternal(key("k")),
+                "nothing outside this store can remove a lease's expiry");
+        long start = System.nanoTime();
+        awaitLeaseWon(store, key("k"), leaseTtl, start, "the lease without expiry");
+    }
+
+    /**
+     * Issue 12: a value too large to be an entry (100 MB of junk) was read on every query,
+     * timing out each time, and never replaced. The store reads it as absent and removes it.
+     */
+    @Test
+    void aValueLargerThanTheStoresLimitIsReadAsAbsentAndRemoved() {
+        CacheStore store = store();
+        byte[] junk = new byte[maxValueBytes() + 1];
+        Arrays.fill(junk, (byte) 'j');
+        org.junit.jupiter.api.Assumptions.assumeTrue(writeRaw(key("big"), junk),
+                "the store's server refuses values over its item size, so none can be planted");
+        StepVerifier.create(store.get(key("big"))).as("get of the oversized value").verifyComplete();
+        assertThat(writeRaw(key("big2"), junk)).isTrue();
+        CacheLookup lookup = await(store.getOrLease(key("big2"), Duration.ofSeconds(30)), "getOrLease of the oversized value");
+        if (lookup.kind() == CacheLookup.Kind.LEASE_HELD) {
+            // a store may remove the junk and report the key held once (memcached: by CAS)
+            lookup = await(store.getOrLease(key("big2"), Duration.ofSeconds(30)), "second getOrLease");
+        }
+        assertThat(lookup.kind()).as("lookup of an oversized value: the lease is won by the first or second lookup")
+                .isEqualTo(CacheLookup.Kind.LEASE_WON);
+        assertThat(await(store.fill(key("big2"), lookup.token(), bytes("healed"), Duration.ofMinutes(5)), "fill"))
+                .as("the key heals").isTrue();
+        assertThat(await(store.get(key("big2")), "get after the fill")).isEqualTo(bytes("healed"));
+        StepVerifier.create(store.get(key("big"))).as("the oversized value was removed").verifyComplete();
+    }
+
+    /** Polls {@code getOrLease(key, leaseTtl)} until it wins, which must happen within leaseTtl plus 10 s. */
+    private CacheLookup awaitLeaseWon(CacheStore store, String key, Duration leaseTtl, long startNanos, String what) {
+        if (advanceTime(leaseTtl.plus(expiryPrecision()).plusMillis(2))) {
+            CacheLookup lookup = await(store.getOrLease(key, leaseTtl), "getOrLease after the lease TTL");
+            assertThat(lookup.kind()).as("%s: lookup after the lookup's lease TTL", what).isEqualTo(CacheLookup.Kind.LEASE_WON);
+            return lookup;
+        }
+        long deadline = startNanos + leaseTtl.plusSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            CacheLookup lookup = await(store.getOrLease(key, leaseTtl), "getOrLease while waiting");
+            assertThat(lookup.kind()).as("%s: lookup while waiting", what).isNotEqualTo(CacheLookup.Kind.HIT);
+            if (lookup.kind() == CacheLookup.Kind.LEASE_WON) {
+                return lookup;
+            }
+            LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+        }
+        throw new AssertionError(what + " still blocked the key " + leaseTtl + " plus 10 s after a lookup with lease TTL "
+                + leaseTtl);
     }
 
     @Test

@@ -4,7 +4,8 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How an {@link R2dbcQueryExecutor} pools connections, times out, and writes bind markers.
+ * How an {@link R2dbcQueryExecutor} pools connections, times out, writes bind markers, and how
+ * many rows it reads.
  *
  * <p>Immutable and thread safe; build one with {@link #builder()} or take the defaults with
  * {@link #create()}. {@link #mutate()} gives a builder that starts from these values. Every
@@ -23,6 +24,9 @@ public final class R2dbcOptions {
 
     /** Default longest time one statement may run: 30 seconds. */
     public static final Duration DEFAULT_STATEMENT_TIMEOUT = Duration.ofSeconds(30);
+
+    /** Default largest number of rows one query may return: {@value}. */
+    public static final int DEFAULT_MAX_ROWS = 100_000;
 
     /** Default bind marker style: {@link PlaceholderStyle#AUTO}. */
     public static final PlaceholderStyle DEFAULT_PLACEHOLDER_STYLE = PlaceholderStyle.AUTO;
@@ -53,6 +57,7 @@ public final class R2dbcOptions {
     private final Duration connectTimeout;
     private final Duration statementTimeout;
     private final PlaceholderStyle placeholderStyle;
+    private final int maxRows;
 
     private R2dbcOptions(Builder b) {
         this.poolMaxSize = b.poolMaxSize;
@@ -60,6 +65,7 @@ public final class R2dbcOptions {
         this.connectTimeout = b.connectTimeout;
         this.statementTimeout = b.statementTimeout;
         this.placeholderStyle = b.placeholderStyle;
+        this.maxRows = b.maxRows;
     }
 
     /** The default options. */
@@ -80,6 +86,7 @@ public final class R2dbcOptions {
         b.connectTimeout = connectTimeout;
         b.statementTimeout = statementTimeout;
         b.placeholderStyle = placeholderStyle;
+        b.maxRows = maxRows;
         return b;
     }
 
@@ -108,6 +115,15 @@ public final class R2dbcOptions {
         return placeholderStyle;
     }
 
+    /**
+     * The largest number of rows one query may return; 0 for no limit. A query that returns more
+     * fails with an error naming the limit, as soon as the row past it arrives: the rest of the
+     * result is cancelled and the connection released, so a huge result cannot exhaust memory.
+     */
+    public int maxRows() {
+        return maxRows;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof R2dbcOptions)) {
@@ -117,19 +133,19 @@ public final class R2dbcOptions {
         return poolMaxSize == other.poolMaxSize && acquireTimeout.equals(other.acquireTimeout)
                 && connectTimeout.equals(other.connectTimeout)
                 && statementTimeout.equals(other.statementTimeout)
-                && placeholderStyle == other.placeholderStyle;
+                && placeholderStyle == other.placeholderStyle && maxRows == other.maxRows;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(poolMaxSize, acquireTimeout, connectTimeout, statementTimeout, placeholderStyle);
+        return Objects.hash(poolMaxSize, acquireTimeout, connectTimeout, statementTimeout, placeholderStyle, maxRows);
     }
 
     @Override
     public String toString() {
         return "R2dbcOptions[poolMaxSize=" + poolMaxSize + ", acquireTimeout=" + acquireTimeout
                 + ", connectTimeout=" + connectTimeout + ", statementTimeout=" + statementTimeout
-                + ", placeholderStyle=" + placeholderStyle + "]";
+                + ", placeholderStyle=" + placeholderStyle + ", maxRows=" + maxRows + "]";
     }
 
     /** Collects settings for {@link R2dbcOptions}; reusable, not thread safe. */
@@ -139,6 +155,7 @@ public final class R2dbcOptions {
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration statementTimeout = DEFAULT_STATEMENT_TIMEOUT;
         private PlaceholderStyle placeholderStyle = DEFAULT_PLACEHOLDER_STYLE;
+        private int maxRows = DEFAULT_MAX_ROWS;
 
         private Builder() {
         }
@@ -173,6 +190,12 @@ public final class R2dbcOptions {
             return this;
         }
 
+        /** Largest number of rows one query may return, 0 for no limit; never negative. */
+        public Builder maxRows(int maxRows) {
+            this.maxRows = maxRows;
+            return this;
+        }
+
         /**
          * The options.
          *
@@ -185,6 +208,9 @@ public final class R2dbcOptions {
             positive("acquireTimeout", acquireTimeout);
             positive("connectTimeout", connectTimeout);
             positive("statementTimeout", statementTimeout);
+            if (maxRows < 0) {
+                throw new IllegalArgumentException("maxRows=" + maxRows + " must be 0 (no limit) or positive");
+            }
             if (placeholderStyle == null) {
                 throw new IllegalArgumentException("placeholderStyle=null must be one of AUTO, QUESTION_MARK, DOLLAR_NUMBERED");
             }

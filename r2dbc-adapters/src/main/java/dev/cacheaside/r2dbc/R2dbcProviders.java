@@ -44,13 +44,17 @@ final class R2dbcProviders {
     private R2dbcProviders() {
     }
 
-    /** Pool and timeout options from {@code DB_POOL_SIZE} and the {@code DB_*_TIMEOUT} variables. */
+    /**
+     * Pool, timeout and row-limit options from {@code DB_POOL_SIZE}, the {@code DB_*_TIMEOUT}
+     * variables and {@code DB_MAX_ROWS}.
+     */
     static R2dbcOptions options(Settings settings) {
         return R2dbcOptions.builder()
                 .poolMaxSize(settings.getInt("DB_POOL_SIZE", R2dbcOptions.DEFAULT_POOL_MAX_SIZE, 1, 1000))
                 .acquireTimeout(settings.getDuration("DB_ACQUIRE_TIMEOUT", R2dbcOptions.DEFAULT_ACQUIRE_TIMEOUT))
                 .connectTimeout(settings.getDuration("DB_CONNECT_TIMEOUT", R2dbcOptions.DEFAULT_CONNECT_TIMEOUT))
                 .statementTimeout(settings.getDuration("DB_STATEMENT_TIMEOUT", R2dbcOptions.DEFAULT_STATEMENT_TIMEOUT))
+                .maxRows(settings.getInt("DB_MAX_ROWS", R2dbcOptions.DEFAULT_MAX_ROWS, 0, Integer.MAX_VALUE))
                 .build();
     }
 

@@ -30,6 +30,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -533,9 +534,25 @@ public final class R2dbcQueryExecutor implements QueryExecutor {
             bind(statement, i, parameters.get(i));
         }
         AtomicReference<List<String>> columns = new AtomicReference<>();
-        return Flux.from(statement.execute())
+        Flux<Object[]> read = Flux.from(statement.execute())
                 .concatMap(result -> result.map((row, metadata) -> read(row, metadata, columns)))
-                .concatMap(R2dbcQueryExecutor::resolveLobs)
+                .concatMap(R2dbcQueryExecutor::resolveLobs);
+        int maxRows = options.maxRows();
+        if (maxRows > 0) {
+            // the row past the limit fails the query and cancels the driver's stream, so the
+            // rest is never read into memory and the connection goes back to the pool
+            AtomicInteger count = new AtomicInteger();
+            read = read.handle((row, sink) -> {
+                if (count.incrementAndGet() > maxRows) {
+                    sink.error(new R2dbcNonTransientResourceException("the query on " + target
+                            + " returned more than " + maxRows + " rows, the limit (R2dbcOptions.maxRows,"
+                            + " DB_MAX_ROWS); select fewer rows (WHERE, LIMIT) or raise the limit"));
+                } else {
+                    sink.next(row);
+                }
+            });
+        }
+        return read
                 .collectList()
                 .map(values -> {
                     List<String> names = columns.get();

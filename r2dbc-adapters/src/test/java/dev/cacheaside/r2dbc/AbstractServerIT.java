@@ -17,6 +17,9 @@ abstract class AbstractServerIT extends AbstractDatabaseIT {
     /** A statement that sleeps {@code seconds}. */
     abstract String sleep(int seconds);
 
+    /** A query returning the integers 1 to {@code n}, one per row. */
+    abstract String manyRows(int n);
+
     /** Settings whose credentials are wrong, and the user the error must name. */
     abstract Map.Entry<Settings, String> wrongCredentials();
 
@@ -77,6 +80,53 @@ abstract class AbstractServerIT extends AbstractDatabaseIT {
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(3000));
             assertThat(quickStore.size()).as("nothing cached").isZero();
             awaitNoneAcquired(quick);
+        }
+    }
+
+    /**
+     * Issue 12: nothing bounded how many rows a query read, so a huge result could exhaust the
+     * JVM. With DB_MAX_ROWS the row past the limit fails the query, naming the limit and the
+     * variable; the driver's stream is cancelled, the connection goes back to the pool, nothing
+     * is cached, and the next query of the same key answers normally.
+     */
+    @Test
+    void aResultPastDbMaxRowsFailsNamingTheLimitAndFreesItsConnection() {
+        R2dbcQueryExecutor limited = executorFor(settings().with("DB_MAX_ROWS", "1000").with("DB_POOL_SIZE", "1"));
+        assertThat(limited.options().maxRows()).as("maxRows from DB_MAX_ROWS").isEqualTo(1000);
+        MapCacheStore limitedStore = new MapCacheStore();
+        try (CacheAside limitedCache = CacheAside.builder().database(limited).cache(limitedStore).build()) {
+            String huge = manyRows(200_000);
+            long start = System.nanoTime();
+            StepVerifier.create(limitedCache.query(huge))
+                    .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(R2dbcException.class)
+                            .hasMessageContaining("more than 1000 rows").hasMessageContaining("DB_MAX_ROWS"))
+                    .verify(Duration.ofSeconds(60));
+            System.out.println("[" + name() + "] 200,000 rows with DB_MAX_ROWS=1000 failed after "
+                    + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms (measured)");
+            assertThat(limitedStore.size()).as("nothing cached").isZero();
+            awaitNoneAcquired(limited);
+            assertThat(limitedCache.stats().loadsInFlight()).as("loads in flight").isZero();
+            // the one pooled connection serves the next queries: it was released, not leaked
+            String fits = manyRows(1000);
+            StepVerifier.create(limitedCache.query(fits))
+                    .assertNext(r -> {
+                        assertThat(r.source()).isEqualTo(dev.cacheaside.Source.CACHE_MISS);
+                        assertThat(r.rows().size()).as("rows at the limit").isEqualTo(1000);
+                    })
+                    .verifyComplete();
+            StepVerifier.create(limitedCache.query(huge)).as("the same key again fails the same way, promptly")
+                    .expectErrorSatisfies(e -> assertThat(e).hasMessageContaining("more than 1000 rows"))
+                    .verify(Duration.ofSeconds(60));
+            awaitNoneAcquired(limited);
+            StepVerifier.create(limitedCache.query(fits))
+                    .assertNext(r -> assertThat(r.source()).isEqualTo(dev.cacheaside.Source.CACHE_HIT))
+                    .verifyComplete();
+        }
+        R2dbcQueryExecutor unlimited = executorFor(settings().with("DB_MAX_ROWS", "0"));
+        try {
+            assertThat(run(unlimited, manyRows(200_000)).size()).as("DB_MAX_ROWS=0: no limit").isEqualTo(200_000);
+        } finally {
+            unlimited.close();
         }
     }
 

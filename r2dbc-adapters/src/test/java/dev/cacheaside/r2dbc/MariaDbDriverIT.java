@@ -49,6 +49,11 @@ class MariaDbDriverIT extends AbstractServerIT {
     }
 
     @Override
+    String manyRows(int n) {
+        return "SELECT seq AS n FROM seq_1_to_" + n;
+    }
+
+    @Override
     String sleep(int seconds) {
         return "SELECT SLEEP(" + seconds + ")";
     }

@@ -35,6 +35,16 @@ class MySqlDriverIT extends AbstractServerIT {
     }
 
     @Override
+    String manyRows(int n) {
+        if (server().equals("MARIADB")) {
+            return "SELECT seq AS n FROM seq_1_to_" + n;
+        }
+        // MySQL stops a recursive CTE at cte_max_recursion_depth (1000) unless the query raises it
+        return "WITH RECURSIVE s (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < " + n
+                + ") SELECT /*+ SET_VAR(cte_max_recursion_depth = " + n + ") */ n FROM s";
+    }
+
+    @Override
     String sleep(int seconds) {
         return "SELECT SLEEP(" + seconds + ")";
     }

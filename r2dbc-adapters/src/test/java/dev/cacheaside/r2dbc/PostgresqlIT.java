@@ -49,6 +49,11 @@ class PostgresqlIT extends AbstractServerIT {
     }
 
     @Override
+    String manyRows(int n) {
+        return "SELECT g AS n FROM generate_series(1, " + n + ") AS g";
+    }
+
+    @Override
     String sleep(int seconds) {
         return "SELECT pg_sleep(" + seconds + ")";
     }

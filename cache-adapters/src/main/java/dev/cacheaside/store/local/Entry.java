@@ -27,6 +27,11 @@ final class Entry {
         return new Entry(null, token, expiresAt);
     }
 
+    /** The same value or lease, lapsing at {@code expiresAt}. */
+    Entry withExpiry(long expiresAt) {
+        return new Entry(value, token, expiresAt);
+    }
+
     boolean isValue() {
         return value != null;
     }

@@ -126,8 +126,14 @@ public final class LocalCacheStore implements CacheStore {
             CacheLookup[] outcome = new CacheLookup[1];
             cache.asMap().compute(key, (k, current) -> {
                 if (current != null && current.isLive(ticker.read())) {
-                    outcome[0] = current.isValue() ? CacheLookup.hit(current.value().clone()) : CacheLookup.leaseHeld();
-                    return current;
+                    if (current.isValue()) {
+                        outcome[0] = CacheLookup.hit(current.value().clone());
+                        return current;
+                    }
+                    outcome[0] = CacheLookup.leaseHeld();
+                    long cut = deadline(leaseNanos);
+                    // a lease taken with a longer TTL blocks the key no longer than this caller's
+                    return current.expiresAt() - cut > 0 ? current.withExpiry(cut) : current;
                 }
                 String token = UUID.randomUUID().toString();
                 outcome[0] = CacheLookup.leaseWon(token);

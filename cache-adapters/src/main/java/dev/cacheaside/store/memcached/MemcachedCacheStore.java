@@ -240,10 +240,18 @@ public final class MemcachedCacheStore implements CacheStore {
         });
     }
 
+    /**
+     * {@inheritDoc} {@code mg <key> v c f t N<leaseTtl>}; see the class description. Two things
+     * that would block the key for good are removed (only while their CAS is unchanged) and
+     * reported as a held lease, so the next read wins one: an item that is neither a value of
+     * this store nor a lease (another client's junk), and a lease placeholder without expiry
+     * ({@code t-1}, as {@code mg <key> T0} leaves it) or expiring later than {@code leaseTtl}.
+     */
     @Override
     public Mono<CacheLookup> getOrLease(String key, Duration leaseTtl) {
         return Mono.defer(() -> {
             long exptime = Expirations.of(leaseTtl, options.clock());
+            long leaseSeconds = leaseTtl.getSeconds() + (leaseTtl.getNano() > 0 ? 1 : 0);
             return call(key, op -> MetaCommands.getOrLease(key, exptime, op), response -> {
                 if (response.status() != Response.Status.VALUE) {
                     // EN despite N: the server could not create the placeholder (out of memory)
@@ -259,9 +267,41 @@ public final class MemcachedCacheStore implements CacheStore {
                 if (!response.has('Z') && isValue(response)) {
                     return CacheLookup.hit(response.value());
                 }
+                if (!response.has('Z') || outlasts(response.token('t'), leaseSeconds)) {
+                    return blocking(response);
+                }
                 return CacheLookup.leaseHeld();
-            }, late -> releaseLateLease(key, late));
+            }, late -> releaseLateLease(key, late)).flatMap(found -> {
+                if (found instanceof Long) {
+                    LOG.warn("{} held an item that would block it (junk, or a lease without expiry or longer than {});"
+                            + " removing it", key, leaseTtl);
+                    return releaseLease(key, (Long) found).thenReturn(CacheLookup.leaseHeld());
+                }
+                return Mono.just((CacheLookup) found);
+            });
         });
+    }
+
+    /** Whether a lease with {@code ttl} seconds left ({@code -1}: never expires) outlasts {@code leaseSeconds}. */
+    private static boolean outlasts(String ttl, long leaseSeconds) {
+        if (ttl == null) {
+            return false;
+        }
+        try {
+            long left = Long.parseLong(ttl);
+            return left < 0 || left > leaseSeconds;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** The CAS of an item to remove, as a Long (which the caller tells from a lookup); held when it has none. */
+    private static Object blocking(Response response) {
+        try {
+            return Long.valueOf(response.token('c'));
+        } catch (NumberFormatException e) {
+            return CacheLookup.leaseHeld();
+        }
     }
 
     /**

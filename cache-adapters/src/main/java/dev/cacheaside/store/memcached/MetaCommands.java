@@ -65,7 +65,7 @@ final class MetaCommands {
      * {@code Z} until it is replaced or gone.
      */
     static Buffer getOrLease(String key, long leaseExptime, long opaque) {
-        return line("mg " + key + " v c f N" + leaseExptime + " O" + opaque);
+        return line("mg " + key + " v c f t N" + leaseExptime + " O" + opaque);
     }
 
     /** {@code ms <key> <size> T<exptime> F1 O<opaque>} and the value: an unconditional set. */

@@ -32,13 +32,20 @@ import reactor.core.publisher.Mono;
  *
  * <h2>Commands</h2>
  * Values are stored as plain strings with a millisecond TTL ({@code SET key value PX ttl}), so
- * {@code redis-cli GET <key>} shows them. A hit is one {@code GET}; {@link #delete} is one
- * {@code GETDEL} (removing value and lease together).
+ * {@code redis-cli GET <key>} shows them. A read is one Lua script ({@link #GET_SCRIPT}, by SHA
+ * like the others) that checks the value's length first ({@code STRLEN}): a value longer than
+ * {@link LettuceStoreOptions#maxValueBytes()}, or a key of another type, cannot be an entry, so
+ * the script deletes it and reports the key absent; it is never sent over the network. Writes of
+ * longer values are refused. {@link #delete} is one {@code GETDEL} (removing value and lease
+ * together).
  *
  * <h2>Leases</h2>
  * A lease lives in the key itself, so it works in a cluster (one key, one slot): a marker value
- * made of the bytes {@code 0x00 'L' 'E' 'A' 'S' 'E'} and the caller's random token, taken with
- * {@code SET key marker NX GET PX leaseTtl} (which also returns a value written in between).
+ * made of the bytes {@code 0x00 'L' 'E' 'A' 'S' 'E'} and the caller's random token, taken by
+ * {@link #getOrLease}'s script ({@link #GET_OR_LEASE_SCRIPT}: read, and when nothing is there
+ * {@code SET key marker PX leaseTtl}, atomically). The same script heals markers that would block
+ * a key for good: one without expiry ({@code PERSIST}ed; {@code PTTL} -1) is taken over, one
+ * expiring later than the caller's lease TTL is cut to it.
  * {@link #get} and {@link #getOrLease} treat a marker as no value. {@link #fill} runs a Lua
  * script (by SHA with {@code EVALSHA}, sent in full with {@code EVAL} when the server answers
  * {@code NOSCRIPT}) that stores the value only if the key still holds this caller's marker,
@@ -109,6 +116,51 @@ public final class LettuceCacheStore implements CacheStore {
             + "return 0\n";
     static final String REPLACE_SHA = sha1(REPLACE_SCRIPT);
 
+    /**
+     * KEYS[1] the key; ARGV[1] the largest value to return. A longer value, or a key of another
+     * type, is junk no writer of this store made: it is deleted on the server and reported absent,
+     * so it is never sent (a 100 MB value would time out every read of its key, forever).
+     */
+    static final String GET_SCRIPT =
+            "local n = redis.pcall('STRLEN', KEYS[1])\n"
+            + "if type(n) ~= 'number' or n > tonumber(ARGV[1]) then\n"
+            + "  redis.call('DEL', KEYS[1])\n"
+            + "  return false\n"
+            + "end\n"
+            + "return redis.call('GET', KEYS[1])\n";
+    static final String GET_SHA = sha1(GET_SCRIPT);
+
+    /**
+     * KEYS[1] the key; ARGV[1] the largest value to return, ARGV[2] the caller's new marker,
+     * ARGV[3] the lease TTL in ms, ARGV[4] the marker prefix. Junk is removed as in
+     * {@link #GET_SCRIPT}. A value is returned; a lease marker is returned after its expiry is
+     * checked: one without expiry (PTTL -1, which no caller of this store sets) is taken over,
+     * one that lasts longer than the lease TTL is cut to it, so no marker blocks a key for
+     * longer than the lease TTL. Nothing there: the caller's marker is set with the lease TTL and
+     * nil is returned (the lease is won).
+     */
+    static final String GET_OR_LEASE_SCRIPT =
+            "local n = redis.pcall('STRLEN', KEYS[1])\n"
+            + "if type(n) ~= 'number' or n > tonumber(ARGV[1]) then\n"
+            + "  redis.call('DEL', KEYS[1])\n"
+            + "end\n"
+            + "local v = redis.call('GET', KEYS[1])\n"
+            + "if v then\n"
+            + "  if string.sub(v, 1, string.len(ARGV[4])) ~= ARGV[4] then\n"
+            + "    return v\n"
+            + "  end\n"
+            + "  local ttl = redis.call('PTTL', KEYS[1])\n"
+            + "  if ttl >= 0 then\n"
+            + "    if ttl > tonumber(ARGV[3]) then\n"
+            + "      redis.call('PEXPIRE', KEYS[1], ARGV[3])\n"
+            + "    end\n"
+            + "    return v\n"
+            + "  end\n"
+            + "end\n"
+            + "redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])\n"
+            + "return false\n";
+    static final String GET_OR_LEASE_SHA = sha1(GET_OR_LEASE_SCRIPT);
+
     private final LettuceStoreOptions options;
     private final LettuceClients clients;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -134,10 +186,16 @@ public final class LettuceCacheStore implements CacheStore {
         return options;
     }
 
+    /**
+     * {@inheritDoc} One script on the server ({@link #GET_SCRIPT}): a value longer than
+     * {@link LettuceStoreOptions#maxValueBytes()}, or a key of another type, is deleted there
+     * and read as absent.
+     */
     @Override
     public Mono<byte[]> get(String key) {
         Objects.requireNonNull(key, "key");
-        return commands().flatMap(c -> Mono.fromCompletionStage(c.get(key)))
+        byte[][] args = {ascii(options.maxValueBytes())};
+        return valueScript(GET_SHA, GET_SCRIPT, key, args)
                 .filter(value -> !isMarker(value));
     }
 
@@ -158,18 +216,22 @@ public final class LettuceCacheStore implements CacheStore {
                 .defaultIfEmpty(false);
     }
 
+    /**
+     * {@inheritDoc} One script on the server ({@link #GET_OR_LEASE_SCRIPT}): junk over
+     * {@link LettuceStoreOptions#maxValueBytes()} is deleted and the lease taken; a lease marker
+     * without expiry is taken over, one expiring later than {@code leaseTtl} is cut to it.
+     */
     @Override
     public Mono<CacheLookup> getOrLease(String key, Duration leaseTtl) {
         Objects.requireNonNull(key, "key");
         long leaseMillis = positiveMillis(leaseTtl, "leaseTtl");
-        return commands().flatMap(c -> Mono.fromCompletionStage(c.get(key))
-                .map(LettuceCacheStore::found)
-                .switchIfEmpty(Mono.defer(() -> {
-                    String token = UUID.randomUUID().toString();
-                    return Mono.fromCompletionStage(c.setGet(key, marker(token), SetArgs.Builder.nx().px(leaseMillis)))
-                            .map(LettuceCacheStore::found)
-                            .defaultIfEmpty(CacheLookup.leaseWon(token));
-                })));
+        return Mono.defer(() -> {
+            String token = UUID.randomUUID().toString();
+            byte[][] args = {ascii(options.maxValueBytes()), marker(token), ascii(leaseMillis), LEASE_PREFIX};
+            return valueScript(GET_OR_LEASE_SHA, GET_OR_LEASE_SCRIPT, key, args)
+                    .map(LettuceCacheStore::found)
+                    .defaultIfEmpty(CacheLookup.leaseWon(token));
+        });
     }
 
     @Override
@@ -272,6 +334,18 @@ public final class LettuceCacheStore implements CacheStore {
             chunks.add(all.subList(i, Math.min(all.size(), i + size)));
         }
         return chunks;
+    }
+
+    /** Runs a script on one key that answers a value or nil, by SHA as {@link #script} does. */
+    private Mono<byte[]> valueScript(String sha, String script, String key, byte[][] args) {
+        String[] keys = {key};
+        return commands().flatMap(c -> Mono.<byte[]>fromCompletionStage(c.evalsha(sha, ScriptOutputType.VALUE, keys, args))
+                .onErrorResume(RedisNoScriptException.class,
+                        e -> Mono.fromCompletionStage(c.<byte[]>eval(script, ScriptOutputType.VALUE, keys, args))));
+    }
+
+    private static byte[] ascii(long number) {
+        return Long.toString(number).getBytes(StandardCharsets.US_ASCII);
     }
 
     /** Runs a script on one key by its SHA, sending it in full when the server does not know it; true on 1. */
@@ -391,10 +465,15 @@ public final class LettuceCacheStore implements CacheStore {
         return true;
     }
 
-    private static void checkValue(byte[] value) {
+    private void checkValue(byte[] value) {
         Objects.requireNonNull(value, "value");
         if (isMarker(value)) {
             throw new IllegalArgumentException("a value must not start with the lease marker bytes 0x00 'LEASE'");
+        }
+        if (value.length > options.maxValueBytes()) {
+            // a read would delete it as junk: refuse it here, where the writer hears why
+            throw new IllegalArgumentException("a value of " + value.length + " bytes is over maxValueBytes "
+                    + options.maxValueBytes() + " (CACHE_MAX_ENTRY_BYTES)");
         }
     }
 

@@ -17,7 +17,7 @@ import java.util.Set;
  * {@code CACHE_DATABASE} (0), {@code CACHE_NODES} ({@code host:port,host:port,...}),
  * {@code CACHE_CLUSTER} ({@code false}), {@code CACHE_SENTINEL_MASTER},
  * {@code CACHE_SENTINEL_PASSWORD}, {@code CACHE_TIMEOUT} (250ms), {@code CACHE_CONNECT_TIMEOUT}
- * (2s). The topology is chosen by one rule: {@code CACHE_SENTINEL_MASTER} set means Sentinel
+ * (2s), {@code CACHE_MAX_ENTRY_BYTES} (1048576, {@link LettuceStoreOptions#maxValueBytes()}). The topology is chosen by one rule: {@code CACHE_SENTINEL_MASTER} set means Sentinel
  * (the nodes are Sentinels); {@code CACHE_CLUSTER=true} means Redis Cluster (the nodes are
  * seeds); otherwise one server. {@code CACHE_NODES} replaces {@code CACHE_HOST}/{@code CACHE_PORT}
  * and is accepted only with Sentinel or Cluster.
@@ -113,7 +113,10 @@ public final class LettuceCacheStoreProvider implements CacheStoreProvider {
                 .tlsCaFile(tlsCaFile(settings))
                 .database(database)
                 .commandTimeout(settings.getDuration("CACHE_TIMEOUT", LettuceStoreOptions.DEFAULT_COMMAND_TIMEOUT))
-                .connectTimeout(settings.getDuration("CACHE_CONNECT_TIMEOUT", LettuceStoreOptions.DEFAULT_CONNECT_TIMEOUT));
+                .connectTimeout(settings.getDuration("CACHE_CONNECT_TIMEOUT", LettuceStoreOptions.DEFAULT_CONNECT_TIMEOUT))
+                // the same variable as the engine's limit, so the store reads every entry it writes
+                .maxValueBytes(settings.getInt("CACHE_MAX_ENTRY_BYTES", LettuceStoreOptions.DEFAULT_MAX_VALUE_BYTES,
+                        1, Integer.MAX_VALUE));
         return builder.build();
     }
 

@@ -63,6 +63,12 @@ public final class LettuceStoreOptions {
     /** The default period of the cluster topology refresh: 30 seconds. */
     public static final Duration DEFAULT_TOPOLOGY_REFRESH_PERIOD = Duration.ofSeconds(30);
 
+    /**
+     * Default largest value: 1 MiB, {@code CacheAsideOptions.DEFAULT_MAX_ENTRY_BYTES}, so the
+     * store reads every entry the engine writes by default.
+     */
+    public static final int DEFAULT_MAX_VALUE_BYTES = dev.cacheaside.CacheAsideOptions.DEFAULT_MAX_ENTRY_BYTES;
+
     private final Topology topology;
     private final List<String> nodes;
     private final String sentinelMaster;
@@ -78,6 +84,7 @@ public final class LettuceStoreOptions {
     private final Duration reconnectDelayMin;
     private final Duration reconnectDelayMax;
     private final Duration topologyRefreshPeriod;
+    private final int maxValueBytes;
 
     private LettuceStoreOptions(Builder b, List<String> nodes) {
         this.topology = b.topology;
@@ -95,6 +102,7 @@ public final class LettuceStoreOptions {
         this.reconnectDelayMin = b.reconnectDelayMin;
         this.reconnectDelayMax = b.reconnectDelayMax;
         this.topologyRefreshPeriod = b.topologyRefreshPeriod;
+        this.maxValueBytes = b.maxValueBytes;
     }
 
     /** A builder for one server at {@code localhost:6379}, with the default timeouts. */
@@ -120,6 +128,7 @@ public final class LettuceStoreOptions {
         b.reconnectDelayMin = reconnectDelayMin;
         b.reconnectDelayMax = reconnectDelayMax;
         b.topologyRefreshPeriod = topologyRefreshPeriod;
+        b.maxValueBytes = maxValueBytes;
         return b;
     }
 
@@ -204,6 +213,16 @@ public final class LettuceStoreOptions {
         return topologyRefreshPeriod;
     }
 
+    /**
+     * The largest value the store reads or writes. A read finds a longer value too large to be
+     * an entry: the server deletes it inside the read's script and reports the key absent, so it
+     * is never sent and the key heals. A write of a longer value is refused. Match it to
+     * {@code CacheAsideOptions.maxEntryBytes()} ({@code CACHE_MAX_ENTRY_BYTES} sets both).
+     */
+    public int maxValueBytes() {
+        return maxValueBytes;
+    }
+
     @Override
     public String toString() {
         return "LettuceStoreOptions[topology=" + topology + ", nodes=" + nodes
@@ -213,7 +232,7 @@ public final class LettuceStoreOptions {
                 + (sentinelPassword != null ? ", sentinelPassword=(redacted)" : "")
                 + ", tls=" + tls + (tlsCaFile != null ? ", tlsCaFile=" + tlsCaFile : "") + ", database=" + database
                 + ", commandTimeout=" + commandTimeout + ", connectTimeout=" + connectTimeout
-                + ", requestQueueSize=" + requestQueueSize
+                + ", requestQueueSize=" + requestQueueSize + ", maxValueBytes=" + maxValueBytes
                 + ", reconnectDelay=" + reconnectDelayMin + ".." + reconnectDelayMax
                 + (topology == Topology.CLUSTER ? ", topologyRefreshPeriod=" + topologyRefreshPeriod : "")
                 + "]";
@@ -237,6 +256,7 @@ public final class LettuceStoreOptions {
         private Duration reconnectDelayMin = DEFAULT_RECONNECT_DELAY_MIN;
         private Duration reconnectDelayMax = DEFAULT_RECONNECT_DELAY_MAX;
         private Duration topologyRefreshPeriod = DEFAULT_TOPOLOGY_REFRESH_PERIOD;
+        private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
 
         private Builder() {
         }
@@ -339,6 +359,12 @@ public final class LettuceStoreOptions {
             return this;
         }
 
+        /** The largest value read or written, positive; default {@link #DEFAULT_MAX_VALUE_BYTES}. */
+        public Builder maxValueBytes(int maxValueBytes) {
+            this.maxValueBytes = maxValueBytes;
+            return this;
+        }
+
         /**
          * The options.
          *
@@ -381,6 +407,9 @@ public final class LettuceStoreOptions {
             if (reconnectDelayMax.compareTo(reconnectDelayMin) < 0) {
                 throw new IllegalArgumentException("reconnectDelay max (" + reconnectDelayMax
                         + ") must not be shorter than min (" + reconnectDelayMin + ")");
+            }
+            if (maxValueBytes <= 0) {
+                throw new IllegalArgumentException("maxValueBytes must be positive, was " + maxValueBytes);
             }
             if (requestQueueSize <= 0) {
                 throw new IllegalArgumentException("requestQueueSize must be positive, was " + requestQueueSize);

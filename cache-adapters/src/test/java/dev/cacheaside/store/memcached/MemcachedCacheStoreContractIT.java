@@ -40,6 +40,36 @@ class MemcachedCacheStoreContractIT extends CacheStoreContract {
         return store;
     }
 
+    /** {@code mg <key> T0} on both servers: the one holding the lease placeholder makes it never expire. */
+    @Override
+    protected boolean makeLeaseEternal(String key) {
+        boolean touched = false;
+        for (String server : List.of(first, second)) {
+            try (RawMemcached raw = new RawMemcached(server)) {
+                touched |= raw.command("mg " + key + " T0").startsWith("HD");
+            }
+        }
+        return touched;
+    }
+
+    /**
+     * The value with client flags 7 (not this store's) for a minute, on both servers (the ring
+     * reads one of them); false when a server refuses it (over its item size limit, {@code -I}).
+     */
+    @Override
+    protected boolean writeRaw(String key, byte[] value) {
+        for (String server : List.of(first, second)) {
+            try (RawMemcached raw = new RawMemcached(server)) {
+                String answer = raw.command("ms " + key + " " + value.length + " F7 T60\r\n"
+                        + new String(value, java.nio.charset.StandardCharsets.ISO_8859_1));
+                if (!answer.startsWith("HD")) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     /**
      * The tag item's remaining TTL ({@code mg <tag> t}) on whichever server holds it; fails when
      * both do or when it never expires.

@@ -29,7 +29,7 @@ class MetaCommandsTest {
         assertThat(MetaCommands.get("k", 7).toString(StandardCharsets.US_ASCII)).isEqualTo("mg k v f O7\r\n");
         assertThat(MetaCommands.getWithCas("k", 13).toString(StandardCharsets.US_ASCII)).isEqualTo("mg k v c f O13\r\n");
         assertThat(MetaCommands.getOrLease("k", 30, 8).toString(StandardCharsets.US_ASCII))
-                .isEqualTo("mg k v c f N30 O8\r\n");
+                .isEqualTo("mg k v c f t N30 O8\r\n");
         assertThat(MetaCommands.set("k", new byte[] {'a', '\r', '\n'}, 60, 9).toString(StandardCharsets.US_ASCII))
                 .isEqualTo("ms k 3 T60 F1 O9\r\na\r\n\r\n");
         assertThat(MetaCommands.setIfCas("k", 123, new byte[] {'v'}, 60, 10).toString(StandardCharsets.US_ASCII))

@@ -40,6 +40,26 @@ class LettuceCacheStoreClusterIT extends CacheStoreContract {
                 .build());
     }
 
+    @Override
+    protected boolean makeLeaseEternal(String key) {
+        RedisClusterClient client = RedisClusterClient.create(RedisURI.create("redis://" + seeds.get(0)));
+        try (StatefulRedisClusterConnection<String, String> connection = client.connect()) {
+            return connection.sync().persist(key);
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+
+    @Override
+    protected boolean writeRaw(String key, byte[] value) {
+        RedisClusterClient client = RedisClusterClient.create(RedisURI.create("redis://" + seeds.get(0)));
+        try (StatefulRedisClusterConnection<String, String> connection = client.connect()) {
+            return "OK".equals(connection.sync().set(key, new String(value, java.nio.charset.StandardCharsets.ISO_8859_1)));
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+
     /** The tag's PTTL read through a plain cluster connection (which follows the slot). */
     @Override
     protected Duration tagTtl(String tag) {

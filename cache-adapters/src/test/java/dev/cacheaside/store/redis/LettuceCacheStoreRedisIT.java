@@ -30,10 +30,51 @@ class LettuceCacheStoreRedisIT extends CacheStoreContract {
     }
 
     @Override
+    protected boolean makeLeaseEternal(String key) {
+        try (RedisTestSupport.Admin admin = new RedisTestSupport.Admin(address)) {
+            return admin.sync().persist(key);
+        }
+    }
+
+    @Override
+    protected boolean writeRaw(String key, byte[] value) {
+        try (RedisTestSupport.Admin admin = new RedisTestSupport.Admin(address)) {
+            return "OK".equals(admin.sync().set(key, new String(value, java.nio.charset.StandardCharsets.ISO_8859_1)));
+        }
+    }
+
+    @Override
     protected Duration tagTtl(String tag) {
         try (RedisTestSupport.Admin admin = new RedisTestSupport.Admin(address)) {
             long pttl = admin.sync().pttl(tag);
             return pttl == -2 ? null : RedisTestSupport.ttlOf(tag, pttl);
+        }
+    }
+
+    /**
+     * Issue 12: a 100 MB junk value under a key was read (and timed out) on every query and never
+     * replaced. The read script deletes it on the server without sending it: the first query
+     * is a miss that fills the key, the second a hit.
+     */
+    @Test
+    void aHundredMegabyteJunkValueHealsAtTheFirstQuery() {
+        dev.cacheaside.Rows one = dev.cacheaside.Rows.of(java.util.List.of("one"), java.util.List.<Object[]>of(new Object[] {1}));
+        dev.cacheaside.testing.CountingQueryExecutor database = dev.cacheaside.testing.CountingQueryExecutor.answering(one);
+        try (dev.cacheaside.CacheAside cache = dev.cacheaside.CacheAside.builder().database(database).cache(store())
+                .options(dev.cacheaside.CacheAsideOptions.builder().keyPrefix(key("e2e:")).build()).build()) {
+            String sql = "SELECT 1 AS one";
+            String k = cache.keyFor(sql);
+            try (RedisTestSupport.Admin admin = new RedisTestSupport.Admin(address)) {
+                // 100 MB made on the server (SETRANGE pads with zero bytes), never sent by the test
+                admin.sync().setrange(k, 100L * 1024 * 1024 - 1, "j");
+                assertThat(admin.sync().strlen(k)).as("junk planted").isEqualTo(100L * 1024 * 1024);
+            }
+            assertThat(cache.query(sql).block(STEP).source()).as("first query").isEqualTo(dev.cacheaside.Source.CACHE_MISS);
+            assertThat(cache.query(sql).block(STEP).source()).as("second query: the key healed").isEqualTo(dev.cacheaside.Source.CACHE_HIT);
+            assertThat(database.executions).as("database executions").hasValue(1);
+            try (RedisTestSupport.Admin admin = new RedisTestSupport.Admin(address)) {
+                assertThat(admin.sync().strlen(k)).as("the entry now under the key").isLessThan(1024L);
+            }
         }
     }
 

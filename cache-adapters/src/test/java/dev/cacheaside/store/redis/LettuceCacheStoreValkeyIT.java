@@ -22,6 +22,20 @@ class LettuceCacheStoreValkeyIT extends CacheStoreContract {
     }
 
     @Override
+    protected boolean makeLeaseEternal(String key) {
+        try (RedisTestSupport.Admin admin = new RedisTestSupport.Admin(address)) {
+            return admin.sync().persist(key);
+        }
+    }
+
+    @Override
+    protected boolean writeRaw(String key, byte[] value) {
+        try (RedisTestSupport.Admin admin = new RedisTestSupport.Admin(address)) {
+            return "OK".equals(admin.sync().set(key, new String(value, java.nio.charset.StandardCharsets.ISO_8859_1)));
+        }
+    }
+
+    @Override
     protected Duration tagTtl(String tag) {
         try (RedisTestSupport.Admin admin = new RedisTestSupport.Admin(address)) {
             long pttl = admin.sync().pttl(tag);
