@@ -81,7 +81,7 @@ public final class Settings {
         java.util.Set<String> blank = new java.util.HashSet<>();
         values.forEach((k, v) -> {
             if (k != null && v != null) {
-                if (v.isBlank()) {
+                if (isEmpty(v)) {
                     blank.add(k);
                 } else {
                     copy.put(k, v.trim());
@@ -105,12 +105,17 @@ public final class Settings {
         java.util.Set<String> blanks = new java.util.HashSet<>(blank);
         copy.remove(name);
         blanks.remove(name);
-        if (value != null && value.isBlank()) {
+        if (value != null && isEmpty(value)) {
             blanks.add(name);
         } else if (value != null) {
             copy.put(name, value.trim());
         }
         return new Settings(Collections.unmodifiableMap(copy), Collections.unmodifiableSet(blanks));
+    }
+
+    /** Whether {@code value} is empty once trimmed (white space, or control characters such as NUL, only). */
+    private static boolean isEmpty(String value) {
+        return value.isBlank() || value.trim().isEmpty();
     }
 
     /** The value of {@code name}, if set. */
@@ -126,7 +131,8 @@ public final class Settings {
     /**
      * A host name or address in {@code name}: {@code defaultValue} when the variable is not given
      * at all, an error when it is given but empty or blank ({@code DB_HOST=}), or when it
-     * contains white space or control characters.
+     * holds anything but ASCII letters, digits and {@code . - _ : [ ] %} (a host name, its
+     * ASCII form for an international one, or an IPv4/IPv6 address).
      *
      * @throws ConfigurationException naming the variable when it is empty, blank or not a host
      */
@@ -141,10 +147,14 @@ public final class Settings {
         }
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            if (Character.isWhitespace(c) || Character.isISOControl(c) || c == '/' || c == '@' || c == '?' || c == '#') {
+            boolean allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '.' || c == '-' || c == '_' || c == ':' || c == '[' || c == ']' || c == '%';
+            if (!allowed) {
                 throw new ConfigurationException(name, name + "=" + display(name, value)
-                        + " is not a host name or address (it contains '" + (Character.isISOControl(c)
-                        ? String.format("\\u%04x", (int) c) : String.valueOf(c)) + "')");
+                        + " is not a host name or address: character " + i + " (" + (c > ' ' && c < 0x7f
+                        ? "'" + c + "'" : String.format("U+%04X", (int) c)) + ") is not allowed; expected"
+                        + " letters, digits, '.', '-', '_' (a name; the ASCII form of an international one)"
+                        + " or an IPv4/IPv6 address");
             }
         }
         return value;

@@ -119,7 +119,7 @@ class SettingsTest {
 
     @Test
     void anEmptyHostIsAnErrorButAnUnsetOneTakesTheDefault() {
-        for (String empty : List.of("", " ", "\t")) {
+        for (String empty : List.of("", " ", "\t", "\u0000")) {
             Settings s = Settings.of(Map.of("DB_HOST", empty));
             assertThatThrownBy(() -> s.getHost("DB_HOST", "localhost")).as("DB_HOST='" + empty + "'")
                     .isInstanceOf(ConfigurationException.class)
@@ -137,5 +137,11 @@ class SettingsTest {
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("DB_HOST='a b' is not a host");
         assertThatThrownBy(() -> Settings.of(Map.of("DB_HOST", "postgres://x")).getHost("DB_HOST", "localhost"))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("is not a host");
+        assertThatThrownBy(() -> Settings.of(Map.of("DB_HOST", "caf\u00e9.example")).getHost("DB_HOST", "localhost"))
+                .as("non-ASCII: the driver would misread it").isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("U+00E9");
+        for (String host : List.of("::1", "[::1]", "fe80::1%eth0", "10.0.0.7", "db-1.example_x.internal", "xn--caf-dma.example")) {
+            assertThat(Settings.of(Map.of("DB_HOST", host)).getHost("DB_HOST", "localhost")).isEqualTo(host);
+        }
     }
 }

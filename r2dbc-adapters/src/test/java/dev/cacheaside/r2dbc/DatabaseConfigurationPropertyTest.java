@@ -37,7 +37,7 @@ class DatabaseConfigurationPropertyTest {
             "mysql", new MySqlQueryExecutorProvider(),
             "h2", new H2QueryExecutorProvider());
 
-    @Property(tries = 400)
+    @Property(tries = 1000)
     void everyValueIsValidOrAConfigurationErrorNamingItsVariable(
             @ForAll("engines") String engine, @ForAll("settings") Map<String, String> vars) {
         QueryExecutor executor;
@@ -59,7 +59,8 @@ class DatabaseConfigurationPropertyTest {
     @Test
     void anEmptyDbHostIsAnErrorButAnUnsetOneIsLocalhost() {
         for (String engine : List.of("postgresql", "mariadb", "mysql")) {
-            for (String empty : List.of("", "   ")) {
+            // "\u0000" trims to nothing: the PostgreSQL driver took the empty host for a socket and threw
+            for (String empty : List.of("", "   ", "\u0000")) {
                 assertThatThrownBy(() -> ENGINES.get(engine).create(engine, Settings.of(Map.of("DB_HOST", empty))))
                         .as(engine + " DB_HOST='" + empty + "'")
                         .isInstanceOf(ConfigurationException.class)
