@@ -38,9 +38,9 @@ final class CacheAsideSettings {
                 .invalidationTimeout(s.getDuration("CACHE_INVALIDATION_TIMEOUT", CacheAsideOptions.DEFAULT_INVALIDATION_TIMEOUT, Settings.MAX_TIMEOUT))
                 .leases(s.getBoolean("CACHE_LEASES", CacheAsideOptions.DEFAULT_LEASES))
                 .leaseTtl(s.getDuration("CACHE_LEASE_TTL", CacheAsideOptions.DEFAULT_LEASE_TTL))
-                .leaseWait(s.get("CACHE_LEASE_WAIT").map(v -> v.equals("0") ? java.time.Duration.ZERO
+                .leaseWait(s.get("CACHE_LEASE_WAIT").map(v -> isZero(v) ? java.time.Duration.ZERO
                         : s.getDuration("CACHE_LEASE_WAIT", null, Settings.MAX_TIMEOUT)).orElse(CacheAsideOptions.DEFAULT_LEASE_WAIT))
-                .staleWhileRevalidate(s.get("CACHE_STALE_TTL").map(v -> v.equals("0") ? java.time.Duration.ZERO
+                .staleWhileRevalidate(s.get("CACHE_STALE_TTL").map(v -> isZero(v) ? java.time.Duration.ZERO
                         : s.getDuration("CACHE_STALE_TTL", null)).orElse(CacheAsideOptions.DEFAULT_STALE_WHILE_REVALIDATE))
                 .earlyRefreshBeta(fraction(s, "CACHE_EARLY_REFRESH_BETA", CacheAsideOptions.DEFAULT_EARLY_REFRESH_BETA, 10))
                 .ttlJitter(fraction(s, "CACHE_TTL_JITTER", CacheAsideOptions.DEFAULT_TTL_JITTER, 0.5))
@@ -85,6 +85,11 @@ final class CacheAsideSettings {
 
     private static String shown(Settings s, String variable) {
         return s.get(variable).map(v -> "'" + v + "'").orElse("(default)");
+    }
+
+    /** Whether {@code value} is a zero duration ({@code 0}, {@code 0ms}, {@code 0s}, ...): "off" where allowed. */
+    static boolean isZero(String value) {
+        return value.trim().toLowerCase(java.util.Locale.ROOT).matches("0+ *(ms|s|m|h)?");
     }
 
     private static double fraction(Settings s, String name, double defaultValue, double max) {
