@@ -299,12 +299,12 @@ public final class Settings {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Settings && ((Settings) o).values.equals(values);
+        return o instanceof Settings && ((Settings) o).values.equals(values) && ((Settings) o).blank.equals(blank);
     }
 
     @Override
     public int hashCode() {
-        return values.hashCode();
+        return values.hashCode() * 31 + blank.hashCode();
     }
 
     /** The variables, with every secret's value shown as {@code (redacted)}. */
