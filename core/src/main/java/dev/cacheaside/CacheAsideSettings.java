@@ -35,13 +35,13 @@ final class CacheAsideSettings {
         CacheAsideOptions.Builder b = CacheAsideOptions.builder()
                 .defaultTtl(s.getDuration("CACHE_TTL", CacheAsideOptions.DEFAULT_TTL))
                 .keyPrefix(s.get("CACHE_KEY_PREFIX", CacheAsideOptions.DEFAULT_KEY_PREFIX))
-                .cacheTimeout(s.getDuration("CACHE_TIMEOUT", CacheAsideOptions.DEFAULT_CACHE_TIMEOUT))
-                .invalidationTimeout(s.getDuration("CACHE_INVALIDATION_TIMEOUT", CacheAsideOptions.DEFAULT_INVALIDATION_TIMEOUT))
+                .cacheTimeout(s.getDuration("CACHE_TIMEOUT", CacheAsideOptions.DEFAULT_CACHE_TIMEOUT, Settings.MAX_TIMEOUT))
+                .invalidationTimeout(s.getDuration("CACHE_INVALIDATION_TIMEOUT", CacheAsideOptions.DEFAULT_INVALIDATION_TIMEOUT, Settings.MAX_TIMEOUT))
                 .leases(s.getBoolean("CACHE_LEASES", CacheAsideOptions.DEFAULT_LEASES))
                 .leaseTtl(s.getDuration("CACHE_LEASE_TTL", CacheAsideOptions.DEFAULT_LEASE_TTL))
-                .leaseWait(s.get("CACHE_LEASE_WAIT").map(v -> v.equals("0") ? java.time.Duration.ZERO
-                        : s.getDuration("CACHE_LEASE_WAIT", null)).orElse(CacheAsideOptions.DEFAULT_LEASE_WAIT))
-                .staleWhileRevalidate(s.get("CACHE_STALE_TTL").map(v -> v.equals("0") ? java.time.Duration.ZERO
+                .leaseWait(s.get("CACHE_LEASE_WAIT").map(v -> isZero(v) ? java.time.Duration.ZERO
+                        : s.getDuration("CACHE_LEASE_WAIT", null, Settings.MAX_TIMEOUT)).orElse(CacheAsideOptions.DEFAULT_LEASE_WAIT))
+                .staleWhileRevalidate(s.get("CACHE_STALE_TTL").map(v -> isZero(v) ? java.time.Duration.ZERO
                         : s.getDuration("CACHE_STALE_TTL", null)).orElse(CacheAsideOptions.DEFAULT_STALE_WHILE_REVALIDATE))
                 .earlyRefreshBeta(fraction(s, "CACHE_EARLY_REFRESH_BETA", CacheAsideOptions.DEFAULT_EARLY_REFRESH_BETA, 10))
                 .ttlJitter(fraction(s, "CACHE_TTL_JITTER", CacheAsideOptions.DEFAULT_TTL_JITTER, 0.5))
@@ -51,7 +51,7 @@ final class CacheAsideSettings {
         if (s.getBoolean("CACHE_BREAKER", true)) {
             b.circuitBreaker(io.github.resilience4j.circuitbreaker.CircuitBreakerConfig
                     .from(CacheAsideOptions.DEFAULT_CIRCUIT_BREAKER)
-                    .waitDurationInOpenState(s.getDuration("CACHE_BREAKER_OPEN", java.time.Duration.ofSeconds(2)))
+                    .waitDurationInOpenState(s.getDuration("CACHE_BREAKER_OPEN", java.time.Duration.ofSeconds(2), Settings.MAX_TIMEOUT))
                     .failureRateThreshold(s.getInt("CACHE_BREAKER_FAILURE_RATE", 50, 1, 100))
                     .build());
         } else {
@@ -63,8 +63,36 @@ final class CacheAsideSettings {
             if (e instanceof ConfigurationException) {
                 throw e;
             }
-            throw new ConfigurationException("CACHE_*", "invalid cache settings: " + e.getMessage());
+            String variable = variableOf(e.getMessage());
+            throw new ConfigurationException(variable, variable + "=" + shown(s, variable) + " is invalid: " + e.getMessage());
         }
+    }
+
+    /** The variable behind the option that {@link CacheAsideOptions.Builder#build()} names first in {@code message}. */
+    static String variableOf(String message) {
+        String m = message == null ? "" : message;
+        String[][] names = {
+            {"defaultTtl", "CACHE_TTL"}, {"keyPrefix", "CACHE_KEY_PREFIX"}, {"leaseTtl", "CACHE_LEASE_TTL"},
+            {"leaseWait", "CACHE_LEASE_WAIT"}, {"staleWhileRevalidate", "CACHE_STALE_TTL"},
+            {"earlyRefreshBeta", "CACHE_EARLY_REFRESH_BETA"}, {"ttlJitter", "CACHE_TTL_JITTER"},
+            {"cacheTimeout", "CACHE_TIMEOUT"}, {"invalidationTimeout", "CACHE_INVALIDATION_TIMEOUT"},
+            {"maxEntryBytes", "CACHE_MAX_ENTRY_BYTES"},
+        };
+        for (String[] name : names) {
+            if (m.startsWith(name[0])) {
+                return name[1];
+            }
+        }
+        return "CACHE_*";
+    }
+
+    private static String shown(Settings s, String variable) {
+        return s.get(variable).map(v -> "'" + v + "'").orElse("(default)");
+    }
+
+    /** Whether {@code value} is a zero duration ({@code 0}, {@code 0ms}, {@code 0s}, ...): "off" where allowed. */
+    static boolean isZero(String value) {
+        return value.trim().toLowerCase(java.util.Locale.ROOT).matches("0+ *(ms|s|m|h)?");
     }
 
     private static double fraction(Settings s, String name, double defaultValue, double max) {

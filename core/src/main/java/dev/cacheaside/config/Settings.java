@@ -22,14 +22,31 @@ import java.util.TreeMap;
  * contains {@code PASSWORD} or {@code SECRET} is a secret: its value never appears in a message
  * or in {@link #toString()}.
  *
- * <p>A variable set to an empty string counts as not set, as in most {@code .env} tooling.
+ * <p>A variable set to an empty or blank string counts as not set, as in most {@code .env}
+ * tooling, with one exception: {@link #getHost} refuses it, since an empty host is a mistake
+ * (a template that did not fill it in) that a silent {@code localhost} would hide.
+ *
+ * <p>Durations are bounded: at most {@link #MAX_DURATION} unless the getter is given a tighter
+ * bound, so that no value overflows later (milliseconds in a {@code long} or an {@code int}).
  */
 public final class Settings {
 
-    private final Map<String, String> values;
+    /** The longest duration any variable accepts unless its getter says less: 365 days. */
+    public static final Duration MAX_DURATION = Duration.ofDays(365);
 
-    private Settings(Map<String, String> values) {
+    /**
+     * The longest timeout a {@code *_TIMEOUT} variable accepts: 1 day (its milliseconds fit in an
+     * {@code int}, as some clients need).
+     */
+    public static final Duration MAX_TIMEOUT = Duration.ofDays(1);
+
+    private final Map<String, String> values;
+    /** Variables that were given, but empty or blank. */
+    private final java.util.Set<String> blank;
+
+    private Settings(Map<String, String> values, java.util.Set<String> blank) {
         this.values = values;
+        this.blank = blank;
     }
 
     /** Settings from the process environment and {@code ./.env}, the environment winning. */
@@ -61,28 +78,44 @@ public final class Settings {
     /** Settings from a map of variable names to values; blank values count as not set. */
     public static Settings of(Map<String, String> values) {
         Map<String, String> copy = new HashMap<>();
+        java.util.Set<String> blank = new java.util.HashSet<>();
         values.forEach((k, v) -> {
-            if (k != null && v != null && !v.isBlank()) {
-                copy.put(k, v.trim());
+            if (k != null && v != null) {
+                if (isEmpty(v)) {
+                    blank.add(k);
+                } else {
+                    copy.put(k, v.trim());
+                }
             }
         });
-        return new Settings(Collections.unmodifiableMap(copy));
+        return new Settings(Collections.unmodifiableMap(copy), Collections.unmodifiableSet(blank));
     }
 
     /** No variables at all: every getter returns its default. */
     public static Settings empty() {
-        return new Settings(Map.of());
+        return new Settings(Map.of(), java.util.Set.of());
     }
 
-    /** A copy of these settings with {@code name} set to {@code value} (or removed when null). */
+    /**
+     * A copy of these settings with {@code name} set to {@code value}: removed when
+     * {@code value} is null, given but blank when it is blank (see {@link #getHost}).
+     */
     public Settings with(String name, String value) {
         Map<String, String> copy = new HashMap<>(values);
-        if (value == null || value.isBlank()) {
-            copy.remove(name);
-        } else {
+        java.util.Set<String> blanks = new java.util.HashSet<>(blank);
+        copy.remove(name);
+        blanks.remove(name);
+        if (value != null && isEmpty(value)) {
+            blanks.add(name);
+        } else if (value != null) {
             copy.put(name, value.trim());
         }
-        return new Settings(Collections.unmodifiableMap(copy));
+        return new Settings(Collections.unmodifiableMap(copy), Collections.unmodifiableSet(blanks));
+    }
+
+    /** Whether {@code value} is empty once trimmed (white space, or control characters such as NUL, only). */
+    private static boolean isEmpty(String value) {
+        return value.isBlank() || value.trim().isEmpty();
     }
 
     /** The value of {@code name}, if set. */
@@ -93,6 +126,38 @@ public final class Settings {
     /** The value of {@code name}, or {@code defaultValue} when it is not set. */
     public String get(String name, String defaultValue) {
         return values.getOrDefault(name, defaultValue);
+    }
+
+    /**
+     * A host name or address in {@code name}: {@code defaultValue} when the variable is not given
+     * at all, an error when it is given but empty or blank ({@code DB_HOST=}), or when it
+     * holds anything but ASCII letters, digits and {@code . - _ : [ ] %} (a host name, its
+     * ASCII form for an international one, or an IPv4/IPv6 address).
+     *
+     * @throws ConfigurationException naming the variable when it is empty, blank or not a host
+     */
+    public String getHost(String name, String defaultValue) {
+        if (blank.contains(name)) {
+            throw new ConfigurationException(name, name + " is set but empty; give a host name or"
+                    + " address, or unset " + name + " to use the default '" + defaultValue + "'");
+        }
+        String value = values.get(name);
+        if (value == null) {
+            return defaultValue;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            boolean allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '.' || c == '-' || c == '_' || c == ':' || c == '[' || c == ']' || c == '%';
+            if (!allowed) {
+                throw new ConfigurationException(name, name + "=" + display(name, value)
+                        + " is not a host name or address: character " + i + " (" + (c > ' ' && c < 0x7f
+                        ? "'" + c + "'" : String.format("U+%04X", (int) c)) + ") is not allowed; expected"
+                        + " letters, digits, '.', '-', '_' (a name; the ASCII form of an international one)"
+                        + " or an IPv4/IPv6 address");
+            }
+        }
+        return value;
     }
 
     /**
@@ -140,11 +205,21 @@ public final class Settings {
 
     /**
      * A positive duration in {@code name}, given in whole seconds ({@code 3600}) or with a unit
-     * ({@code 250ms}, {@code 30s}, {@code 5m}, {@code 1h}).
+     * ({@code 250ms}, {@code 30s}, {@code 5m}, {@code 1h}), at most {@link #MAX_DURATION}.
      *
-     * @throws ConfigurationException when the value is not a positive duration
+     * @throws ConfigurationException when the value is not a positive duration, or is too long
      */
     public Duration getDuration(String name, Duration defaultValue) {
+        return getDuration(name, defaultValue, MAX_DURATION);
+    }
+
+    /**
+     * A positive duration in {@code name}, as {@link #getDuration(String, Duration)}, at most
+     * {@code max} (for example {@link #MAX_TIMEOUT}).
+     *
+     * @throws ConfigurationException when the value is not a positive duration, or is longer than {@code max}
+     */
+    public Duration getDuration(String name, Duration defaultValue, Duration max) {
         String raw = values.get(name);
         if (raw == null) {
             return defaultValue;
@@ -153,9 +228,18 @@ public final class Settings {
         if (value == null || value.isZero() || value.isNegative()) {
             throw new ConfigurationException(name, name + "=" + display(name, raw)
                     + " is not a positive duration; expected whole seconds (3600) or a number"
-                    + " with a unit (250ms, 30s, 5m, 1h)");
+                    + " with a unit (250ms, 30s, 5m, 1h), at most " + describe(max));
+        }
+        if (value.compareTo(max) > 0) {
+            throw new ConfigurationException(name, name + "=" + display(name, raw)
+                    + " is out of range; expected a positive duration of at most " + describe(max));
         }
         return value;
+    }
+
+    private static String describe(Duration d) {
+        return d.toDays() > 0 && d.equals(Duration.ofDays(d.toDays())) ? d.toDays() + (d.toDays() == 1 ? " day" : " days")
+                : d.toString();
     }
 
     /**
@@ -207,19 +291,20 @@ public final class Settings {
                 return Duration.ofHours(Long.parseLong(s.substring(0, s.length() - 1).trim()));
             }
             return Duration.ofSeconds(Long.parseLong(s));
-        } catch (NumberFormatException e) {
+        } catch (NumberFormatException | ArithmeticException e) {
+            // not a number, or a number of hours (minutes, seconds) that overflows a Duration
             return null;
         }
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Settings && ((Settings) o).values.equals(values);
+        return o instanceof Settings && ((Settings) o).values.equals(values) && ((Settings) o).blank.equals(blank);
     }
 
     @Override
     public int hashCode() {
-        return values.hashCode();
+        return values.hashCode() * 31 + blank.hashCode();
     }
 
     /** The variables, with every secret's value shown as {@code (redacted)}. */

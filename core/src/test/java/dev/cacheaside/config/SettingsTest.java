@@ -90,4 +90,58 @@ class SettingsTest {
         assertThatThrownBy(() -> s.getChoice("CACHE_ENGINE", "local", List.of("local")))
                 .hasMessageContaining("CACHE_ENGINE='Redis' is not supported");
     }
+
+    @Test
+    void anOverflowingDurationNamesTheVariableInsteadOfThrowingArithmeticException() {
+        for (String value : List.of("9999999999999999h", "9223372036854775807m", "99999999999999999999s")) {
+            Settings s = Settings.of(Map.of("CACHE_TTL", value));
+            assertThatThrownBy(() -> s.getDuration("CACHE_TTL", Duration.ofHours(1)))
+                    .as(value).isInstanceOf(ConfigurationException.class)
+                    .hasMessageContaining("CACHE_TTL='" + value + "'");
+        }
+        assertThatThrownBy(() -> CacheAside.create(Settings.of(Map.of("CACHE_TTL", "9999999999999999h"))))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("CACHE_TTL");
+    }
+
+    @Test
+    void durationsAreBoundedSoThatNothingOverflowsLater() {
+        Settings s = Settings.of(Map.of("CACHE_TTL", "36600000", "CACHE_TIMEOUT", "25h"));
+        assertThatThrownBy(() -> s.getDuration("CACHE_TTL", Duration.ofHours(1)))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("at most 365 days");
+        assertThat(Settings.of(Map.of("CACHE_TTL", "8760h")).getDuration("CACHE_TTL", Duration.ZERO))
+                .isEqualTo(Settings.MAX_DURATION);
+        assertThatThrownBy(() -> s.getDuration("CACHE_TIMEOUT", Duration.ofSeconds(1), Settings.MAX_TIMEOUT))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("CACHE_TIMEOUT='25h'")
+                .hasMessageContaining("at most 1 day");
+        assertThat(Settings.of(Map.of("CACHE_TIMEOUT", "24h")).getDuration("CACHE_TIMEOUT", Duration.ZERO, Settings.MAX_TIMEOUT))
+                .isEqualTo(Duration.ofDays(1));
+    }
+
+    @Test
+    void anEmptyHostIsAnErrorButAnUnsetOneTakesTheDefault() {
+        for (String empty : List.of("", " ", "\t", "\u0000")) {
+            Settings s = Settings.of(Map.of("DB_HOST", empty));
+            assertThatThrownBy(() -> s.getHost("DB_HOST", "localhost")).as("DB_HOST='" + empty + "'")
+                    .isInstanceOf(ConfigurationException.class)
+                    .hasMessageContaining("DB_HOST is set but empty")
+                    .extracting(e -> ((ConfigurationException) e).variable()).isEqualTo("DB_HOST");
+        }
+        assertThatThrownBy(() -> Settings.empty().with("CACHE_HOST", "").getHost("CACHE_HOST", "localhost"))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("CACHE_HOST is set but empty");
+        assertThat(Settings.empty().getHost("DB_HOST", "localhost")).isEqualTo("localhost");
+        assertThat(Settings.empty().with("DB_HOST", "").with("DB_HOST", null).getHost("DB_HOST", "localhost"))
+                .as("removed again").isEqualTo("localhost");
+        assertThat(Settings.of(Map.of("DB_HOST", " db.example ")).getHost("DB_HOST", "localhost")).isEqualTo("db.example");
+        assertThat(Settings.of(Map.of("DB_HOST", "")).get("DB_HOST")).as("other getters: empty is not set").isEmpty();
+        assertThatThrownBy(() -> Settings.of(Map.of("DB_HOST", "a b")).getHost("DB_HOST", "localhost"))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("DB_HOST='a b' is not a host");
+        assertThatThrownBy(() -> Settings.of(Map.of("DB_HOST", "postgres://x")).getHost("DB_HOST", "localhost"))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("is not a host");
+        assertThatThrownBy(() -> Settings.of(Map.of("DB_HOST", "caf\u00e9.example")).getHost("DB_HOST", "localhost"))
+                .as("non-ASCII: the driver would misread it").isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("U+00E9");
+        for (String host : List.of("::1", "[::1]", "fe80::1%eth0", "10.0.0.7", "db-1.example_x.internal", "xn--caf-dma.example")) {
+            assertThat(Settings.of(Map.of("DB_HOST", host)).getHost("DB_HOST", "localhost")).isEqualTo(host);
+        }
+    }
 }

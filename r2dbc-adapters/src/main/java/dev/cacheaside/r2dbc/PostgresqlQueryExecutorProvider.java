@@ -8,7 +8,7 @@ import java.util.Set;
 /**
  * Database engine {@code postgresql} and {@code postgres}: PostgreSQL (r2dbc-postgresql driver), pooled by {@link R2dbcQueryExecutor}.
  *
- * <p>Reads {@code DB_HOST} (default {@code localhost}), {@code DB_PORT} (default
+ * <p>Reads {@code DB_HOST} (default {@code localhost}; set but empty is an error), {@code DB_PORT} (default
  * {@code 5432}), {@code DB_USER} (default {@code postgres}), {@code DB_PASSWORD}
  * (default none), {@code DB_NAME} (default {@code airportdb}), {@code DB_POOL_SIZE},
  * {@code DB_ACQUIRE_TIMEOUT}, {@code DB_CONNECT_TIMEOUT} and {@code DB_STATEMENT_TIMEOUT}.

@@ -45,22 +45,24 @@ final class R2dbcProviders {
     }
 
     /**
-     * Pool, timeout and row-limit options from {@code DB_POOL_SIZE}, the {@code DB_*_TIMEOUT}
-     * variables and {@code DB_MAX_ROWS}.
+     * Pool, timeout and row-limit options from {@code DB_POOL_SIZE} (1 to 1000), the
+     * {@code DB_*_TIMEOUT} variables (positive, at most {@link Settings#MAX_TIMEOUT}) and
+     * {@code DB_MAX_ROWS} (0 for no limit).
      */
     static R2dbcOptions options(Settings settings) {
         return R2dbcOptions.builder()
                 .poolMaxSize(settings.getInt("DB_POOL_SIZE", R2dbcOptions.DEFAULT_POOL_MAX_SIZE, 1, 1000))
-                .acquireTimeout(settings.getDuration("DB_ACQUIRE_TIMEOUT", R2dbcOptions.DEFAULT_ACQUIRE_TIMEOUT))
-                .connectTimeout(settings.getDuration("DB_CONNECT_TIMEOUT", R2dbcOptions.DEFAULT_CONNECT_TIMEOUT))
-                .statementTimeout(settings.getDuration("DB_STATEMENT_TIMEOUT", R2dbcOptions.DEFAULT_STATEMENT_TIMEOUT))
+                .acquireTimeout(settings.getDuration("DB_ACQUIRE_TIMEOUT", R2dbcOptions.DEFAULT_ACQUIRE_TIMEOUT, Settings.MAX_TIMEOUT))
+                .connectTimeout(settings.getDuration("DB_CONNECT_TIMEOUT", R2dbcOptions.DEFAULT_CONNECT_TIMEOUT, Settings.MAX_TIMEOUT))
+                .statementTimeout(settings.getDuration("DB_STATEMENT_TIMEOUT", R2dbcOptions.DEFAULT_STATEMENT_TIMEOUT, Settings.MAX_TIMEOUT))
                 .maxRows(settings.getInt("DB_MAX_ROWS", R2dbcOptions.DEFAULT_MAX_ROWS, 0, Integer.MAX_VALUE))
                 .build();
     }
 
     /** An executor for a server database ({@code DB_HOST}, {@code DB_PORT}, ...). */
     static R2dbcQueryExecutor serverExecutor(Driver driver, String engine, Settings settings) {
-        String host = settings.get("DB_HOST", DEFAULT_HOST);
+        // DB_HOST= (empty) is an error, never a silent localhost
+        String host = settings.getHost("DB_HOST", DEFAULT_HOST);
         int port = settings.getPort("DB_PORT", driver.defaultPort);
         String user = settings.get("DB_USER", driver.defaultUser);
         String database = settings.get("DB_NAME", DEFAULT_DATABASE);

@@ -81,8 +81,9 @@ public class CacheAsideProperties {
     private int database = 0;
 
     /**
-     * TCP connect and TLS handshake timeout of the cache (CACHE_CONNECT_TIMEOUT); by default 2s
-     * for Redis and Valkey, 1s for Memcached.
+     * Connect timeout of the cache (CACHE_CONNECT_TIMEOUT): TCP connect, TLS handshake and, for
+     * Redis and Valkey, the handshake (HELLO/AUTH, SELECT, PING); commands use {@code timeout}
+     * instead. By default 5s.
      */
     @DurationUnit(ChronoUnit.SECONDS)
     private Duration connectTimeout;
@@ -201,7 +202,15 @@ public class CacheAsideProperties {
     }
 
     private static String millis(Duration d) {
-        return d == null ? null : d.toMillis() + "ms";
+        if (d == null) {
+            return null;
+        }
+        try {
+            return d.toMillis() + "ms";
+        } catch (ArithmeticException e) {
+            // too long for milliseconds: passed on as seconds, which Settings refuses by name
+            return d.getSeconds() + "s";
+        }
     }
 
     /** An empty or blank value (as {@code ${CACHE_HOST:}} gives) counts as not set. */

@@ -103,4 +103,19 @@ class CacheAsidePropertiesTest {
         CacheAsideProperties local = new CacheAsideProperties();
         assertThat(SpringDataRedis.variables(local, provider)).as("not for the local engine").isEmpty();
     }
+
+    @Test
+    void aDurationTooLongForMillisecondsIsRefusedByItsVariableName() {
+        CacheAsideProperties p = new CacheAsideProperties();
+        p.setTtl(Duration.ofSeconds(Long.MAX_VALUE / 2));
+        p.setConnectTimeout(Duration.ofDays(2));
+        Map<String, String> vars = p.toVariables();
+        dev.cacheaside.config.Settings settings = dev.cacheaside.config.Settings.of(vars);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> settings.getDuration("CACHE_TTL", Duration.ZERO))
+                .isInstanceOf(dev.cacheaside.config.ConfigurationException.class).hasMessageContaining("CACHE_TTL=");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.cacheaside.CacheAside.create(
+                        settings.with("CACHE_TTL", null).with("CACHE_ENGINE", "redis")))
+                .isInstanceOf(dev.cacheaside.config.ConfigurationException.class)
+                .hasMessageContaining("CACHE_CONNECT_TIMEOUT=");
+    }
 }

@@ -17,10 +17,11 @@ import java.util.Set;
  * <p>Variables read by {@link #create}:
  * <ul>
  *   <li>{@code CACHE_NODES}: servers as {@code host:port,host:port} (a missing port is 11211);
- *       when not set, the one server {@code CACHE_HOST} (default {@code 127.0.0.1}) and
+ *       when not set, the one server {@code CACHE_HOST} (default {@code 127.0.0.1}; set but
+ *       empty is an error) and
  *       {@code CACHE_PORT} (default 11211);
  *   <li>{@code CACHE_TIMEOUT}: per-operation timeout (default {@code 250ms});
- *   <li>{@code CACHE_CONNECT_TIMEOUT}: TCP connect timeout (default {@code 1s});
+ *   <li>{@code CACHE_CONNECT_TIMEOUT}: TCP connect timeout (default {@code 5s});
  *   <li>{@code MEMCACHED_MAX_RECONNECT_DELAY}: the longest delay between reconnection attempts
  *       (default {@code 5s});
  *   <li>{@code MEMCACHED_MAX_VALUE_BYTES}: the largest value cached (default 1,047,552, that is

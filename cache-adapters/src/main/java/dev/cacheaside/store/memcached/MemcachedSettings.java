@@ -29,20 +29,22 @@ final class MemcachedSettings {
             builder.servers(nodesValue);
         } else {
             nodesVariable = "CACHE_HOST";
-            String host = settings.get("CACHE_HOST", DEFAULT_HOST);
+            // CACHE_HOST= (empty) is an error, never a silent default
+            String host = settings.getHost("CACHE_HOST", DEFAULT_HOST);
             int port = settings.getPort("CACHE_PORT", MemcachedStoreOptions.DEFAULT_PORT);
             nodesValue = host;
             builder.server(host, port);
         }
-        builder.timeout(settings.getDuration("CACHE_TIMEOUT", MemcachedStoreOptions.DEFAULT_TIMEOUT))
+        builder.timeout(settings.getDuration("CACHE_TIMEOUT", MemcachedStoreOptions.DEFAULT_TIMEOUT,
+                        MemcachedStoreOptions.MAX_TIMEOUT))
                 .connectTimeout(settings.getDuration("CACHE_CONNECT_TIMEOUT",
-                        MemcachedStoreOptions.DEFAULT_CONNECT_TIMEOUT))
+                        MemcachedStoreOptions.DEFAULT_CONNECT_TIMEOUT, MemcachedStoreOptions.MAX_TIMEOUT))
                 .maxValueSize(settings.getInt("MEMCACHED_MAX_VALUE_BYTES",
                         MemcachedStoreOptions.DEFAULT_MAX_VALUE_SIZE, 1, Integer.MAX_VALUE))
                 .maxPendingRequests(settings.getInt("MEMCACHED_MAX_PENDING",
                         MemcachedStoreOptions.DEFAULT_MAX_PENDING_REQUESTS, 1, Integer.MAX_VALUE));
         java.time.Duration maxDelay = settings.getDuration("MEMCACHED_MAX_RECONNECT_DELAY",
-                MemcachedStoreOptions.DEFAULT_MAX_RECONNECT_DELAY);
+                MemcachedStoreOptions.DEFAULT_MAX_RECONNECT_DELAY, MemcachedStoreOptions.MAX_TIMEOUT);
         if (maxDelay.compareTo(MemcachedStoreOptions.DEFAULT_RECONNECT_DELAY) < 0) {
             throw new ConfigurationException("MEMCACHED_MAX_RECONNECT_DELAY", "MEMCACHED_MAX_RECONNECT_DELAY="
                     + maxDelay.toMillis() + "ms is shorter than the first reconnection delay ("

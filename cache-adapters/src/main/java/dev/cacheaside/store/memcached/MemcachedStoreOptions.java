@@ -25,8 +25,14 @@ public final class MemcachedStoreOptions {
     /** The default per-operation timeout: 250 ms. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(250);
 
-    /** The default TCP connect timeout: 1 s. */
-    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
+    /**
+     * The default connect timeout: 5 s, as for Redis. It bounds each TCP connect (memcached has
+     * no handshake); operations meanwhile are bounded by {@link #timeout()}.
+     */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
+    /** The longest timeout (per-operation or connect) accepted: 1 day. */
+    public static final Duration MAX_TIMEOUT = Duration.ofDays(1);
 
     /** The default first delay before reconnecting to a server that went away: 100 ms. */
     public static final Duration DEFAULT_RECONNECT_DELAY = Duration.ofMillis(100);
@@ -185,13 +191,13 @@ public final class MemcachedStoreOptions {
             return this;
         }
 
-        /** Per-operation timeout, positive; default {@link #DEFAULT_TIMEOUT}. */
+        /** Per-operation timeout, positive, at most {@link #MAX_TIMEOUT}; default {@link #DEFAULT_TIMEOUT}. */
         public Builder timeout(Duration timeout) {
             this.timeout = Objects.requireNonNull(timeout, "timeout");
             return this;
         }
 
-        /** TCP connect timeout, positive; default {@link #DEFAULT_CONNECT_TIMEOUT}. */
+        /** TCP connect timeout, positive, at most {@link #MAX_TIMEOUT}; default {@link #DEFAULT_CONNECT_TIMEOUT}. */
         public Builder connectTimeout(Duration connectTimeout) {
             this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
             return this;
@@ -261,6 +267,12 @@ public final class MemcachedStoreOptions {
             }
             positive("timeout", timeout);
             positive("connectTimeout", connectTimeout);
+            for (String name : new String[] {"timeout", "connectTimeout", "maxReconnectDelay"}) {
+                Duration value = name.equals("timeout") ? timeout : name.equals("connectTimeout") ? connectTimeout : maxReconnectDelay;
+                if (value.compareTo(MAX_TIMEOUT) > 0) {
+                    throw new IllegalArgumentException(name + " must be at most " + MAX_TIMEOUT + ", was " + value);
+                }
+            }
             positive("reconnectDelay", reconnectDelay);
             positive("maxReconnectDelay", maxReconnectDelay);
             if (maxReconnectDelay.compareTo(reconnectDelay) < 0) {

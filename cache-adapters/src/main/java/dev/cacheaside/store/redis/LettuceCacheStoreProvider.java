@@ -16,8 +16,13 @@ import java.util.Set;
  * Sentinel), {@code CACHE_USER}, {@code CACHE_PASSWORD}, {@code CACHE_TLS} ({@code false}),
  * {@code CACHE_DATABASE} (0), {@code CACHE_NODES} ({@code host:port,host:port,...}),
  * {@code CACHE_CLUSTER} ({@code false}), {@code CACHE_SENTINEL_MASTER},
- * {@code CACHE_SENTINEL_PASSWORD}, {@code CACHE_TIMEOUT} (250ms), {@code CACHE_CONNECT_TIMEOUT}
- * (2s), {@code CACHE_MAX_ENTRY_BYTES} (1048576, {@link LettuceStoreOptions#maxValueBytes()}). The topology is chosen by one rule: {@code CACHE_SENTINEL_MASTER} set means Sentinel
+ * {@code CACHE_SENTINEL_PASSWORD}, {@code CACHE_TIMEOUT} (250ms: each command),
+ * {@code CACHE_CONNECT_TIMEOUT} (5s: TCP connect, TLS and the handshake, AUTH and SELECT
+ * included). {@code CACHE_HOST} set but empty is an error (unset, it is {@code localhost});
+ * {@code CACHE_DATABASE} must not be negative, and a number the server does not have fails
+ * each connection attempt with an error naming {@code CACHE_DATABASE} and the server's count.
+ * {@code CACHE_MAX_ENTRY_BYTES} (1048576, {@link LettuceStoreOptions#maxValueBytes()}).
+ * The topology is chosen by one rule: {@code CACHE_SENTINEL_MASTER} set means Sentinel
  * (the nodes are Sentinels); {@code CACHE_CLUSTER=true} means Redis Cluster (the nodes are
  * seeds); otherwise one server. {@code CACHE_NODES} replaces {@code CACHE_HOST}/{@code CACHE_PORT}
  * and is accepted only with Sentinel or Cluster.
@@ -65,7 +70,8 @@ public final class LettuceCacheStoreProvider implements CacheStoreProvider {
             throw new ConfigurationException("CACHE_CLUSTER", "CACHE_CLUSTER=true and CACHE_SENTINEL_MASTER='"
                     + sentinelMaster + "' are both set; choose Redis Cluster or Sentinel");
         }
-        String host = settings.get("CACHE_HOST", LettuceStoreOptions.DEFAULT_HOST);
+        // CACHE_HOST= (empty) is an error, never a silent localhost
+        String host = settings.getHost("CACHE_HOST", LettuceStoreOptions.DEFAULT_HOST);
         int port = settings.getPort("CACHE_PORT",
                 sentinelMaster != null ? LettuceStoreOptions.DEFAULT_SENTINEL_PORT : LettuceStoreOptions.DEFAULT_PORT);
         List<String> nodes = settings.get("CACHE_NODES").map(LettuceStoreOptions::split).orElse(null);
@@ -112,12 +118,46 @@ public final class LettuceCacheStoreProvider implements CacheStoreProvider {
                 .tls(settings.getBoolean("CACHE_TLS", false))
                 .tlsCaFile(tlsCaFile(settings))
                 .database(database)
-                .commandTimeout(settings.getDuration("CACHE_TIMEOUT", LettuceStoreOptions.DEFAULT_COMMAND_TIMEOUT))
-                .connectTimeout(settings.getDuration("CACHE_CONNECT_TIMEOUT", LettuceStoreOptions.DEFAULT_CONNECT_TIMEOUT))
+                .commandTimeout(settings.getDuration("CACHE_TIMEOUT", LettuceStoreOptions.DEFAULT_COMMAND_TIMEOUT,
+                        Settings.MAX_TIMEOUT))
+                .connectTimeout(settings.getDuration("CACHE_CONNECT_TIMEOUT", LettuceStoreOptions.DEFAULT_CONNECT_TIMEOUT,
+                        Settings.MAX_TIMEOUT))
                 // the same variable as the engine's limit, so the store reads every entry it writes
                 .maxValueBytes(settings.getInt("CACHE_MAX_ENTRY_BYTES", LettuceStoreOptions.DEFAULT_MAX_VALUE_BYTES,
                         1, Integer.MAX_VALUE));
-        return builder.build();
+        try {
+            return builder.build();
+        } catch (IllegalArgumentException e) {
+            String variable = variableOf(e.getMessage(), cluster, sentinelMaster != null, settings);
+            throw new ConfigurationException(variable, variable + " is invalid: " + e.getMessage());
+        }
+    }
+
+    /** The variable behind the option that {@link LettuceStoreOptions.Builder#build()} names in {@code message}. */
+    private static String variableOf(String message, boolean cluster, boolean sentinel, Settings settings) {
+        String m = message == null ? "" : message;
+        if (m.startsWith("database")) {
+            return "CACHE_DATABASE";
+        }
+        if (m.startsWith("commandTimeout")) {
+            return "CACHE_TIMEOUT";
+        }
+        if (m.startsWith("connectTimeout")) {
+            return "CACHE_CONNECT_TIMEOUT";
+        }
+        if (m.startsWith("sentinelMaster")) {
+            return "CACHE_SENTINEL_MASTER";
+        }
+        if (m.startsWith("username")) {
+            return "CACHE_USER";
+        }
+        if (m.startsWith("maxValueBytes")) {
+            return "CACHE_MAX_ENTRY_BYTES";
+        }
+        if (m.startsWith("tlsCaFile")) {
+            return "CACHE_TLS_CA_FILE";
+        }
+        return settings.get("CACHE_NODES").isPresent() && (cluster || sentinel) ? "CACHE_NODES" : "CACHE_HOST";
     }
 
     private static Path tlsCaFile(Settings settings) {

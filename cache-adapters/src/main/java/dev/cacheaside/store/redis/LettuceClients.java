@@ -4,6 +4,7 @@ import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.MaintNotificationsConfig;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.SslOptions;
@@ -30,13 +31,24 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns {@link LettuceStoreOptions} into a configured Lettuce client and opens connections.
  * Every Lettuce option that matters when the server goes away is set here explicitly (see
  * {@link #clientOptions}), rather than left to Lettuce's defaults.
+ *
+ * <p>A failed connection attempt fails with a {@link RedisConnectionException} whose message
+ * says why, in the server's words ({@code WRONGPASS ...}, {@code NOAUTH ...}, connection refused),
+ * and, when the database number is one the server does not have, names {@code CACHE_DATABASE}
+ * and the server's number of databases. The same reason is logged once (again only after the
+ * next successful connection, or when the reason changes); the password never appears.
  */
 final class LettuceClients {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LettuceClients.class);
 
     /** String keys (ASCII) and byte-array values, kept exactly. */
     static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
@@ -54,6 +66,8 @@ final class LettuceClients {
     private final ClientResources resources;
     private final AbstractRedisClient client;
     private final RedisURI standaloneUri;
+    /** The reason of the last failed attempt that was logged; null after a success. */
+    private final AtomicReference<String> lastFailure = new AtomicReference<>();
 
     LettuceClients(LettuceStoreOptions options) {
         this.options = options;
@@ -78,8 +92,33 @@ final class LettuceClients {
         }
     }
 
-    /** Opens one connection (for a cluster: the cluster connection that routes by slot). Non-blocking. */
+    /**
+     * Opens one connection (for a cluster: the cluster connection that routes by slot), within
+     * {@link LettuceStoreOptions#connectTimeout()} for each connection. Non-blocking. A failure
+     * is a {@link RedisConnectionException} that says why (see the class comment).
+     */
     CompletableFuture<Connected> connect() {
+        CompletableFuture<Connected> attempt;
+        try {
+            attempt = open();
+        } catch (RuntimeException e) {
+            attempt = CompletableFuture.failedFuture(e);
+        }
+        return attempt.handle((connected, error) -> {
+            if (error == null) {
+                if (lastFailure.getAndSet(null) != null) {
+                    LOG.info("Redis connection to {} opened", options.nodes());
+                }
+                return CompletableFuture.completedFuture(connected);
+            }
+            return explain(unwrap(error)).<Connected>thenApply(explained -> {
+                logOnce(explained);
+                throw new CompletionException(explained);
+            });
+        }).thenCompose(f -> f);
+    }
+
+    private CompletableFuture<Connected> open() {
         if (client instanceof RedisClusterClient) {
             RedisClusterClient cluster = (RedisClusterClient) client;
             // connectAsync needs the topology; load it without blocking first (connect() would block).
@@ -117,6 +156,98 @@ final class LettuceClients {
                 });
     }
 
+    /**
+     * The error of a failed attempt with the reason in its message: the innermost cause's text
+     * (the server's {@code WRONGPASS}/{@code NOAUTH} answer, a refused connection), and for a
+     * database number the server does not have, {@code CACHE_DATABASE} and the server's count
+     * (asked with {@code CONFIG GET databases} on database 0; "unknown" when that is refused).
+     */
+    CompletableFuture<RedisConnectionException> explain(Throwable error) {
+        String reason = reason(error);
+        String where = "Unable to connect to Redis at " + String.join(",", options.nodes());
+        String upper = reason.toUpperCase(java.util.Locale.ROOT);
+        if (standaloneUri != null && (upper.contains("DB INDEX IS OUT OF RANGE") || upper.contains("INVALID DB INDEX"))) {
+            return databaseCount().handle((count, countError) -> new RedisConnectionException(redact(where
+                    + ": CACHE_DATABASE=" + options.database() + " is out of range: the server has "
+                    + (count != null ? count + " databases (0 to " + (count - 1) + ")" : "an unknown number of databases"
+                    + " (CONFIG GET databases was refused)") + "; the server said: " + reason), error));
+        }
+        String hint = "";
+        if (upper.startsWith("WRONGPASS") || upper.startsWith("NOAUTH") || upper.contains("INVALID PASSWORD")
+                || upper.contains("INVALID USERNAME-PASSWORD") || upper.startsWith("NOPERM")) {
+            hint = " (authentication as " + (options.username() == null ? "the default user" : "user '" + options.username() + "'")
+                    + (options.hasPassword() ? " with a password" : " without a password")
+                    + " failed; check CACHE_USER and CACHE_PASSWORD)";
+        }
+        return CompletableFuture.completedFuture(new RedisConnectionException(redact(where + ": " + reason + hint), error));
+    }
+
+    /** The server's {@code databases} setting, from a short connection to database 0 within the connect timeout. */
+    private CompletableFuture<Integer> databaseCount() {
+        RedisURI zero = RedisURI.builder(standaloneUri).withDatabase(0).build();
+        CompletableFuture<Integer> count = new CompletableFuture<>();
+        ((RedisClient) client).connectAsync(StringCodec.UTF8, zero).toCompletableFuture()
+                .orTimeout(options.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((connection, connectError) -> {
+                    if (connectError != null) {
+                        count.completeExceptionally(connectError);
+                        return;
+                    }
+                    connection.async().configGet("databases").toCompletableFuture()
+                            .orTimeout(options.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                            .whenComplete((config, error) -> {
+                                connection.closeAsync();
+                                try {
+                                    if (error != null) {
+                                        count.completeExceptionally(error);
+                                    } else {
+                                        count.complete(Integer.valueOf(config.get("databases").trim()));
+                                    }
+                                } catch (RuntimeException e) {
+                                    count.completeExceptionally(e);
+                                }
+                            });
+                });
+        return count;
+    }
+
+    /** Logs {@code error} unless the previous failure had the same message. */
+    private void logOnce(RedisConnectionException error) {
+        String message = error.getMessage();
+        if (!message.equals(lastFailure.getAndSet(message))) {
+            LOG.warn("{} (logged once until it changes or a connection succeeds; operations meanwhile are cache misses)", message);
+        }
+    }
+
+    /** The innermost cause's text, the most specific one Lettuce gives. */
+    static String reason(Throwable error) {
+        Throwable innermost = error;
+        for (Throwable t = error; t != null && t.getCause() != t; t = t.getCause()) {
+            innermost = t;
+        }
+        String text = innermost.getMessage();
+        return text == null || text.isBlank() ? innermost.getClass().getSimpleName() : text.trim();
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable t = error;
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    /** {@code text} with the passwords replaced, should a server ever echo one. */
+    private String redact(String text) {
+        String result = text;
+        for (char[] secret : new char[][] {options.password(), options.sentinelPassword()}) {
+            if (secret != null && secret.length > 0) {
+                result = result.replace(new String(secret), "(redacted)");
+            }
+        }
+        return result;
+    }
+
     /** Shuts the client (closing its connections) and then its threads down. */
     CompletableFuture<Void> shutdown() {
         CompletableFuture<Void> done = new CompletableFuture<>();
@@ -136,7 +267,8 @@ final class LettuceClients {
     /**
      * The client options, each chosen for a cache that must fail fast rather than wait:
      * <ul>
-     *   <li>{@code timeoutOptions}: every command times out after the command timeout.
+     *   <li>{@code timeoutOptions}: every command times out after the command timeout; the
+     *       handshake instead is bounded by the connect timeout (the URI's timeout).
      *   <li>{@code disconnectedBehavior(REJECT_COMMANDS)}: while disconnected, commands fail at
      *       once instead of queueing until the server is back (a queued cache read is useless).
      *   <li>{@code requestQueueSize}: a bounded queue per connection; beyond it commands fail.
@@ -147,6 +279,8 @@ final class LettuceClients {
      *   <li>{@code maintNotificationsConfig(disabled)}: no Redis Enterprise maintenance push handling.
      *   <li>{@code publishOnScheduler(false)}: results complete on the I/O thread; the store only
      *       maps them, and callers that do heavy work move it with {@code publishOn}.
+     *   <li>{@code reauthenticateBehavior(DEFAULT)}, {@code scriptCharset(UTF-8)},
+     *       {@code useHashIndexQueue(true)}: Lettuce's defaults, stated.
      *   <li>{@code socketOptions}: connect timeout, TCP keep-alive (30 s idle, 10 s interval,
      *       3 probes) so a silently dead peer is noticed, TCP_NODELAY.
      *   <li>{@code sslOptions}: when TLS is on, the JDK's TLS provider, a handshake timeout equal
@@ -162,6 +296,9 @@ final class LettuceClients {
                 .protocolVersion(ProtocolVersion.RESP2)
                 .maintNotificationsConfig(MaintNotificationsConfig.disabled())
                 .publishOnScheduler(false)
+                .reauthenticateBehavior(ClientOptions.ReauthenticateBehavior.DEFAULT)
+                .scriptCharset(java.nio.charset.StandardCharsets.UTF_8)
+                .useHashIndexQueue(true)
                 .timeoutOptions(TimeoutOptions.builder().timeoutCommands(true).fixedTimeout(options.commandTimeout()).build())
                 .socketOptions(SocketOptions.builder()
                         .connectTimeout(options.connectTimeout())
@@ -229,7 +366,9 @@ final class LettuceClients {
     }
 
     private RedisURI.Builder authenticated(RedisURI.Builder builder) {
-        builder.withTimeout(options.commandTimeout()).withSsl(options.tls());
+        // The URI's timeout bounds the connection handshake (HELLO/AUTH, SELECT, PING): the
+        // connect timeout, not the command timeout (commands use timeoutOptions' fixed timeout).
+        builder.withTimeout(options.connectTimeout()).withSsl(options.tls());
         char[] password = options.password();
         if (password != null) {
             if (options.username() != null) {

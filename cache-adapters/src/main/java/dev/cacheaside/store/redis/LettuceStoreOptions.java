@@ -49,8 +49,14 @@ public final class LettuceStoreOptions {
      * miss, so a command that has no answer by then fails and the engine goes to the database.
      */
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(250);
-    /** The default TCP connect timeout: 2 seconds. */
-    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    /**
+     * The default connect timeout: 5 seconds. It bounds opening one connection: TCP connect, TLS
+     * handshake and the Redis handshake ({@code HELLO}/{@code AUTH}, {@code SELECT}, {@code PING}),
+     * which under CPU load can take far longer than a command.
+     */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** The longest connect timeout accepted: 1 day (the client keeps it as {@code int} milliseconds). */
+    public static final Duration MAX_CONNECT_TIMEOUT = Duration.ofDays(1);
     /**
      * The default bound on commands queued on one connection: 16384. When it is reached, a new
      * command fails at once instead of adding to a backlog (and to memory).
@@ -188,7 +194,11 @@ public final class LettuceStoreOptions {
         return commandTimeout;
     }
 
-    /** How long opening a TCP connection may take. */
+    /**
+     * How long opening one connection may take: TCP connect, TLS handshake and the Redis
+     * handshake ({@code HELLO}/{@code AUTH}, {@code SELECT}, {@code PING}). Commands are bounded
+     * by {@link #commandTimeout()} instead.
+     */
     public Duration connectTimeout() {
         return connectTimeout;
     }
@@ -330,7 +340,10 @@ public final class LettuceStoreOptions {
             return this;
         }
 
-        /** The TCP connect timeout, positive; default {@link #DEFAULT_CONNECT_TIMEOUT}. */
+        /**
+         * The connect timeout (TCP, TLS and Redis handshake), positive and at most
+         * {@link #MAX_CONNECT_TIMEOUT}; default {@link #DEFAULT_CONNECT_TIMEOUT}.
+         */
         public Builder connectTimeout(Duration connectTimeout) {
             this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
             return this;
@@ -402,6 +415,12 @@ public final class LettuceStoreOptions {
             }
             requirePositive("commandTimeout", commandTimeout);
             requirePositive("connectTimeout", connectTimeout);
+            if (connectTimeout.compareTo(MAX_CONNECT_TIMEOUT) > 0) {
+                throw new IllegalArgumentException("connectTimeout must be at most " + MAX_CONNECT_TIMEOUT + ", was " + connectTimeout);
+            }
+            if (commandTimeout.compareTo(MAX_CONNECT_TIMEOUT) > 0) {
+                throw new IllegalArgumentException("commandTimeout must be at most " + MAX_CONNECT_TIMEOUT + ", was " + commandTimeout);
+            }
             requirePositive("reconnectDelay min", reconnectDelayMin);
             requirePositive("topologyRefreshPeriod", topologyRefreshPeriod);
             if (reconnectDelayMax.compareTo(reconnectDelayMin) < 0) {

@@ -3,6 +3,10 @@ package dev.cacheaside.store.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.cacheaside.config.Settings;
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
@@ -10,11 +14,14 @@ import dev.cacheaside.testing.TestServers;
 import io.lettuce.core.AclSetuserArgs;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * Connects as an ACL user made for this test on the shared Redis (and removed afterwards),
@@ -88,11 +95,56 @@ class LettuceAclIT {
         }
     }
 
+    @Test
+    void aWrongPasswordIsReportedAndLoggedWithTheServersWordsButNeverThePassword() {
+        authenticationFailureIsExplained(user, "wrong-" + UUID.randomUUID());
+    }
+
+    @Test
+    void anUnknownAclUserIsReportedAndLoggedWithTheServersWords() {
+        authenticationFailureIsExplained("nobody_" + UUID.randomUUID().toString().substring(0, 8), password);
+    }
+
+    private void authenticationFailureIsExplained(String asUser, String pw) {
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        Logger log = (Logger) LoggerFactory.getLogger(LettuceClients.class);
+        logged.start();
+        log.addAppender(logged);
+        CacheStore store = new LettuceCacheStoreProvider().create("redis", settings(asUser, pw));
+        try {
+            Throwable error = catchThrowable(() -> store.get("acl:any").block(Duration.ofSeconds(10)));
+            // the top-level message is what the engine logs (error.toString()): the reason must be in it
+            assertThat(error).as("get with a wrong password").isNotNull();
+            assertThat(error.getMessage()).as("top-level message")
+                    .containsAnyOf("WRONGPASS", "Connection closed prematurely")
+                    .doesNotContain(pw);
+            if (error.getMessage().contains("WRONGPASS")) {
+                assertThat(error.getMessage()).contains("CACHE_PASSWORD").contains("user '" + asUser + "'");
+            }
+            Throwable second = catchThrowable(() -> store.get("acl:any").block(Duration.ofSeconds(10)));
+            assertThat(second).as("a second attempt fails the same way").isNotNull();
+            List<ILoggingEvent> warnings = logged.list.stream().filter(e -> e.getLevel() == Level.WARN).collect(Collectors.toList());
+            assertThat(warnings).as("the failure is logged").isNotEmpty();
+            assertThat(warnings.get(0).getFormattedMessage()).as("logged with its cause")
+                    .containsAnyOf("WRONGPASS", "Connection closed prematurely");
+            for (ILoggingEvent event : logged.list) {
+                assertThat(event.getFormattedMessage()).as("log never shows the password").doesNotContain(pw);
+            }
+        } finally {
+            store.close();
+            log.detachAppender(logged);
+        }
+    }
+
     private Settings settings(String pw) {
+        return settings(user, pw);
+    }
+
+    private Settings settings(String asUser, String pw) {
         return Settings.of(Map.of(
                 "CACHE_HOST", LettuceStoreOptions.host(address),
                 "CACHE_PORT", Integer.toString(LettuceStoreOptions.port(address)),
-                "CACHE_USER", user,
+                "CACHE_USER", asUser,
                 "CACHE_PASSWORD", pw,
                 "CACHE_TIMEOUT", "2s"));
     }

@@ -30,7 +30,7 @@ class LettuceCacheStoreProviderTest {
         assertThat(options.topology()).isEqualTo(LettuceStoreOptions.Topology.STANDALONE);
         assertThat(options.nodes()).containsExactly("localhost:6379");
         assertThat(options.commandTimeout()).isEqualTo(Duration.ofMillis(250));
-        assertThat(options.connectTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(options.connectTimeout()).isEqualTo(LettuceStoreOptions.DEFAULT_CONNECT_TIMEOUT).isEqualTo(Duration.ofSeconds(5));
         assertThat(options.tls()).isFalse();
         assertThat(options.hasPassword()).isFalse();
         assertThat(options.requestQueueSize()).isEqualTo(LettuceStoreOptions.DEFAULT_REQUEST_QUEUE_SIZE);
