@@ -24,6 +24,15 @@ import reactor.core.publisher.Mono;
  * thread safe and never block the subscribing thread. Errors (connection lost, timeout) are
  * signalled as {@code onError}; the engine turns them into misses, so implementations do not
  * swallow them.
+ *
+ * <h2>Timeouts</h2>
+ * A command that got no answer in time must fail with an exception that is, or has in its cause
+ * chain, a {@link java.util.concurrent.TimeoutException} or an exception whose class name ends
+ * with {@code TimeoutException} (as Lettuce's {@code RedisCommandTimeoutException} does). The
+ * engine then knows that the command may have reached the server: a {@link #getOrLease} may have
+ * taken a lease whose reply nobody saw, so this instance does not wait for that key's lease.
+ * A store should also release such a lease itself when its reply comes after the caller gave up
+ * (timed out or cancelled), comparing the token so that it never removes another caller's lease.
  */
 public interface CacheStore extends AutoCloseable {
 
