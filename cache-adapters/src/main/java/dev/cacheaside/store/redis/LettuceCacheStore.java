@@ -3,9 +3,12 @@ package dev.cacheaside.store.redis;
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
 import io.lettuce.core.ExpireArgs;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -22,6 +25,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -109,6 +115,15 @@ public final class LettuceCacheStore implements CacheStore {
             + "return 0\n";
     static final String REPLACE_SHA = sha1(REPLACE_SCRIPT);
 
+    /** KEYS[1] the key; ARGV[1] the caller's marker. Deletes the key only while it holds that marker. */
+    static final String RELEASE_SCRIPT =
+            "if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
+            + "  return redis.call('DEL', KEYS[1])\n"
+            + "end\n"
+            + "return 0\n";
+
+    private static final Logger LOG = LoggerFactory.getLogger(LettuceCacheStore.class);
+
     private final LettuceStoreOptions options;
     private final LettuceClients clients;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -137,7 +152,7 @@ public final class LettuceCacheStore implements CacheStore {
     @Override
     public Mono<byte[]> get(String key) {
         Objects.requireNonNull(key, "key");
-        return commands().flatMap(c -> Mono.fromCompletionStage(c.get(key)))
+        return Mono.defer(() -> readCommands(System.nanoTime()).flatMap(c -> Mono.fromCompletionStage(c.get(key))))
                 .filter(value -> !isMarker(value));
     }
 
@@ -162,14 +177,73 @@ public final class LettuceCacheStore implements CacheStore {
     public Mono<CacheLookup> getOrLease(String key, Duration leaseTtl) {
         Objects.requireNonNull(key, "key");
         long leaseMillis = positiveMillis(leaseTtl, "leaseTtl");
-        return commands().flatMap(c -> Mono.fromCompletionStage(c.get(key))
-                .map(LettuceCacheStore::found)
-                .switchIfEmpty(Mono.defer(() -> {
-                    String token = UUID.randomUUID().toString();
-                    return Mono.fromCompletionStage(c.setGet(key, marker(token), SetArgs.Builder.nx().px(leaseMillis)))
-                            .map(LettuceCacheStore::found)
-                            .defaultIfEmpty(CacheLookup.leaseWon(token));
-                })));
+        return Mono.defer(() -> {
+            long start = System.nanoTime();
+            return readCommands(start).flatMap(c -> Mono.fromCompletionStage(c.get(key))
+                    .map(LettuceCacheStore::found)
+                    .switchIfEmpty(Mono.defer(() -> {
+                        // the whole read stays within the command timeout: the SET gets what the GET left
+                        long left = options.commandTimeout().toNanos() - (System.nanoTime() - start);
+                        if (left <= 0) {
+                            return Mono.error(new RedisCommandTimeoutException("no time left for the lease of " + key
+                                    + " within the command timeout of " + options.commandTimeout()));
+                        }
+                        return takeLease(c, key, leaseMillis).timeout(Duration.ofNanos(left));
+                    })));
+        });
+    }
+
+    /**
+     * {@code SET key marker NX GET PX leaseTtl}. When the caller gives up before the reply has
+     * been handed to it (it cancels, the command times out, the connection fails), the server
+     * may still have taken the lease for it, and nobody would fill it: the store then releases it
+     * at once with a compare-and-delete on this caller's marker ({@link #RELEASE_SCRIPT}), sent
+     * on the same connection after the {@code SET}, so the server runs it after the {@code SET}
+     * and never removes another caller's lease or a value.
+     */
+    private Mono<CacheLookup> takeLease(RedisClusterAsyncCommands<String, byte[]> c, String key, long leaseMillis) {
+        String token = UUID.randomUUID().toString();
+        byte[] marker = marker(token);
+        return Mono.create(sink -> {
+            // 0: waiting for the reply, 1: the reply was handed over, 2: the caller gave up
+            AtomicInteger state = new AtomicInteger();
+            sink.onCancel(() -> {
+                if (state.compareAndSet(0, 2)) {
+                    releaseLateLease(c, key, marker);
+                }
+            });
+            c.setGet(key, marker, SetArgs.Builder.nx().px(leaseMillis)).whenComplete((previous, error) -> {
+                if (error != null) {
+                    if (state.compareAndSet(0, 2)) {
+                        // a timeout or a lost connection: the SET may have run on the server all the same
+                        releaseLateLease(c, key, marker);
+                        sink.error(error);
+                    }
+                    return;
+                }
+                if (state.compareAndSet(0, 1)) {
+                    sink.success(previous == null ? CacheLookup.leaseWon(token) : found(previous));
+                }
+            });
+        });
+    }
+
+    /** Deletes {@code key} if it still holds {@code marker}: a lease whose taker gave up. */
+    private void releaseLateLease(RedisClusterAsyncCommands<String, byte[]> c, String key, byte[] marker) {
+        if (closed.get()) {
+            return;
+        }
+        String[] keys = {key};
+        byte[][] args = {marker};
+        try {
+            // EVAL, not EVALSHA: a NOSCRIPT round trip could queue the release behind the late reply
+            Mono.<Long>fromCompletionStage(c.eval(RELEASE_SCRIPT, ScriptOutputType.INTEGER, keys, args))
+                    .subscribe(released -> LOG.debug("lease of {} taken after its caller gave up: {}", key,
+                                    released == 1L ? "released" : "not taken"),
+                            e -> LOG.debug("releasing the late lease of {} failed; it expires by itself: {}", key, e.toString()));
+        } catch (RuntimeException e) {
+            LOG.debug("releasing the late lease of {} failed; it expires by itself: {}", key, e.toString());
+        }
     }
 
     @Override
@@ -303,6 +377,7 @@ public final class LettuceCacheStore implements CacheStore {
 
     // ---------------------------------------------------------------- connection
 
+    /** The commands of the connection, waiting for a connection attempt under way (bounded by its connect timeout). */
     private Mono<io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands<String, byte[]>> commands() {
         return Mono.defer(() -> {
             if (closed.get()) {
@@ -314,6 +389,32 @@ public final class LettuceCacheStore implements CacheStore {
             }
             return Mono.fromFuture(future, true).map(connected -> connected.commands);
         });
+    }
+
+    /**
+     * The commands for a read that began at {@code startNanos}: a connection attempt under way is
+     * waited for only within the command timeout, so a read never waits for a connection longer
+     * than that; past it the read fails with {@link RedisConnectionException} (nothing was sent)
+     * and the engine answers from the database. The attempt goes on for the next operations.
+     */
+    private Mono<RedisClusterAsyncCommands<String, byte[]>> readCommands(long startNanos) {
+        if (closed.get()) {
+            return Mono.error(new IllegalStateException("LettuceCacheStore is closed"));
+        }
+        CompletableFuture<LettuceClients.Connected> future = currentAttempt().future;
+        if (future.isDone() && !future.isCompletedExceptionally()) {
+            return Mono.just(future.join().commands);
+        }
+        if (future.isDone()) {
+            return Mono.fromFuture(future, true).map(connected -> connected.commands);
+        }
+        Duration limit = options.commandTimeout();
+        long left = limit.toNanos() - (System.nanoTime() - startNanos);
+        // suppressCancel: the attempt is shared with every other operation and goes on
+        return Mono.fromFuture(future, true).map(connected -> connected.commands)
+                .timeout(Duration.ofNanos(Math.max(1, left)), Mono.error(() -> new RedisConnectionException(
+                        "not connected to the cache within the command timeout of " + limit
+                        + "; the connection attempt goes on, the read is not sent")));
     }
 
     /** The connection attempt to use: the current one unless it failed longer ago than the pause. */
