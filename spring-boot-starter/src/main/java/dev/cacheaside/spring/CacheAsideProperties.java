@@ -82,7 +82,8 @@ public class CacheAsideProperties {
 
     /**
      * TCP connect and TLS handshake timeout of the cache (CACHE_CONNECT_TIMEOUT); by default 2s
-     * for Redis and Valkey, 1s for Memcached.
+     * for Redis and Valkey, 1s for Memcached. Also how long the application's start waits for the
+     * cache to answer (5 s when not set); a cache that does not answer never fails the start.
      */
     @DurationUnit(ChronoUnit.SECONDS)
     private Duration connectTimeout;
