@@ -48,7 +48,11 @@ import reactor.core.publisher.Mono;
  * {@link #get} and {@link #getOrLease} treat a marker as no value. {@link #fill} runs a Lua
  * script (by SHA with {@code EVALSHA}, sent in full with {@code EVAL} when the server answers
  * {@code NOSCRIPT}) that stores the value only if the key still holds this caller's marker,
- * atomically on the server. A value that itself starts with the marker prefix cannot be stored:
+ * atomically on the server. A lease read whose caller gives up before the {@code SET}'s reply is
+ * handed over (it cancels, the command times out, the connection fails) releases the lease the
+ * server may have granted: a script deletes the key only while it holds this caller's marker.
+ * {@link #getOrLease} as a whole (its {@code GET}, then its {@code SET}) stays within the command
+ * timeout. A value that itself starts with the marker prefix cannot be stored:
  * {@link #set}, {@link #fill} and {@link #replace} reject it with {@link IllegalArgumentException}.
  *
  * <h2>Replace</h2>
@@ -78,7 +82,10 @@ import reactor.core.publisher.Mono;
  *
  * <h2>Connection and failures</h2>
  * The connection is opened lazily by the first operation, without blocking; concurrent first
- * operations share one attempt. When the attempt fails, operations in the next
+ * operations share one attempt. A read ({@link #get}, {@link #getOrLease}) waits for an attempt
+ * under way only within the command timeout and then fails with
+ * {@code io.lettuce.core.RedisConnectionException} without sending anything; other operations
+ * wait for the attempt (bounded by the connect timeout). When the attempt fails, operations in the next
  * {@link LettuceStoreOptions#reconnectDelayMin()} fail with the same error and the one after
  * starts a new attempt. Once connected, Lettuce reconnects in the background; meanwhile every
  * command is rejected at once (never queued), and every command that gets no answer fails after
