@@ -982,18 +982,38 @@ public final class CacheAside implements AutoCloseable {
         }).subscribe());
     }
 
+    /**
+     * Releases a lease this caller holds (bypassing the breaker); when that fails, the release is
+     * tried again in the background ({@link #releaseInBackground}), so the caller never waits for
+     * the retry.
+     */
     private Mono<Boolean> releaseLease(String key) {
         return guard("delete", () -> cache.delete(key), false)
-                .onErrorResume(e -> Mono.just(false));
+                .onErrorResume(e -> {
+                    releaseInBackground(key);
+                    return Mono.just(false);
+                });
     }
 
+    /**
+     * Releases a lease in the background like an invalidation: bypassing the breaker, tried twice
+     * within {@link CacheAsideOptions#invalidationTimeout()}. When both fail the lease expires
+     * after its TTL (logged at DEBUG).
+     */
     private void releaseInBackground(String key) {
         if (closed.get()) {
             return;
         }
+        Mono<Boolean> release = invalidation(() -> cache.delete(key), (attempts, e) -> new CacheInvalidationException(
+                "the lease on " + key + " could not be released (" + attempts + " attempts within "
+                + options.invalidationTimeout() + "); it expires after its TTL", Set.of(), e))
+                .onErrorResume(e -> {
+                    log.debug("{}", e.getMessage());
+                    return Mono.just(false);
+                });
         Disposable.Swap holder = Disposables.swap();
         background.add(holder);
-        holder.update(releaseLease(key).doFinally(signal -> background.remove(holder)).subscribe());
+        holder.update(release.doFinally(signal -> background.remove(holder)).subscribe());
     }
 
     private <T> Mono<T> writeFailed(String key, Throwable e) {

@@ -99,7 +99,7 @@ class LeaseCleanupTest {
      * either never (the engine's timer gives up) or, when the store bounds its own commands
      * ({@link #operationTimeout}), with the store's own {@link CommandTimeoutException}.
      */
-    static final class FaultyStore extends Delegating {
+    static class FaultyStore extends Delegating {
         final InMemoryCacheStore memory;
         final AtomicBoolean failFills = new AtomicBoolean();
         final AtomicBoolean lateLeaseReplies = new AtomicBoolean();
@@ -161,6 +161,29 @@ class LeaseCleanupTest {
             after = store.memory.getOrLease(cache.keyFor(SQL), Duration.ofSeconds(1)).block();
         } while (after.kind() == CacheLookup.Kind.LEASE_HELD && System.nanoTime() < deadline);
         assertThat(after.kind()).as("the lease was released, so the next caller may load").isEqualTo(CacheLookup.Kind.LEASE_WON);
+    }
+
+    /** A fill that fails and a release that then fails once: the release is tried again, so the lease goes. */
+    @Test
+    void aReleaseThatFailsOnceIsRetried() {
+        java.util.concurrent.atomic.AtomicInteger deletes = new java.util.concurrent.atomic.AtomicInteger();
+        FaultyStore failsFirstDelete = new FaultyStore(null) {
+            @Override
+            public Mono<Boolean> delete(String key) {
+                return deletes.incrementAndGet() == 1 ? Mono.error(new IllegalStateException("connection reset")) : super.delete(key);
+            }
+        };
+        failsFirstDelete.failFills.set(true);
+        CacheAside engine = CacheAside.builder().database(database).cache(failsFirstDelete)
+                .options(CacheAsideOptions.builder().cacheTimeout(CACHE_TIMEOUT).build()).build();
+        assertThat(engine.query(SQL).block(Duration.ofSeconds(10)).rows()).isEqualTo(BOOKING);
+        long deadline = System.nanoTime() + engine.options().invalidationTimeout().toNanos();
+        CacheLookup after;
+        do {
+            after = failsFirstDelete.memory.getOrLease(engine.keyFor(SQL), Duration.ofSeconds(1)).block();
+        } while (after.kind() == CacheLookup.Kind.LEASE_HELD && System.nanoTime() < deadline);
+        assertThat(deletes).as("the release failed once and was tried again").hasValue(2);
+        assertThat(after.kind()).as("the lease was released within the invalidation timeout").isEqualTo(CacheLookup.Kind.LEASE_WON);
     }
 
     @Test
