@@ -394,8 +394,22 @@ public final class LettuceCacheStore implements CacheStore {
             if (future.isDone() && !future.isCompletedExceptionally()) {
                 return Mono.just(future.join().commands);
             }
-            return Mono.fromFuture(future, true).map(connected -> connected.commands);
+            return awaitConnection(future);
         });
+    }
+
+    /**
+     * The commands once {@code attempt} completes. Cancelling does not cancel the attempt (it is
+     * shared), and an attempt that fails after its waiter gave up is not reported as an error
+     * dropped by Reactor: the waiter sees the outcome as a value, then as a signal.
+     */
+    private static Mono<RedisClusterAsyncCommands<String, byte[]>> awaitConnection(
+            CompletableFuture<LettuceClients.Connected> attempt) {
+        return Mono.fromFuture(attempt.handle((connected, error) -> connected != null ? (Object) connected
+                        : error instanceof CompletionException && error.getCause() != null ? error.getCause() : error), true)
+                .flatMap(outcome -> outcome instanceof LettuceClients.Connected connected
+                        ? Mono.just(connected.commands)
+                        : Mono.error((Throwable) outcome));
     }
 
     /**
@@ -413,12 +427,12 @@ public final class LettuceCacheStore implements CacheStore {
             return Mono.just(future.join().commands);
         }
         if (future.isDone()) {
-            return Mono.fromFuture(future, true).map(connected -> connected.commands);
+            return awaitConnection(future);
         }
         Duration limit = options.commandTimeout();
         long left = limit.toNanos() - (System.nanoTime() - startNanos);
         // suppressCancel: the attempt is shared with every other operation and goes on
-        return Mono.fromFuture(future, true).map(connected -> connected.commands)
+        return awaitConnection(future)
                 .timeout(Duration.ofNanos(Math.max(1, left)), Mono.error(() -> new RedisConnectionException(
                         "not connected to the cache within the command timeout of " + limit
                         + "; the connection attempt goes on, the read is not sent")));
