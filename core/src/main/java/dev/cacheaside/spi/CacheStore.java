@@ -100,8 +100,9 @@ public interface CacheStore extends AutoCloseable {
      * when the store does not bound its commands. When it is no longer than the engine's cache
      * timeout, the engine adds no timer of its own to reads ({@link #get}, {@link #getOrLease}):
      * a timer per call is measurable on the hit path. A store that returns a timeout here bounds
-     * each read as a whole by it (including a wait for its connection and the second command of
-     * a miss that then takes the lease), and signals a timeout as the class description says.
+     * each command of a read by it, and the whole read, a wait for its connection included, by
+     * twice it (a miss that then takes the lease sends two commands); it signals a timeout as
+     * the class description says.
      * Every other operation keeps the engine's timer. An in-process store that never waits
      * returns {@link Duration#ZERO}.
      */

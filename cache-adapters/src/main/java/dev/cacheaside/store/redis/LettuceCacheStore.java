@@ -51,8 +51,8 @@ import reactor.core.publisher.Mono;
  * atomically on the server. A lease read whose caller gives up before the {@code SET}'s reply is
  * handed over (it cancels, the command times out, the connection fails) releases the lease the
  * server may have granted: a script deletes the key only while it holds this caller's marker.
- * {@link #getOrLease} as a whole (its {@code GET}, then its {@code SET}) stays within the command
- * timeout. A value that itself starts with the marker prefix cannot be stored:
+ * {@link #getOrLease} sends two commands on a miss ({@code GET}, then {@code SET}), each within the
+ * command timeout, and ends within twice the command timeout, a wait for the connection included. A value that itself starts with the marker prefix cannot be stored:
  * {@link #set}, {@link #fill} and {@link #replace} reject it with {@link IllegalArgumentException}.
  *
  * <h2>Replace</h2>
@@ -189,11 +189,12 @@ public final class LettuceCacheStore implements CacheStore {
             return readCommands(start).flatMap(c -> Mono.fromCompletionStage(c.get(key))
                     .map(LettuceCacheStore::found)
                     .switchIfEmpty(Mono.defer(() -> {
-                        // the whole read stays within the command timeout: the SET gets what the GET left
-                        long left = options.commandTimeout().toNanos() - (System.nanoTime() - start);
+                        // two commands, each within the command timeout, and the whole read within twice
+                        // it, a wait for the connection included: the SET gets what is left of that
+                        long left = 2 * options.commandTimeout().toNanos() - (System.nanoTime() - start);
                         if (left <= 0) {
                             return Mono.error(new RedisCommandTimeoutException("no time left for the lease of " + key
-                                    + " within the command timeout of " + options.commandTimeout()));
+                                    + " within twice the command timeout of " + options.commandTimeout()));
                         }
                         return takeLease(c, key, leaseMillis).timeout(Duration.ofNanos(left));
                     })));
