@@ -230,7 +230,7 @@ class ResilienceTest {
         CacheAsideOptions o = CacheAsideSettings.options(Settings.of(Map.of(
                 "CACHE_TTL", "600", "CACHE_KEY_PREFIX", "app:", "CACHE_TIMEOUT", "100ms", "CACHE_LEASES", "false",
                 "CACHE_STALE_TTL", "30s", "CACHE_TTL_JITTER", "0.1", "CACHE_EARLY_REFRESH_BETA", "0",
-                "CACHE_LEASE_WAIT", "0", "CACHE_INVALIDATION_TIMEOUT", "30s")));
+                "CACHE_LEASE_WAIT", "0", "CACHE_INVALIDATION_TIMEOUT", "30s", "CACHE_CONNECT_TIMEOUT", "7s")));
         assertThat(o.defaultTtl()).isEqualTo(Duration.ofMinutes(10));
         assertThat(o.keyPrefix()).isEqualTo("app:");
         assertThat(o.cacheTimeout()).isEqualTo(Duration.ofMillis(100));
@@ -240,6 +240,11 @@ class ResilienceTest {
         assertThat(o.earlyRefreshBeta()).isZero();
         assertThat(o.leaseWait()).isZero();
         assertThat(o.invalidationTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(o.connectTimeout()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(CacheAsideSettings.options(Settings.of(Map.of())).connectTimeout()).as("default")
+                .isEqualTo(CacheAsideOptions.DEFAULT_CONNECT_TIMEOUT);
+        assertThatThrownBy(() -> CacheAsideSettings.options(Settings.of(Map.of("CACHE_CONNECT_TIMEOUT", "soon"))))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("CACHE_CONNECT_TIMEOUT");
         assertThatThrownBy(() -> CacheAsideSettings.options(Settings.of(Map.of("CACHE_TTL_JITTER", "0.9"))))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("CACHE_TTL_JITTER='0.9'");
         assertThatThrownBy(() -> CacheAsideSettings.options(Settings.of(Map.of("CACHE_KEY_PREFIX", "a b"))))
