@@ -152,7 +152,33 @@ public final class CacheAside implements AutoCloseable {
             database.closeAsync().subscribe(null, err -> log.debug("closing the database failed", err));
             throw e;
         }
-        return new CacheAside(database, cache, options);
+        CacheAside instance = new CacheAside(database, cache, options);
+        instance.connectAtStart();
+        return instance;
+    }
+
+    /**
+     * Opens the cache connection as part of the start, bounded by
+     * {@link CacheAsideOptions#connectTimeout()}; a cache that does not answer in time is logged
+     * once (WARN) and never fails the start. On a thread that must not block (an event loop) the
+     * attempt runs in the background instead.
+     */
+    void connectAtStart() {
+        Duration within = options.connectTimeout();
+        Mono<Boolean> connecting = connect(within).doOnNext(connected -> {
+            if (!connected) {
+                log.warn("the cache ({}) did not answer within {} at start; queries go to the database until it does",
+                        cache, within);
+            }
+        });
+        if (reactor.core.scheduler.Schedulers.isInNonBlockingThread()) {
+            Disposable.Swap holder = Disposables.swap();
+            background.add(holder);
+            holder.update(connecting.doFinally(signal -> background.remove(holder)).subscribe());
+            return;
+        }
+        // connect() never errors and ends by its own deadline; the extra second only guards a store that ignores cancel
+        connecting.block(within.plusSeconds(1));
     }
 
     /**
@@ -161,6 +187,9 @@ public final class CacheAside implements AutoCloseable {
      * lazily, and in a fresh JVM its first connection can take longer than
      * {@link CacheAsideOptions#cacheTimeout()}, which would turn the first queries into misses
      * and the first invalidation into an error. The probes bypass the circuit breaker.
+     *
+     * <p>{@link #create()} calls it with {@link CacheAsideOptions#connectTimeout()}; call it
+     * yourself after {@link #builder()}, at start, when the store connects lazily.
      *
      * @return a {@link Mono} of {@code true} once the cache answers, {@code false} when it did not
      *     answer in time (queries then go to the database until it does); it never errors
@@ -262,9 +291,12 @@ public final class CacheAside implements AutoCloseable {
     /**
      * Removes the cached entry of {@code sql} with {@code parameters}, and any lease on it.
      *
+     * <p>Invalidations do not go through the circuit breaker (it protects reads): each tries the
+     * cache, and once more after a failure, within {@link CacheAsideOptions#invalidationTimeout()}.
+     *
      * @return a {@link Mono} of {@code true} when an entry was removed, {@code false} when there
-     *     was none; it errors when the cache cannot be reached (or times out), since the caller
-     *     must know that the entry may still be there
+     *     was none; it errors with a {@link CacheInvalidationException} saying that the entry may
+     *     remain when both attempts failed, since the caller must know that
      */
     public Mono<Boolean> invalidate(String sql, Object... parameters) {
         return invalidate(Query.of(sql, parameters));
@@ -282,7 +314,9 @@ public final class CacheAside implements AutoCloseable {
                 // a load that began before this invalidation must not write what it read
                 pending.invalidated = true;
             }
-            return guard("delete", () -> cache.delete(key));
+            return invalidation(() -> cache.delete(key), (attempts, e) -> new CacheInvalidationException(
+                    "the cached entry " + key + " could not be removed (" + attempts + " attempts within "
+                    + options.invalidationTimeout() + ") and may remain, stale, until its TTL", tablesOf(query), e));
         });
     }
 
@@ -291,8 +325,12 @@ public final class CacheAside implements AutoCloseable {
      * the cache: their entries and leases are removed, so a load that began before this call
      * cannot fill afterwards. Names are compared without schema, quotes or case.
      *
-     * @return a {@link Mono} of the number of entries removed; it errors when the cache cannot be
-     *     reached (or times out), since the caller must know that entries may still be there
+     * <p>Like {@link #invalidate(String, Object...)} it bypasses the circuit breaker and tries twice
+     * within {@link CacheAsideOptions#invalidationTimeout()}.
+     *
+     * @return a {@link Mono} of the number of entries removed; it errors with a
+     *     {@link CacheInvalidationException} saying that entries may remain when both attempts
+     *     failed (or with {@link UnsupportedOperationException} for a store without tags)
      * @throws IllegalArgumentException at the call when no table is given or a name is blank
      */
     public Mono<Long> invalidateTable(String... tables) {
@@ -306,7 +344,7 @@ public final class CacheAside implements AutoCloseable {
             }
             names.add(TableNames.normalize(table));
         }
-        return Mono.defer(() -> invalidateTables(names));
+        return Mono.defer(() -> invalidateTables(names, -1));
     }
 
     /**
@@ -361,13 +399,12 @@ public final class CacheAside implements AutoCloseable {
             Mono<Long> write = statements.size() == 1
                     ? database.update(statements.get(0).getKey(), statements.get(0).getValue())
                     : database.updateInTransaction(statements);
-            return write.flatMap(rows -> invalidateTables(tables)
-                    .onErrorMap(e -> new CacheInvalidationException(rows, tables, e))
-                    .thenReturn(rows));
+            return write.flatMap(rows -> invalidateTables(tables, rows).thenReturn(rows));
         });
     }
 
-    private Mono<Long> invalidateTables(Set<String> tables) {
+    /** Invalidates {@code tables}; {@code rowsWritten} is the committed write's count, or -1 when no write ran. */
+    private Mono<Long> invalidateTables(Set<String> tables, long rowsWritten) {
         if (!cache.supportsTags()) {
             return Mono.error(new UnsupportedOperationException(cache.getClass().getName()
                     + " has no tags, so queries cannot be invalidated by table"));
@@ -377,9 +414,61 @@ public final class CacheAside implements AutoCloseable {
                 load.invalidated = true;
             }
         });
-        return Flux.fromIterable(tables)
-                .concatMap(table -> guard("invalidate", () -> cache.invalidateTag(TableNames.tagKey(options.keyPrefix(), table))))
-                .reduce(0L, Long::sum);
+        return invalidation(() -> Flux.fromIterable(tables)
+                .concatMap(table -> cache.invalidateTag(TableNames.tagKey(options.keyPrefix(), table)))
+                .reduce(0L, Long::sum), (attempts, e) -> {
+                    String how = " could not be invalidated (" + attempts + " attempts within " + options.invalidationTimeout()
+                            + ") and may be stale until their TTL";
+                    return rowsWritten < 0
+                            ? new CacheInvalidationException("cached queries over " + tables + how, tables, e)
+                            : new CacheInvalidationException("the write committed (" + rowsWritten + " rows) but cached"
+                                    + " queries over " + tables + how, rowsWritten, tables, e);
+                });
+    }
+
+    /**
+     * An invalidation: bypasses the circuit breaker (which protects reads; a refused
+     * invalidation would leave the caller unsure whether stale data remains), and tries twice
+     * within {@link CacheAsideOptions#invalidationTimeout()}: the first attempt gets half of it,
+     * the retry what is left. When both fail, {@code failure} makes the error from the number of
+     * attempts and the last error (the first one suppressed in it).
+     */
+    private <T> Mono<T> invalidation(Supplier<Mono<T>> call,
+                                     java.util.function.BiFunction<Integer, Throwable, RuntimeException> failure) {
+        Duration limit = options.invalidationTimeout();
+        return Mono.defer(() -> {
+            long deadline = options.nanoTime().getAsLong() + limit.toNanos();
+            return guard("invalidate", call, false, limit.dividedBy(2))
+                    .onErrorResume(first -> {
+                        if (!retryable(first)) {
+                            return Mono.error(first instanceof CacheInvalidationException || first instanceof UnsupportedOperationException
+                                    ? first : failure.apply(1, first));
+                        }
+                        long left = deadline - options.nanoTime().getAsLong();
+                        Duration pause = Duration.ofNanos(Math.min(INVALIDATION_RETRY_PAUSE.toNanos(), Math.max(0, left / 4)));
+                        Duration retryLimit = Duration.ofNanos(left - pause.toNanos());
+                        if (retryLimit.isNegative() || retryLimit.isZero()) {
+                            return Mono.error(failure.apply(1, first));
+                        }
+                        log.debug("invalidation failed, trying once more: {}", first.toString());
+                        return Mono.delay(pause, options.scheduler())
+                                .then(guard("invalidate", call, false, retryLimit))
+                                .onErrorMap(second -> {
+                                    if (second != first) {
+                                        second.addSuppressed(first);
+                                    }
+                                    return failure.apply(2, second);
+                                });
+                    });
+        });
+    }
+
+    /** The pause before an invalidation's second attempt (shorter when little time is left). */
+    private static final Duration INVALIDATION_RETRY_PAUSE = Duration.ofMillis(50);
+
+    /** Whether an invalidation that failed with {@code e} may succeed when tried again. */
+    private static boolean retryable(Throwable e) {
+        return !(e instanceof IllegalArgumentException || e instanceof UnsupportedOperationException);
     }
 
     /** The tables {@code query} reads (or writes): parsed from its SQL, and those it declares. */
@@ -473,13 +562,12 @@ public final class CacheAside implements AutoCloseable {
      * breaker must not refuse: a refused release would leave the lease to block the key.
      */
     private <T> Mono<T> guard(String op, Supplier<Mono<T>> call, boolean throughBreaker) {
-        Mono<T> bounded;
-        if (storeBoundsItself && "read".equals(op)) {
-            bounded = Mono.defer(call);
-        } else {
-            Duration limit = "invalidate".equals(op) ? options.invalidationTimeout() : options.cacheTimeout();
-            bounded = Mono.defer(call).timeout(limit, options.scheduler());
-        }
+        return guard(op, call, throughBreaker, storeBoundsItself && "read".equals(op) ? null : options.cacheTimeout());
+    }
+
+    /** Like {@link #guard(String, Supplier, boolean)} with its own time limit; {@code null}: the store bounds the call. */
+    private <T> Mono<T> guard(String op, Supplier<Mono<T>> call, boolean throughBreaker, Duration limit) {
+        Mono<T> bounded = limit == null ? Mono.defer(call) : Mono.defer(call).timeout(limit, options.scheduler());
         if (breaker != null && throughBreaker) {
             Mono<T> permitted = bounded;
             bounded = Mono.defer(() -> {
@@ -529,19 +617,48 @@ public final class CacheAside implements AutoCloseable {
                 ? guard("read", () -> cache.getOrLease(key, options.leaseTtl()))
                 : guard("read", () -> cache.get(key)).map(CacheLookup::hit);
         return call
-                .map(Found::of)
+                .map(lookup -> {
+                    if (lookup.kind() != CacheLookup.Kind.LEASE_HELD && !orphanLeases.isEmpty()) {
+                        // a value or a lease of ours: whatever we may have orphaned is gone
+                        orphanLeases.remove(key);
+                    }
+                    return Found.of(lookup);
+                })
                 .defaultIfEmpty(Found.ABSENT)
                 .doOnNext(found -> readAnswered(key))
                 .onErrorResume(e -> {
                     counters.cacheReadErrors.increment();
                     failures.failed("cache read of " + key + " failed, the database answers", e);
                     readFailed(key, e);
-                    if (options.leases() && e instanceof java.util.concurrent.TimeoutException) {
+                    if (options.leases() && timedOut(e)) {
                         // the store may have taken the lease for us with a reply that came too late
                         rememberOrphan(key);
                     }
                     return Mono.just(Found.UNREACHABLE);
                 });
+    }
+
+    /**
+     * Whether {@code e} says that a cache call did not complete in time (see {@link CacheStore}):
+     * it, or an exception in its cause chain, is a {@link java.util.concurrent.TimeoutException}
+     * (the engine's own timer, Reactor's {@code timeout}) or of a class whose name, or whose
+     * superclass's name, ends with {@code TimeoutException} (Lettuce's
+     * {@code RedisCommandTimeoutException}, a store's own). Such a call may have reached the
+     * server and taken a lease whose reply nobody saw.
+     */
+    static boolean timedOut(Throwable e) {
+        Set<Throwable> seen = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Throwable t = e; t != null && seen.add(t); t = t.getCause()) {
+            if (t instanceof java.util.concurrent.TimeoutException) {
+                return true;
+            }
+            for (Class<?> c = t.getClass(); c != null && c != Throwable.class; c = c.getSuperclass()) {
+                if (c.getSimpleName().endsWith("TimeoutException")) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private Mono<Served> answer(String key, Query query, Duration ttl, Found found) {
@@ -580,7 +697,7 @@ public final class CacheAside implements AutoCloseable {
      * keeps the miss from writing), on stores that cannot refuse such values themselves.
      */
     private void readFailed(String key, Throwable e) {
-        if (!(e instanceof java.util.concurrent.TimeoutException)) {
+        if (!timedOut(e)) {
             return;
         }
         if (readTimeouts.size() >= 10_000) {
@@ -839,6 +956,11 @@ public final class CacheAside implements AutoCloseable {
         return Mono.delay(delay, options.scheduler())
                 .then(Mono.defer(() -> lookup(key)))
                 .flatMap(found -> {
+                    if (found.kind == Found.Kind.HELD && possiblyOurOrphan(key)) {
+                        // a read here timed out meanwhile: the lease may be ours, and nobody will fill it
+                        log.debug("the lease on {} may be one this instance orphaned; asking the database", key);
+                        return loadFromDatabase(query).map(loaded -> new Served(loaded.rows, Source.CACHE_MISS));
+                    }
                     switch (found.kind) {
                         case HIT:
                             CachedEntry entry = decode(key, found.bytes);
@@ -944,18 +1066,38 @@ public final class CacheAside implements AutoCloseable {
         }).subscribe());
     }
 
+    /**
+     * Releases a lease this caller holds (bypassing the breaker); when that fails, the release is
+     * tried again in the background ({@link #releaseInBackground}), so the caller never waits for
+     * the retry.
+     */
     private Mono<Boolean> releaseLease(String key) {
         return guard("delete", () -> cache.delete(key), false)
-                .onErrorResume(e -> Mono.just(false));
+                .onErrorResume(e -> {
+                    releaseInBackground(key);
+                    return Mono.just(false);
+                });
     }
 
+    /**
+     * Releases a lease in the background like an invalidation: bypassing the breaker, tried twice
+     * within {@link CacheAsideOptions#invalidationTimeout()}. When both fail the lease expires
+     * after its TTL (logged at DEBUG).
+     */
     private void releaseInBackground(String key) {
         if (closed.get()) {
             return;
         }
+        Mono<Boolean> release = invalidation(() -> cache.delete(key), (attempts, e) -> new CacheInvalidationException(
+                "the lease on " + key + " could not be released (" + attempts + " attempts within "
+                + options.invalidationTimeout() + "); it expires after its TTL", Set.of(), e))
+                .onErrorResume(e -> {
+                    log.debug("{}", e.getMessage());
+                    return Mono.just(false);
+                });
         Disposable.Swap holder = Disposables.swap();
         background.add(holder);
-        holder.update(releaseLease(key).doFinally(signal -> background.remove(holder)).subscribe());
+        holder.update(release.doFinally(signal -> background.remove(holder)).subscribe());
     }
 
     private <T> Mono<T> writeFailed(String key, Throwable e) {

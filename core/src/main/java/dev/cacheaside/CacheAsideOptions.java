@@ -58,6 +58,12 @@ public final class CacheAsideOptions {
      */
     public static final Duration DEFAULT_INVALIDATION_TIMEOUT = Duration.ofSeconds(5);
 
+    /**
+     * How long {@link CacheAside#create()} waits for the cache connection at start: 5 s. A cache
+     * that is not reachable by then never fails the start; queries go to the database until it is.
+     */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
     /** Results whose encoded entry is larger are returned but not cached: 1 MiB, Memcached's item limit. */
     public static final int DEFAULT_MAX_ENTRY_BYTES = 1024 * 1024;
 
@@ -89,6 +95,7 @@ public final class CacheAsideOptions {
     private final double ttlJitter;
     private final Duration cacheTimeout;
     private final Duration invalidationTimeout;
+    private final Duration connectTimeout;
     private final int maxEntryBytes;
     private final boolean allowStateChangingFunctions;
     private final Clock clock;
@@ -108,6 +115,7 @@ public final class CacheAsideOptions {
         this.ttlJitter = b.ttlJitter;
         this.cacheTimeout = b.cacheTimeout;
         this.invalidationTimeout = b.invalidationTimeout;
+        this.connectTimeout = b.connectTimeout;
         this.maxEntryBytes = b.maxEntryBytes;
         this.allowStateChangingFunctions = b.allowStateChangingFunctions;
         this.clock = b.clock;
@@ -140,6 +148,7 @@ public final class CacheAsideOptions {
         b.ttlJitter = ttlJitter;
         b.cacheTimeout = cacheTimeout;
         b.invalidationTimeout = invalidationTimeout;
+        b.connectTimeout = connectTimeout;
         b.maxEntryBytes = maxEntryBytes;
         b.allowStateChangingFunctions = allowStateChangingFunctions;
         b.clock = clock;
@@ -199,9 +208,17 @@ public final class CacheAsideOptions {
         return cacheTimeout;
     }
 
-    /** The time limit of invalidating one table (all its cached queries). */
+    /**
+     * The time limit of one invalidation ({@link CacheAside#invalidate}, {@link CacheAside#invalidateTable},
+     * the invalidation after a write), both of its attempts included.
+     */
     public Duration invalidationTimeout() {
         return invalidationTimeout;
+    }
+
+    /** How long {@link CacheAside#create()} waits at start for the cache to answer (see {@link #DEFAULT_CONNECT_TIMEOUT}). */
+    public Duration connectTimeout() {
+        return connectTimeout;
     }
 
     /** The largest encoded entry that is cached. */
@@ -245,7 +262,8 @@ public final class CacheAsideOptions {
         return "CacheAsideOptions[defaultTtl=" + defaultTtl + ", keyPrefix='" + keyPrefix + "', leases=" + leases
                 + ", leaseTtl=" + leaseTtl + ", leaseWait=" + leaseWait + ", staleWhileRevalidate="
                 + staleWhileRevalidate + ", earlyRefreshBeta=" + earlyRefreshBeta + ", ttlJitter=" + ttlJitter
-                + ", cacheTimeout=" + cacheTimeout + ", circuitBreaker=" + (circuitBreaker != null) + ", maxEntryBytes="
+                + ", cacheTimeout=" + cacheTimeout + ", invalidationTimeout=" + invalidationTimeout
+                + ", connectTimeout=" + connectTimeout + ", circuitBreaker=" + (circuitBreaker != null) + ", maxEntryBytes="
                 + maxEntryBytes + (allowStateChangingFunctions ? ", allowStateChangingFunctions" : "") + "]";
     }
 
@@ -262,6 +280,7 @@ public final class CacheAsideOptions {
         private double ttlJitter = DEFAULT_TTL_JITTER;
         private Duration cacheTimeout = DEFAULT_CACHE_TIMEOUT;
         private Duration invalidationTimeout = DEFAULT_INVALIDATION_TIMEOUT;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private int maxEntryBytes = DEFAULT_MAX_ENTRY_BYTES;
         private boolean allowStateChangingFunctions = DEFAULT_ALLOW_STATE_CHANGING_FUNCTIONS;
         private Clock clock = Clock.systemUTC();
@@ -344,9 +363,15 @@ public final class CacheAsideOptions {
             return this;
         }
 
-        /** The time limit of invalidating one table; positive. */
+        /** The time limit of one invalidation, its retry included; positive. */
         public Builder invalidationTimeout(Duration invalidationTimeout) {
             this.invalidationTimeout = invalidationTimeout;
+            return this;
+        }
+
+        /** How long {@link CacheAside#create()} waits at start for the cache connection; positive. */
+        public Builder connectTimeout(Duration connectTimeout) {
+            this.connectTimeout = connectTimeout;
             return this;
         }
 
@@ -422,6 +447,9 @@ public final class CacheAsideOptions {
             }
             if (invalidationTimeout == null || invalidationTimeout.isNegative() || invalidationTimeout.isZero()) {
                 throw new IllegalArgumentException("invalidationTimeout must be positive, was " + invalidationTimeout);
+            }
+            if (connectTimeout == null || connectTimeout.isNegative() || connectTimeout.isZero()) {
+                throw new IllegalArgumentException("connectTimeout must be positive, was " + connectTimeout);
             }
             if (maxEntryBytes < 1) {
                 throw new IllegalArgumentException("maxEntryBytes must be positive, was " + maxEntryBytes);

@@ -13,6 +13,7 @@ import dev.cacheaside.config.Settings;
  *   <tr><td>CACHE_KEY_PREFIX</td><td>query:</td><td>{@link CacheAsideOptions#keyPrefix()}</td></tr>
  *   <tr><td>CACHE_TIMEOUT</td><td>250ms</td><td>{@link CacheAsideOptions#cacheTimeout()}</td></tr>
  *   <tr><td>CACHE_INVALIDATION_TIMEOUT</td><td>5s</td><td>{@link CacheAsideOptions#invalidationTimeout()}</td></tr>
+ *   <tr><td>CACHE_CONNECT_TIMEOUT</td><td>5s</td><td>{@link CacheAsideOptions#connectTimeout()}</td></tr>
  *   <tr><td>CACHE_LEASES</td><td>true</td><td>{@link CacheAsideOptions#leases()}</td></tr>
  *   <tr><td>CACHE_LEASE_TTL</td><td>10s</td><td>{@link CacheAsideOptions#leaseTtl()}</td></tr>
  *   <tr><td>CACHE_LEASE_WAIT</td><td>2s</td><td>{@link CacheAsideOptions#leaseWait()}</td></tr>
@@ -37,6 +38,7 @@ final class CacheAsideSettings {
                 .keyPrefix(s.get("CACHE_KEY_PREFIX", CacheAsideOptions.DEFAULT_KEY_PREFIX))
                 .cacheTimeout(s.getDuration("CACHE_TIMEOUT", CacheAsideOptions.DEFAULT_CACHE_TIMEOUT, Settings.MAX_TIMEOUT))
                 .invalidationTimeout(s.getDuration("CACHE_INVALIDATION_TIMEOUT", CacheAsideOptions.DEFAULT_INVALIDATION_TIMEOUT, Settings.MAX_TIMEOUT))
+                .connectTimeout(s.getDuration("CACHE_CONNECT_TIMEOUT", CacheAsideOptions.DEFAULT_CONNECT_TIMEOUT, Settings.MAX_TIMEOUT))
                 .leases(s.getBoolean("CACHE_LEASES", CacheAsideOptions.DEFAULT_LEASES))
                 .leaseTtl(s.getDuration("CACHE_LEASE_TTL", CacheAsideOptions.DEFAULT_LEASE_TTL))
                 .leaseWait(s.get("CACHE_LEASE_WAIT").map(v -> isZero(v) ? java.time.Duration.ZERO

@@ -3,10 +3,14 @@ package dev.cacheaside;
 import java.util.Set;
 
 /**
- * A write committed, but the cached queries over the tables it wrote could not be invalidated
- * (the cache failed or timed out): they may answer with the old data until their TTL runs out.
+ * An invalidation failed twice (the cache failed or timed out, see
+ * {@link CacheAsideOptions#invalidationTimeout()}): the cached entries it was to remove may remain
+ * and answer with the old data until their TTL runs out. The message says which.
  *
- * <p>Only the write path signals it; the write itself is never undone.
+ * <p>The write path signals it when the write committed but its tables could not be invalidated
+ * ({@link #rowsUpdated()} is then the write's count; the write itself is never undone);
+ * {@link CacheAside#invalidate} and {@link CacheAside#invalidateTable} signal it with
+ * {@link #rowsUpdated()} -1.
  */
 public final class CacheInvalidationException extends RuntimeException {
 
@@ -15,19 +19,22 @@ public final class CacheInvalidationException extends RuntimeException {
     private final long rowsUpdated;
     private final Set<String> tables;
 
-    CacheInvalidationException(long rowsUpdated, Set<String> tables, Throwable cause) {
-        super("the write committed (" + rowsUpdated + " rows) but cached queries over " + tables
-                + " could not be invalidated and may be stale until their TTL: " + cause, cause);
+    CacheInvalidationException(String message, long rowsUpdated, Set<String> tables, Throwable cause) {
+        super(message + ": " + cause, cause);
         this.rowsUpdated = rowsUpdated;
         this.tables = Set.copyOf(tables);
     }
 
-    /** The rows the committed write changed. */
+    CacheInvalidationException(String message, Set<String> tables, Throwable cause) {
+        this(message, -1, tables, cause);
+    }
+
+    /** The rows the committed write changed; -1 when the invalidation did not follow a write. */
     public long rowsUpdated() {
         return rowsUpdated;
     }
 
-    /** The tables whose cached queries may be stale. */
+    /** The tables whose cached queries may be stale (for one entry: the tables its query reads). */
     public Set<String> tables() {
         return tables;
     }

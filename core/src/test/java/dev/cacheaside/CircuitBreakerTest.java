@@ -77,4 +77,47 @@ class CircuitBreakerTest {
         assertThat(registry.get("cacheaside.cache.time").tag("operation", "read").tag("outcome", "error").timer().count())
                 .isEqualTo(1);
     }
+
+    /**
+     * The breaker protects reads; an invalidation refused by it would leave the caller unsure
+     * whether stale data remains. With the breaker opened by failed reads, every invalidation
+     * still reaches the cache and succeeds while the cache accepts writes.
+     */
+    @Test
+    void invalidationsBypassAnOpenBreaker() {
+        store.failReads(new IllegalStateException("read timed out"));
+        for (int i = 0; i < 10; i++) {
+            cache.query(SQL).block(Duration.ofSeconds(10));
+        }
+        assertThat(cache.cacheCircuitState()).as("after 10 failed reads").isEqualTo("OPEN");
+        int deletesBefore = store.deletes.get();
+        int failed = 0;
+        for (int i = 0; i < 200; i++) {
+            try {
+                cache.invalidate(SQL, i).block(Duration.ofSeconds(10));
+            } catch (RuntimeException e) {
+                failed++;
+            }
+        }
+        assertThat(failed).as("invalidations failed while the cache accepted deletes").isZero();
+        assertThat(store.deletes.get() - deletesBefore).as("each invalidation reached the cache once").isEqualTo(200);
+        assertThat(cache.cacheCircuitState()).as("reads stay protected").isEqualTo("OPEN");
+    }
+
+    @Test
+    void anInvalidationOfADeadCacheFailsAfterOneRetrySayingTheEntryMayRemain() {
+        store.failWrites(new IllegalStateException("Connection refused"));
+        int deletesBefore = store.deletes.get();
+        for (int i = 0; i < 20; i++) {
+            int id = i;
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> cache.invalidate(SQL, id).block(Duration.ofSeconds(10)))
+                    .isInstanceOf(CacheInvalidationException.class)
+                    .hasMessageContaining(cache.keyFor(SQL, id))
+                    .hasMessageContaining("2 attempts")
+                    .hasMessageContaining("may remain")
+                    .hasRootCauseMessage("Connection refused");
+        }
+        assertThat(store.deletes.get() - deletesBefore).as("each tried twice, never refused by the breaker").isEqualTo(40);
+        assertThat(cache.stats().breakerRejections()).isZero();
+    }
 }

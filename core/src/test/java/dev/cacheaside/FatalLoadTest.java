@@ -141,7 +141,7 @@ class FatalLoadTest {
 
     @Test
     void aKeyWhoseReadsTimeOutThreeTimesInARowIsDeleted() {
-        LeaseCleanupTest.FaultyStore store = new LeaseCleanupTest.FaultyStore();
+        LeaseCleanupTest.FaultyStore store = new LeaseCleanupTest.FaultyStore(null);
         ScriptedExecutor database = new ScriptedExecutor(List.of(Mono.just(FLIGHT)));
         try (CacheAside cache = CacheAside.builder().database(database).cache(store)
                 .options(CacheAsideOptions.builder().cacheTimeout(Duration.ofMillis(50)).build()).build()) {
@@ -149,19 +149,19 @@ class FatalLoadTest {
             for (int i = 1; i < CacheAside.TIMEOUTS_BEFORE_DELETE; i++) {
                 assertThat(cache.query(SQL).block(STEP).rows()).isEqualTo(FLIGHT);
             }
-            assertThat(store.inner.deletes).as("deletes after %d timeouts", CacheAside.TIMEOUTS_BEFORE_DELETE - 1).hasValue(0);
+            assertThat(store.memory.deletes).as("deletes after %d timeouts", CacheAside.TIMEOUTS_BEFORE_DELETE - 1).hasValue(0);
             assertThat(cache.query(SQL).block(STEP).rows()).isEqualTo(FLIGHT);
             long deadline = System.nanoTime() + STEP.toNanos();
-            while (store.inner.deletes.get() == 0 && System.nanoTime() < deadline) {
+            while (store.memory.deletes.get() == 0 && System.nanoTime() < deadline) {
                 Thread.onSpinWait();
             }
-            assertThat(store.inner.deletes).as("deletes after %d timeouts in a row", CacheAside.TIMEOUTS_BEFORE_DELETE).hasValue(1);
+            assertThat(store.memory.deletes).as("deletes after %d timeouts in a row", CacheAside.TIMEOUTS_BEFORE_DELETE).hasValue(1);
         }
     }
 
     @Test
     void aReadThatAnswersResetsTheCountOfTimeouts() {
-        LeaseCleanupTest.FaultyStore store = new LeaseCleanupTest.FaultyStore();
+        LeaseCleanupTest.FaultyStore store = new LeaseCleanupTest.FaultyStore(null);
         ScriptedExecutor database = new ScriptedExecutor(List.of(Mono.just(FLIGHT)));
         try (CacheAside cache = CacheAside.builder().database(database).cache(store)
                 .options(CacheAsideOptions.builder().cacheTimeout(Duration.ofMillis(50)).build()).build()) {
@@ -171,10 +171,10 @@ class FatalLoadTest {
                     cache.query(SQL).block(STEP);
                 }
                 store.lateLeaseReplies.set(false);
-                store.inner.delete(cache.keyFor(SQL)).block(STEP);
+                store.memory.delete(cache.keyFor(SQL)).block(STEP);
                 cache.query(SQL).block(STEP);
             }
-            assertThat(store.inner.deletes).as("deletes other than the test's own").hasValue(2);
+            assertThat(store.memory.deletes).as("deletes other than the test's own").hasValue(2);
         }
     }
 }

@@ -103,15 +103,53 @@ class ResilienceTest {
     }
 
     @Test
-    void invalidateOnAHungCacheErrorsWithinTheTimeout() {
+    void invalidateOnAHungCacheTriesTwiceThenErrorsWithinTheInvalidationTimeoutSayingTheEntryMayRemain() {
+        Duration limit = Duration.ofMillis(1000);
+        String[] key = new String[1];
+        hungInvalidation(limit, cache -> {
+            key[0] = cache.keyFor(SQL);
+            return cache.invalidate(SQL);
+        }, e -> assertThat(e).isInstanceOf(CacheInvalidationException.class)
+                .hasMessageContaining(key[0])
+                .hasMessageContaining("2 attempts within " + limit)
+                .hasMessageContaining("may remain")
+                .hasCauseInstanceOf(java.util.concurrent.TimeoutException.class));
+        hungInvalidation(limit, cache -> cache.invalidateTable("airport"),
+                e -> assertThat(e).isInstanceOf(CacheInvalidationException.class)
+                        .hasMessageContaining("[airport]")
+                        .hasMessageContaining("may be stale")
+                        .satisfies(x -> assertThat(((CacheInvalidationException) x).rowsUpdated()).isEqualTo(-1)));
+    }
+
+    private static void hungInvalidation(Duration limit, java.util.function.Function<CacheAside, Mono<?>> call,
+                                         java.util.function.Consumer<Throwable> check) {
         VirtualTimeScheduler time = VirtualTimeScheduler.create();
         CacheAside cache = CacheAside.builder().database(CountingQueryExecutor.answering(AIRPORT)).cache(new SilentStore())
-                .options(CacheAsideOptions.builder().scheduler(time).cacheTimeout(Duration.ofMillis(100)).build()).build();
-        StepVerifier.withVirtualTime(() -> cache.invalidate(SQL), () -> time, Long.MAX_VALUE)
+                .options(CacheAsideOptions.builder().scheduler(time).nanoTime(() -> time.now(java.util.concurrent.TimeUnit.NANOSECONDS))
+                        .cacheTimeout(Duration.ofMillis(100)).invalidationTimeout(limit).build()).build();
+        StepVerifier.withVirtualTime(() -> call.apply(cache), () -> time, Long.MAX_VALUE)
                 .expectSubscription()
-                .thenAwait(Duration.ofMillis(100))
-                .expectError(java.util.concurrent.TimeoutException.class)
-                .verify();
+                .expectNoEvent(limit.minusMillis(1))
+                .thenAwait(Duration.ofMillis(1))
+                .expectErrorSatisfies(check)
+                .verify(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void anInvalidationThatFailsOnceSucceedsOnItsRetry() {
+        InMemoryCacheStore store = new InMemoryCacheStore();
+        java.util.concurrent.atomic.AtomicInteger deletes = new java.util.concurrent.atomic.AtomicInteger();
+        CacheStore failsFirst = new LeaseCleanupTest.Delegating(store) {
+            @Override
+            public Mono<Boolean> delete(String key) {
+                return deletes.incrementAndGet() == 1 ? Mono.error(new IllegalStateException("connection reset")) : store.delete(key);
+            }
+        };
+        CacheAside cache = CacheAside.builder().database(CountingQueryExecutor.answering(AIRPORT)).cache(failsFirst).build();
+        cache.query(SQL).block(Duration.ofSeconds(10));
+        assertThat(cache.invalidate(SQL).block(Duration.ofSeconds(10))).as("removed on the second attempt").isTrue();
+        assertThat(deletes).as("one failed attempt, one retry").hasValue(2);
+        assertThat(store.peek(cache.keyFor(SQL))).as("the entry is gone").isNull();
     }
 
     @Test
@@ -120,9 +158,11 @@ class ResilienceTest {
         CacheAside cache = CacheAside.builder().database(CountingQueryExecutor.answering(AIRPORT)).cache(store).build();
         store.failReads(new IllegalStateException("connecting"));
         java.util.concurrent.CompletableFuture<Boolean> connected = cache.connect(Duration.ofSeconds(10)).toFuture();
-        while (store.reads.get() < 3) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (store.reads.get() < 3 && System.nanoTime() < deadline) {
             Thread.onSpinWait();
         }
+        assertThat(store.reads.get()).as("probes repeated while the store failed").isGreaterThanOrEqualTo(3);
         store.failReads(null);
         assertThat(connected.join()).as("answered once the store could").isTrue();
         assertThat(cache.cacheCircuitState()).as("probes do not count against the breaker").isEqualTo("CLOSED");
@@ -190,7 +230,7 @@ class ResilienceTest {
         CacheAsideOptions o = CacheAsideSettings.options(Settings.of(Map.of(
                 "CACHE_TTL", "600", "CACHE_KEY_PREFIX", "app:", "CACHE_TIMEOUT", "100ms", "CACHE_LEASES", "false",
                 "CACHE_STALE_TTL", "30s", "CACHE_TTL_JITTER", "0.1", "CACHE_EARLY_REFRESH_BETA", "0",
-                "CACHE_LEASE_WAIT", "0", "CACHE_INVALIDATION_TIMEOUT", "30s")));
+                "CACHE_LEASE_WAIT", "0", "CACHE_INVALIDATION_TIMEOUT", "30s", "CACHE_CONNECT_TIMEOUT", "7s")));
         assertThat(o.defaultTtl()).isEqualTo(Duration.ofMinutes(10));
         assertThat(o.keyPrefix()).isEqualTo("app:");
         assertThat(o.cacheTimeout()).isEqualTo(Duration.ofMillis(100));
@@ -200,6 +240,11 @@ class ResilienceTest {
         assertThat(o.earlyRefreshBeta()).isZero();
         assertThat(o.leaseWait()).isZero();
         assertThat(o.invalidationTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(o.connectTimeout()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(CacheAsideSettings.options(Settings.of(Map.of())).connectTimeout()).as("default")
+                .isEqualTo(CacheAsideOptions.DEFAULT_CONNECT_TIMEOUT);
+        assertThatThrownBy(() -> CacheAsideSettings.options(Settings.of(Map.of("CACHE_CONNECT_TIMEOUT", "soon"))))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("CACHE_CONNECT_TIMEOUT");
         assertThatThrownBy(() -> CacheAsideSettings.options(Settings.of(Map.of("CACHE_TTL_JITTER", "0.9"))))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("CACHE_TTL_JITTER='0.9'");
         assertThatThrownBy(() -> CacheAsideSettings.options(Settings.of(Map.of("CACHE_KEY_PREFIX", "a b"))))

@@ -24,6 +24,15 @@ import reactor.core.publisher.Mono;
  * thread safe and never block the subscribing thread. Errors (connection lost, timeout) are
  * signalled as {@code onError}; the engine turns them into misses, so implementations do not
  * swallow them.
+ *
+ * <h2>Timeouts</h2>
+ * A command that got no answer in time must fail with an exception that is, or has in its cause
+ * chain, a {@link java.util.concurrent.TimeoutException} or an exception whose class name ends
+ * with {@code TimeoutException} (as Lettuce's {@code RedisCommandTimeoutException} does). The
+ * engine then knows that the command may have reached the server: a {@link #getOrLease} may have
+ * taken a lease whose reply nobody saw, so this instance does not wait for that key's lease.
+ * A store should also release such a lease itself when its reply comes after the caller gave up
+ * (timed out or cancelled), comparing the token so that it never removes another caller's lease.
  */
 public interface CacheStore extends AutoCloseable {
 
@@ -90,9 +99,11 @@ public interface CacheStore extends AutoCloseable {
      * How long each command this store sends may take before it fails by itself, or {@code null}
      * when the store does not bound its commands. When it is no longer than the engine's cache
      * timeout, the engine adds no timer of its own to reads ({@link #get}, {@link #getOrLease}):
-     * a timer per call is measurable on the hit path. A read that sends two commands (a miss that
-     * then takes the lease) may then take up to twice the timeout. Every other operation keeps the
-     * engine's timer. An in-process store that never waits returns {@link Duration#ZERO}.
+     * a timer per call is measurable on the hit path. A store that returns a timeout here bounds
+     * each read by it as a whole, a wait for its connection included, and signals a timeout as
+     * the class description says.
+     * Every other operation keeps the engine's timer. An in-process store that never waits
+     * returns {@link Duration#ZERO}.
      */
     default Duration operationTimeout() {
         return null;

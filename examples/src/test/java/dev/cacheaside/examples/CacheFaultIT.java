@@ -57,11 +57,12 @@ class CacheFaultIT {
     static final Duration BREAKER_OPEN = Duration.ofSeconds(1);
 
     /**
-     * What a query may take beyond the cache timeout plus the slowest database time of the run:
-     * thread scheduling of eight loops, Reactor's timer thread and GC on a shared machine. The
-     * latency compared is {@link QueryResult#latency()}, measured inside the library.
+     * What a query may take beyond the cache timeout plus the slowest database time of the run
+     * (issue 13's bound): thread scheduling of eight loops, Reactor's timer thread and GC on a
+     * shared, possibly saturated machine. The latency compared is {@link QueryResult#latency()},
+     * measured inside the library.
      */
-    static final Duration MARGIN = Duration.ofMillis(300);
+    static final Duration MARGIN = Duration.ofMillis(500);
 
     static final int LOOPS = 8;
     static final String SQL = "SELECT airline_id, iata, airlinename, base_airport FROM airline WHERE airline_id = ?";
@@ -100,7 +101,7 @@ class CacheFaultIT {
         Map<String, String> vars = faultSettings("redis");
         vars.put("CACHE_HOST", "127.0.0.1");
         vars.put("CACHE_PORT", String.valueOf(redis.port()));
-        underLoad("redis killed", Settings.of(vars), redis::kill, redis::start);
+        underLoad("redis killed", Settings.of(vars), redis::kill, redis::start, true);
     }
 
     @Test
@@ -110,7 +111,7 @@ class CacheFaultIT {
         vars.put("CACHE_HOST", "127.0.0.1");
         vars.put("CACHE_PORT", String.valueOf(memcached.port()));
         vars.put("MEMCACHED_MAX_RECONNECT_DELAY", "1s");
-        underLoad("memcached killed", Settings.of(vars), memcached::kill, memcached::start);
+        underLoad("memcached killed", Settings.of(vars), memcached::kill, memcached::start, true);
     }
 
     // ------------------------------------------------------------------ c: the cache is slow
@@ -128,50 +129,133 @@ class CacheFaultIT {
         closeLater(() -> raw.deleteByPrefix(prefix));
         Duration injected = CACHE_TIMEOUT.multipliedBy(10);
         underLoad("redis replies " + injected.toMillis() + " ms late", Settings.of(vars),
-                () -> proxy.latency(injected), () -> proxy.latency(Duration.ZERO));
+                () -> proxy.latency(injected), () -> proxy.latency(Duration.ZERO), false);
     }
 
     /**
-     * One read that times out after the server has already taken the key's lease (the request
-     * arrived, the reply is late): the engine answers from the database and moves on, but the
-     * lease it never saw is still in the cache. The next queries of that key must not pay for it.
+     * One lease read that times out after the server has already taken the key's lease (the
+     * request arrived, its reply is held back 400 ms with CACHE_TIMEOUT at 250 ms): the engine
+     * answers from the database, and the store releases the lease its caller never saw (or the
+     * engine knows it may be its own). The next queries of that key must not wait the lease wait
+     * for it, and the key is cached again within the lease TTL.
      */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"redis", "memcached"})
-    void aReadThatTimesOutAfterTheServerTookTheLeaseDoesNotStallTheKey(String engine) {
-        String server = engine.equals("redis") ? TestServers.require("REDIS", 6379) : TestServers.require("MEMCACHED", 11211);
+    @ValueSource(strings = {"redis", "valkey", "memcached"})
+    void aLeaseReplyThatComesAfterTheCacheTimeoutDoesNotStallTheKey(String engine) {
+        String server = switch (engine) {
+            case "redis" -> TestServers.require("REDIS", 6379);
+            case "valkey" -> TestServers.require("VALKEY", 6380);
+            default -> TestServers.require("MEMCACHED", 11211);
+        };
         FaultProxy proxy = closeLater(FaultProxy.to(server));
+        Duration cacheTimeout = Duration.ofMillis(250);
+        Duration held = Duration.ofMillis(400);
         Map<String, String> vars = faultSettings(engine);
+        vars.put("CACHE_TIMEOUT", cacheTimeout.toMillis() + "ms");
+        vars.put("CACHE_CONNECT_TIMEOUT", "5s");
         vars.put("CACHE_HOST", "127.0.0.1");
         vars.put("CACHE_PORT", String.valueOf(proxy.port()));
-        if (engine.equals("redis")) {
+        if (!engine.equals("memcached")) {
             String prefix = vars.get("CACHE_KEY_PREFIX");
             RawCache raw = closeLater(RawCache.redis(server.substring(0, server.lastIndexOf(':')),
                     Integer.parseInt(server.substring(server.lastIndexOf(':') + 1))));
             closeLater(() -> raw.deleteByPrefix(prefix));
         } // memcached: the keys carry a fresh prefix and expire with the default TTL
         CacheAside cache = closeLater(CacheAside.create(Settings.of(vars)));
-        assertThat(cache.query(SQL, 1).block(Duration.ofSeconds(30)).source()).as("warm: connection open").isEqualTo(Source.CACHE_MISS);
-        Duration db = cache.query(SQL, 9).block(Duration.ofSeconds(30)).latency(); // a miss: about one database query
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        CacheAsideMetrics.bind(cache, registry, "lateLease");
+        assertThat(cache.query(SQL, 1).block(Duration.ofSeconds(30)).source()).as("warm").isEqualTo(Source.CACHE_MISS);
 
-        proxy.latency(CACHE_TIMEOUT.multipliedBy(3));
+        // the lease request: Redis's SET NX after the GET, memcached's mg with N (vivify on miss)
+        proxy.holdReplyTo(engine.equals("memcached") ? " v c f N" : "$3\r\nSET\r\n", held);
         QueryResult late = cache.query(SQL, 6).block(Duration.ofSeconds(30));
-        assertThat(late.source()).as("the read timed out: the database answered").isEqualTo(Source.CACHE_MISS);
-        proxy.latency(Duration.ZERO);
+        assertThat(late.source()).as("the lease read timed out: the database answered").isEqualTo(Source.CACHE_MISS);
+        assertThat(proxy.repliesHeld()).as("the lease reply was the one held back").isEqualTo(1);
+        CacheAsideStats before = cache.stats();
 
-        Duration bound = CACHE_TIMEOUT.plus(db).plus(MARGIN);
         List<String> seen = new ArrayList<>();
-        Duration slowest = Duration.ZERO;
-        for (int i = 0; i < 5; i++) {
+        List<Duration> latencies = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
             QueryResult r = cache.query(SQL, 6).block(Duration.ofSeconds(30));
+            assertThat(r.rows().size()).isEqualTo(1);
             seen.add(r.source() + " " + r.latency().toMillis() + " ms");
-            slowest = slowest.compareTo(r.latency()) < 0 ? r.latency() : slowest;
+            latencies.add(r.latency());
         }
-        System.out.printf(Locale.ROOT, "[fault] %s, after a late read of an absent key: %s; lease wait timeouts %d%n", engine, seen,
-                cache.stats().leaseWaitTimeouts());
-        assertThat(slowest).as("the queries after the late read (" + seen + ") vs cache timeout + a database query + margin;"
-                + " lease wait timeouts " + cache.stats().leaseWaitTimeouts()).isLessThanOrEqualTo(bound);
-        assertThat(seen).as("the key is cached again").anyMatch(s -> s.startsWith("CACHE_HIT"));
+        CacheAsideStats after = cache.stats();
+        Duration dbMax = max(registry, "cacheaside.database.time", null);
+        Duration bound = cacheTimeout.plus(dbMax).plus(Duration.ofMillis(500));
+        System.out.printf(Locale.ROOT, "[fault] %s, the two queries after a late lease reply: %s (bound %d ms)%n", engine, seen,
+                bound.toMillis());
+        assertThat(after.leaseWaits() - before.leaseWaits()).as("lease waits of the next two queries " + seen).isZero();
+        assertThat(after.leaseWaitTimeouts() - before.leaseWaitTimeouts()).as("lease wait timeouts " + seen).isZero();
+        assertThat(after.databaseLoads() - before.databaseLoads()).as("database loads of the next two queries " + seen)
+                .isLessThanOrEqualTo(2);
+        for (Duration latency : latencies) {
+            assertThat(latency).as("each of " + seen + " vs cache timeout + slowest database query + 500 ms")
+                    .isLessThanOrEqualTo(bound);
+        }
+        if (!engine.equals("memcached")) {
+            // the store released the lease as soon as its caller gave up: the next query took and filled it
+            assertThat(seen.get(1)).as("the second query after the late reply " + seen).startsWith("CACHE_HIT");
+        } // memcached releases it when the late reply arrives; until then the engine knows it may be its own
+        Duration leaseTtl = cache.options().leaseTtl();
+        Poll.until("the key cached again within the lease TTL (" + leaseTtl + ")", leaseTtl,
+                () -> cache.query(SQL, 6).block(Duration.ofSeconds(30)).source() == Source.CACHE_HIT);
+    }
+
+    /**
+     * The cache is down when the application starts: {@link CacheAside#create(Settings)} does not
+     * fail (it waits at most CACHE_CONNECT_TIMEOUT for the cache), no query fails or waits past
+     * the bound while the cache is down, hits come once it is up, and a new instance started
+     * while it is up is connected before its first query (that query is a hit, not a miss of a
+     * read that found no connection yet).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"redis", "memcached"})
+    void aCacheDownAtStartCostsNoQueryAndIsUsedOnceItIsUp(String engine) {
+        OwnServer server = closeLater(engine.equals("redis") ? OwnServer.redis() : OwnServer.memcached());
+        Map<String, String> vars = faultSettings(engine);
+        vars.put("CACHE_HOST", "127.0.0.1");
+        vars.put("CACHE_PORT", String.valueOf(server.port()));
+        if (engine.equals("memcached")) {
+            vars.put("MEMCACHED_MAX_RECONNECT_DELAY", "1s");
+        }
+        CacheAside cache = closeLater(CacheAside.create(Settings.of(vars)));
+        assertThat(cache.cacheCircuitState()).as("create() did not fail without a cache").isNotNull();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        registry.config().meterFilter(new MeterFilter() {
+            @Override
+            public DistributionStatisticConfig configure(io.micrometer.core.instrument.Meter.Id id,
+                                                         DistributionStatisticConfig config) {
+                return DistributionStatisticConfig.builder().expiry(Duration.ofHours(1)).bufferLength(1)
+                        .build().merge(config);
+            }
+        });
+        CacheAsideMetrics.bind(cache, registry, "coldstart");
+        Load load = closeLater(new Load(cache));
+        load.phase = Phase.FAULT;
+        Poll.until("100 queries with the cache down", Duration.ofSeconds(30), () -> load.of(Phase.FAULT).count.sum() >= 100);
+        server.start();
+        load.phase = Phase.RECOVERY;
+        Poll.until("hits once the cache is up", Duration.ofSeconds(30), () -> load.of(Phase.RECOVERY).hits.sum() >= 50);
+        load.close();
+        Duration bound = CACHE_TIMEOUT.plus(max(registry, "cacheaside.database.time", null)).plus(MARGIN);
+        System.out.printf(Locale.ROOT, "[fault] %s down at start: %d queries while down (max %.1f ms), %d after (max %.1f ms),"
+                        + " bound %d ms, errors %d%n", engine, load.of(Phase.FAULT).count.sum(), millis(load.of(Phase.FAULT).maxLatency()),
+                load.of(Phase.RECOVERY).count.sum(), millis(load.of(Phase.RECOVERY).maxLatency()), bound.toMillis(), load.errors.size());
+        assertThat(load.errors).as("queries that failed, hung or returned wrong rows: " + load.errors.stream()
+                .limit(3).map(Throwable::toString).toList()).isEmpty();
+        assertThat(load.of(Phase.FAULT).hits.sum()).as("no hit while the cache was down").isZero();
+        for (Phase p : Phase.values()) {
+            assertThat(load.of(p).maxLatency()).as(p + ": slowest query vs cache timeout + slowest database query + margin")
+                    .isLessThanOrEqualTo(bound);
+        }
+
+        CacheAside fresh = closeLater(CacheAside.create(Settings.of(vars)));
+        QueryResult first = fresh.query(SQL, IDS.get(0)).block(Duration.ofSeconds(30));
+        assertThat(first.source()).as("a new instance's first query: connected at start, so the entry is read")
+                .isEqualTo(Source.CACHE_HIT);
+        assertThat(fresh.stats().cacheReadErrors()).as("no read found the connection missing").isZero();
     }
 
     /** The settings of the load scenarios: MariaDB's demo database, short timeouts, our own key prefix. */
@@ -189,8 +273,10 @@ class CacheFaultIT {
      * Runs {@value #LOOPS} closed loops of queries, injects the fault, keeps going until the
      * breaker has opened and at least two open periods have passed, heals, and keeps going until
      * hits are back and the circuit is closed; then checks every query and prints the numbers.
+     * With {@code refusesAtOnce} (a dead server: connections refused, commands rejected while
+     * disconnected) it also checks that no failed cache read waited for the cache timeout.
      */
-    private void underLoad(String fault, Settings settings, Runnable inject, Runnable heal) {
+    private void underLoad(String fault, Settings settings, Runnable inject, Runnable heal, boolean refusesAtOnce) {
         CacheAside cache = closeLater(CacheAside.create(settings));
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         // keep each timer's max for the whole test (Micrometer's default forgets it after 2 minutes)
@@ -252,6 +338,11 @@ class CacheFaultIT {
         assertThat(during.misses.sum()).as("during the fault every query is a CACHE_MISS").isEqualTo(during.count.sum());
         assertThat(atHeal.breakerRejections()).as("the circuit breaker opened during the fault").isPositive();
         assertThat(end.circuitState()).as("the circuit after recovery").isEqualTo("CLOSED");
+        if (refusesAtOnce) {
+            // README: "none waited for the cache timeout" while the server was dead
+            assertThat(cacheReadErrorMax).as(fault + ": the slowest failed cache read vs the cache timeout "
+                    + CACHE_TIMEOUT.toMillis() + " ms").isLessThan(CACHE_TIMEOUT);
+        }
         for (Phase p : Phase.values()) {
             // a query that took about CACHE_LEASE_WAIT (2 s) waited for a lease nobody would fill
             assertThat(load.of(p).maxLatency()).as(p + ": slowest query vs cache timeout " + CACHE_TIMEOUT.toMillis()
@@ -476,7 +567,15 @@ class CacheFaultIT {
                 "SELECT * INTO OUTFILE '/tmp/cachefaultit' FROM airline",
                 "WITH gone AS (DELETE FROM airline RETURNING *) SELECT * FROM gone");
         for (String sql : writes) {
-            assertThatThrownBy(() -> cache.query(sql)).as(sql).isInstanceOf(IllegalArgumentException.class)
+            // run what the call returns, if it returns: a check that moved to subscription time (or
+            // vanished) would then run the write, and the table comparison below would see it
+            Throwable refused = null;
+            try {
+                cache.query(sql).onErrorResume(e -> reactor.core.publisher.Mono.empty()).block(Duration.ofSeconds(30));
+            } catch (Throwable e) {
+                refused = e;
+            }
+            assertThat(refused).as(sql).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("only reads are cached");
         }
         Rows after = direct.execute("SELECT * FROM airline ORDER BY airline_id", List.of()).block(Duration.ofSeconds(30));

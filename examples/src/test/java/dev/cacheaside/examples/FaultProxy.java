@@ -39,6 +39,11 @@ final class FaultProxy implements AutoCloseable {
     });
     private final AtomicLong replyLatencyNanos = new AtomicLong();
     private final AtomicLong accepted = new AtomicLong();
+    /** The request text whose reply is to be held once, and for how long; null when none. */
+    private final java.util.concurrent.atomic.AtomicReference<HeldReply> heldReply = new java.util.concurrent.atomic.AtomicReference<>();
+    /** Set once the armed request has gone to the server: the next reply read is held this long. */
+    private final AtomicLong holdNextReplyNanos = new AtomicLong(-1);
+    private final AtomicLong repliesHeld = new AtomicLong();
     private volatile Mode mode = Mode.FORWARD;
     private volatile ServerSocket listener;
 
@@ -68,6 +73,23 @@ final class FaultProxy implements AutoCloseable {
     /** Adds {@code latency} before every reply from the server (zero removes it, also for replies already held). */
     void latency(Duration latency) {
         replyLatencyNanos.set(latency.toNanos());
+    }
+
+    /**
+     * Holds the reply to the next request that contains {@code requestText} (ASCII) for
+     * {@code hold}, once: the request reaches the server at once (so it runs there), its answer
+     * comes back late. Meant for one connection with one request in flight at a time.
+     */
+    void holdReplyTo(String requestText, Duration hold) {
+        heldReply.set(new HeldReply(requestText.getBytes(java.nio.charset.StandardCharsets.US_ASCII), hold.toNanos()));
+    }
+
+    /** How many replies {@link #holdReplyTo} has held so far. */
+    long repliesHeld() {
+        return repliesHeld.get();
+    }
+
+    private record HeldReply(byte[] request, long nanos) {
     }
 
     /** Forwards again, listening again if the listener was closed. */
@@ -161,7 +183,18 @@ final class FaultProxy implements AutoCloseable {
             int n;
             while ((n = in.read(buffer)) >= 0) {
                 if (reply) {
-                    hold(System.nanoTime());
+                    long readAt = System.nanoTime();
+                    long held = holdNextReplyNanos.getAndSet(-1);
+                    if (held >= 0) {
+                        repliesHeld.incrementAndGet();
+                        holdFor(readAt, held);
+                    }
+                    hold(readAt);
+                } else {
+                    HeldReply armed = heldReply.get();
+                    if (armed != null && contains(buffer, n, armed.request()) && heldReply.compareAndSet(armed, null)) {
+                        holdNextReplyNanos.set(armed.nanos());
+                    }
                 }
                 out.write(buffer, 0, n);
                 out.flush();
@@ -171,6 +204,29 @@ final class FaultProxy implements AutoCloseable {
         } finally {
             closeQuietly(from);
             closeQuietly(to);
+        }
+    }
+
+    private static boolean contains(byte[] buffer, int length, byte[] pattern) {
+        outer:
+        for (int i = 0; i + pattern.length <= length; i++) {
+            for (int j = 0; j < pattern.length; j++) {
+                if (buffer[i + j] != pattern[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
+    private static void holdFor(long readAt, long nanos) {
+        for (;;) {
+            long wait = readAt + nanos - System.nanoTime();
+            if (wait <= 0) {
+                return;
+            }
+            LockSupport.parkNanos(Math.min(wait, Duration.ofMillis(5).toNanos()));
         }
     }
 

@@ -36,9 +36,14 @@ import org.springframework.context.annotation.Configuration;
  *       {@code name=<cacheaside.metrics.name>}.</li>
  *   <li>Health: a {@link CacheAsideHealthIndicator} named {@code cacheAside} when Spring Boot's
  *       health module is present, unless {@code management.health.cacheaside.enabled=false}.</li>
+ *
+ *   <li>{@code cacheAsideConnector}: opens the cache connection during the application's start,
+ *       before the web server takes requests, bounded by {@code cacheaside.connect-timeout} (5 s
+ *       by default); a cache that does not answer never fails the start (one WARN, and queries go
+ *       to the database until it answers). See {@link CacheAside#connect}.</li>
  * </ul>
  *
- * <p>Nothing connects at start-up: database and cache connections open on first use.
+ * <p>Database connections open on first use.
  */
 @AutoConfiguration(afterName = {
         "org.springframework.boot.r2dbc.autoconfigure.R2dbcAutoConfiguration",
@@ -66,6 +71,12 @@ public class CacheAsideAutoConfiguration {
         RedisVariables fromRedis = redis.getIfAvailable();
         Map<String, String> overrides = fromRedis == null ? Map.of() : fromRedis.variables(properties);
         return CacheAsideFactory.create(properties, connectionFactories.getIfUnique(), overrides);
+    }
+
+    /** Opens the cache connection at start; see the class description. */
+    @Bean
+    CacheAsideConnector cacheAsideConnector(ObjectProvider<CacheAside> cacheAside) {
+        return new CacheAsideConnector(cacheAside.getIfUnique());
     }
 
     /** The application's Spring Data Redis settings as {@code CACHE_*} variables. */

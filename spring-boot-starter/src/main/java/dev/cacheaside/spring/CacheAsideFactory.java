@@ -36,7 +36,8 @@ final class CacheAsideFactory {
     }
 
     /**
-     * A new instance. Connects to nothing: connections open on first use.
+     * A new instance. Connects to nothing: {@link CacheAsideConnector} opens the cache connection
+     * at start, the database's opens on first use.
      *
      * @param applicationFactory the application's own R2DBC factory, or null
      * @param overrides variables that replace the properties' (the application's Redis settings)
@@ -80,6 +81,8 @@ final class CacheAsideFactory {
                     .defaultTtl(p.getTtl())
                     .keyPrefix(p.getKeyPrefix())
                     .cacheTimeout(p.getTimeout())
+                    .connectTimeout(p.getConnectTimeout() != null ? p.getConnectTimeout()
+                            : CacheAsideOptions.DEFAULT_CONNECT_TIMEOUT)
                     .leases(p.isLeases())
                     .leaseTtl(p.getLeaseTtl())
                     .leaseWait(p.getLeaseWait())

@@ -11,16 +11,16 @@ import reactor.core.publisher.Mono;
 
 /**
  * The health of a {@link CacheAside}'s cache: UP when a probe of the cache answers within the
- * timeout, DOWN otherwise (also while the circuit breaker is open, since the probe then is not
- * let through). Details: {@code circuit} (CLOSED, OPEN, HALF_OPEN or DISABLED), {@code hitRatio}
+ * timeout, DOWN otherwise. Details: {@code circuit} (CLOSED, OPEN, HALF_OPEN or DISABLED), {@code hitRatio}
  * and the {@code hits}, {@code misses} and {@code staleHits} counts from
  * {@link CacheAside#stats()}, {@code probeMillis}, and on DOWN the probe's {@code error} (its
  * class and message, any configured password removed). No address, user or password is ever
  * among the details.
  *
  * <p>The probe removes one key that no query uses ({@link CacheAside#invalidate(Query)} of a
- * fixed probe query), which is one round trip to the cache server through the engine's timeout
- * and circuit breaker. Lazy: each subscription to {@link #health()} probes once; never blocks.
+ * fixed probe query): like every invalidation it bypasses the circuit breaker (so it tells
+ * whether the cache answers even while the breaker keeps reads away) and is tried twice within
+ * the invalidation timeout, and this indicator cuts it at its own timeout. Lazy: each subscription to {@link #health()} probes once; never blocks.
  * Thread safe.
  */
 public final class CacheAsideHealthIndicator implements ReactiveHealthIndicator {

@@ -83,7 +83,8 @@ public class CacheAsideProperties {
     /**
      * Connect timeout of the cache (CACHE_CONNECT_TIMEOUT): TCP connect, TLS handshake and, for
      * Redis and Valkey, the handshake (HELLO/AUTH, SELECT, PING); commands use {@code timeout}
-     * instead. By default 5s.
+     * instead. Also how long the application's start waits for the cache to answer. By default
+     * 5s; a cache that does not answer never fails the start.
      */
     @DurationUnit(ChronoUnit.SECONDS)
     private Duration connectTimeout;

@@ -54,6 +54,34 @@ class CacheAsideAutoConfigurationTest {
     }
 
     @Test
+    void theCacheConnectionOpensAtStart() {
+        runner.withPropertyValues("cacheaside.engine=local").run(context -> {
+            assertThat(context).hasNotFailed().hasSingleBean(CacheAsideConnector.class);
+            CacheAsideConnector connector = context.getBean(CacheAsideConnector.class);
+            assertThat(connector.isRunning()).as("started with the context").isTrue();
+            assertThat(connector.connected()).as("the cache answered during the start").isTrue();
+        });
+    }
+
+    @Test
+    void aCacheThatIsDownNeverFailsTheStart() throws IOException {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        Duration connectTimeout = Duration.ofSeconds(1);
+        runner.withPropertyValues("cacheaside.engine=redis", "cacheaside.host=127.0.0.1", "cacheaside.port=" + closedPort,
+                        "cacheaside.connect-timeout=" + connectTimeout.toMillis() + "ms")
+                .run(context -> {
+                    assertThat(context).as("the context starts without its cache").hasNotFailed();
+                    assertThat(context.getBean(CacheAside.class).options().connectTimeout()).isEqualTo(connectTimeout);
+                    assertThat(context.getBean(CacheAsideConnector.class).connected()).as("nobody answered").isFalse();
+                    QueryResult r = context.getBean(CacheAside.class).query(AIRLINE).block(Duration.ofSeconds(60));
+                    assertThat(r.source()).as("queries go to the database").isEqualTo(Source.CACHE_MISS);
+                });
+    }
+
+    @Test
     void anApplicationsOwnCacheAsideWins() {
         runner.withUserConfiguration(OwnCacheAside.class).run(context -> {
             assertThat(context).hasSingleBean(CacheAside.class);

@@ -3,9 +3,12 @@ package dev.cacheaside.store.redis;
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
 import io.lettuce.core.ExpireArgs;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -20,8 +23,12 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -49,7 +56,11 @@ import reactor.core.publisher.Mono;
  * {@link #get} and {@link #getOrLease} treat a marker as no value. {@link #fill} runs a Lua
  * script (by SHA with {@code EVALSHA}, sent in full with {@code EVAL} when the server answers
  * {@code NOSCRIPT}) that stores the value only if the key still holds this caller's marker,
- * atomically on the server. A value that itself starts with the marker prefix cannot be stored:
+ * atomically on the server. A lease read whose caller gives up before the script's reply is
+ * handed over (it cancels, the command times out, the connection fails) releases the lease the
+ * server may have granted: a script deletes the key only while it holds this caller's marker.
+ * {@link #get} and {@link #getOrLease} send one script each and end within the command timeout, a
+ * wait for the connection included. A value that itself starts with the marker prefix cannot be stored:
  * {@link #set}, {@link #fill} and {@link #replace} reject it with {@link IllegalArgumentException}.
  *
  * <h2>Replace</h2>
@@ -79,7 +90,10 @@ import reactor.core.publisher.Mono;
  *
  * <h2>Connection and failures</h2>
  * The connection is opened lazily by the first operation, without blocking; concurrent first
- * operations share one attempt. When the attempt fails, operations in the next
+ * operations share one attempt. A read ({@link #get}, {@link #getOrLease}) waits for an attempt
+ * under way only within the command timeout and then fails with
+ * {@code io.lettuce.core.RedisConnectionException} without sending anything; other operations
+ * wait for the attempt (bounded by the connect timeout). When the attempt fails, operations in the next
  * {@link LettuceStoreOptions#reconnectDelayMin()} fail with the same error and the one after
  * starts a new attempt. Once connected, Lettuce reconnects in the background; meanwhile every
  * command is rejected at once (never queued), and every command that gets no answer fails after
@@ -161,6 +175,15 @@ public final class LettuceCacheStore implements CacheStore {
             + "return false\n";
     static final String GET_OR_LEASE_SHA = sha1(GET_OR_LEASE_SCRIPT);
 
+    /** KEYS[1] the key; ARGV[1] the caller's marker. Deletes the key only while it holds that marker. */
+    static final String RELEASE_SCRIPT =
+            "if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
+            + "  return redis.call('DEL', KEYS[1])\n"
+            + "end\n"
+            + "return 0\n";
+
+    private static final Logger LOG = LoggerFactory.getLogger(LettuceCacheStore.class);
+
     private final LettuceStoreOptions options;
     private final LettuceClients clients;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -195,7 +218,11 @@ public final class LettuceCacheStore implements CacheStore {
     public Mono<byte[]> get(String key) {
         Objects.requireNonNull(key, "key");
         byte[][] args = {ascii(options.maxValueBytes())};
-        return valueScript(GET_SHA, GET_SCRIPT, key, args)
+        return Mono.defer(() -> {
+            long start = System.nanoTime();
+            return readCommands(start).flatMap(c -> withinRead(start, key,
+                    Mono.fromCompletionStage(() -> evalValue(c, GET_SHA, GET_SCRIPT, key, args))));
+        })
                 .filter(value -> !isMarker(value));
     }
 
@@ -226,12 +253,81 @@ public final class LettuceCacheStore implements CacheStore {
         Objects.requireNonNull(key, "key");
         long leaseMillis = positiveMillis(leaseTtl, "leaseTtl");
         return Mono.defer(() -> {
-            String token = UUID.randomUUID().toString();
-            byte[][] args = {ascii(options.maxValueBytes()), marker(token), ascii(leaseMillis), LEASE_PREFIX};
-            return valueScript(GET_OR_LEASE_SHA, GET_OR_LEASE_SCRIPT, key, args)
-                    .map(LettuceCacheStore::found)
-                    .defaultIfEmpty(CacheLookup.leaseWon(token));
+            long start = System.nanoTime();
+            return readCommands(start).flatMap(c -> withinRead(start, key, takeLease(c, key, leaseMillis)));
         });
+    }
+
+    /**
+     * Bounds a read that began at {@code startNanos} by the command timeout as a whole. With the
+     * connection ready the command's own timeout does (no timer is added on the hit path); after a
+     * wait for the connection the command gets only what is left.
+     */
+    private <T> Mono<T> withinRead(long startNanos, String key, Mono<T> read) {
+        long limit = options.commandTimeout().toNanos();
+        long waited = System.nanoTime() - startNanos;
+        if (waited < 1_000_000L) {
+            return read;
+        }
+        long left = limit - waited;
+        Mono<T> late = Mono.error(() -> new RedisCommandTimeoutException("the read of " + key
+                + " did not complete within the command timeout of " + options.commandTimeout()
+                + ", the wait for the connection included"));
+        return left <= 0 ? late : read.timeout(Duration.ofNanos(left), late);
+    }
+
+    /**
+     * Runs {@link #GET_OR_LEASE_SCRIPT}. When the caller gives up before the reply has been handed
+     * to it (it cancels, the command times out, the connection fails), the server may still have
+     * taken the lease for it, and nobody would fill it: the store then releases it at once with a
+     * compare-and-delete on this caller's marker ({@link #RELEASE_SCRIPT}), sent on the same
+     * connection after the script, so the server runs it afterwards and never removes another
+     * caller's lease or a value.
+     */
+    private Mono<CacheLookup> takeLease(RedisClusterAsyncCommands<String, byte[]> c, String key, long leaseMillis) {
+        String token = UUID.randomUUID().toString();
+        byte[] marker = marker(token);
+        byte[][] args = {ascii(options.maxValueBytes()), marker, ascii(leaseMillis), LEASE_PREFIX};
+        return Mono.create(sink -> {
+            // 0: waiting for the reply, 1: the reply was handed over, 2: the caller gave up
+            AtomicInteger state = new AtomicInteger();
+            sink.onCancel(() -> {
+                if (state.compareAndSet(0, 2)) {
+                    releaseLateLease(c, key, marker);
+                }
+            });
+            evalValue(c, GET_OR_LEASE_SHA, GET_OR_LEASE_SCRIPT, key, args).whenComplete((current, error) -> {
+                if (error != null) {
+                    if (state.compareAndSet(0, 2)) {
+                        // a timeout or a lost connection: the script may have run on the server all the same
+                        releaseLateLease(c, key, marker);
+                        sink.error(error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
+                    }
+                    return;
+                }
+                if (state.compareAndSet(0, 1)) {
+                    sink.success(current == null ? CacheLookup.leaseWon(token) : found(current));
+                }
+            });
+        });
+    }
+
+    /** Deletes {@code key} if it still holds {@code marker}: a lease whose taker gave up. */
+    private void releaseLateLease(RedisClusterAsyncCommands<String, byte[]> c, String key, byte[] marker) {
+        if (closed.get()) {
+            return;
+        }
+        String[] keys = {key};
+        byte[][] args = {marker};
+        try {
+            // EVAL, not EVALSHA: a NOSCRIPT round trip could queue the release behind the late reply
+            Mono.<Long>fromCompletionStage(c.eval(RELEASE_SCRIPT, ScriptOutputType.INTEGER, keys, args))
+                    .subscribe(released -> LOG.debug("lease of {} taken after its caller gave up: {}", key,
+                                    released == 1L ? "released" : "not taken"),
+                            e -> LOG.debug("releasing the late lease of {} failed; it expires by itself: {}", key, e.toString()));
+        } catch (RuntimeException e) {
+            LOG.debug("releasing the late lease of {} failed; it expires by itself: {}", key, e.toString());
+        }
     }
 
     @Override
@@ -337,11 +433,16 @@ public final class LettuceCacheStore implements CacheStore {
     }
 
     /** Runs a script on one key that answers a value or nil, by SHA as {@link #script} does. */
-    private Mono<byte[]> valueScript(String sha, String script, String key, byte[][] args) {
+    /** Runs a script on one key by its SHA, sending it in full when the server does not know it. */
+    private static CompletionStage<byte[]> evalValue(RedisClusterAsyncCommands<String, byte[]> c, String sha,
+            String script, String key, byte[][] args) {
         String[] keys = {key};
-        return commands().flatMap(c -> Mono.<byte[]>fromCompletionStage(c.evalsha(sha, ScriptOutputType.VALUE, keys, args))
-                .onErrorResume(RedisNoScriptException.class,
-                        e -> Mono.fromCompletionStage(c.<byte[]>eval(script, ScriptOutputType.VALUE, keys, args))));
+        return c.<byte[]>evalsha(sha, ScriptOutputType.VALUE, keys, args).exceptionallyCompose(e -> {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            return cause instanceof RedisNoScriptException
+                    ? c.<byte[]>eval(script, ScriptOutputType.VALUE, keys, args)
+                    : CompletableFuture.failedFuture(cause);
+        });
     }
 
     private static byte[] ascii(long number) {
@@ -377,6 +478,7 @@ public final class LettuceCacheStore implements CacheStore {
 
     // ---------------------------------------------------------------- connection
 
+    /** The commands of the connection, waiting for a connection attempt under way (bounded by its connect timeout). */
     private Mono<io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands<String, byte[]>> commands() {
         return Mono.defer(() -> {
             if (closed.get()) {
@@ -386,8 +488,48 @@ public final class LettuceCacheStore implements CacheStore {
             if (future.isDone() && !future.isCompletedExceptionally()) {
                 return Mono.just(future.join().commands);
             }
-            return Mono.fromFuture(future, true).map(connected -> connected.commands);
+            return awaitConnection(future);
         });
+    }
+
+    /**
+     * The commands once {@code attempt} completes. Cancelling does not cancel the attempt (it is
+     * shared), and an attempt that fails after its waiter gave up is not reported as an error
+     * dropped by Reactor: the waiter sees the outcome as a value, then as a signal.
+     */
+    private static Mono<RedisClusterAsyncCommands<String, byte[]>> awaitConnection(
+            CompletableFuture<LettuceClients.Connected> attempt) {
+        return Mono.fromFuture(attempt.handle((connected, error) -> connected != null ? (Object) connected
+                        : error instanceof CompletionException && error.getCause() != null ? error.getCause() : error), true)
+                .flatMap(outcome -> outcome instanceof LettuceClients.Connected connected
+                        ? Mono.just(connected.commands)
+                        : Mono.error((Throwable) outcome));
+    }
+
+    /**
+     * The commands for a read that began at {@code startNanos}: a connection attempt under way is
+     * waited for only within the command timeout, so a read never waits for a connection longer
+     * than that; past it the read fails with {@link RedisConnectionException} (nothing was sent)
+     * and the engine answers from the database. The attempt goes on for the next operations.
+     */
+    private Mono<RedisClusterAsyncCommands<String, byte[]>> readCommands(long startNanos) {
+        if (closed.get()) {
+            return Mono.error(new IllegalStateException("LettuceCacheStore is closed"));
+        }
+        CompletableFuture<LettuceClients.Connected> future = currentAttempt().future;
+        if (future.isDone() && !future.isCompletedExceptionally()) {
+            return Mono.just(future.join().commands);
+        }
+        if (future.isDone()) {
+            return awaitConnection(future);
+        }
+        Duration limit = options.commandTimeout();
+        long left = limit.toNanos() - (System.nanoTime() - startNanos);
+        // suppressCancel: the attempt is shared with every other operation and goes on
+        return awaitConnection(future)
+                .timeout(Duration.ofNanos(Math.max(1, left)), Mono.error(() -> new RedisConnectionException(
+                        "not connected to the cache within the command timeout of " + limit
+                        + "; the connection attempt goes on, the read is not sent")));
     }
 
     /** The connection attempt to use: the current one unless it failed longer ago than the pause. */
