@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Flux;
@@ -158,6 +159,17 @@ public final class LettuceCacheStore implements CacheStore {
                 .defaultIfEmpty(false);
     }
 
+    /**
+     * A new lease token: 128 bits from {@link ThreadLocalRandom}, written as a UUID. Tokens need
+     * to be unique, not secret (a token only tells this lease from a later one on the same key),
+     * and {@code UUID.randomUUID()} would read {@code SecureRandom}, which may block on an event
+     * loop thread; {@code ThreadLocalRandom} never blocks.
+     */
+    private static String newLeaseToken() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        return new UUID(random.nextLong(), random.nextLong()).toString();
+    }
+
     @Override
     public Mono<CacheLookup> getOrLease(String key, Duration leaseTtl) {
         Objects.requireNonNull(key, "key");
@@ -165,7 +177,7 @@ public final class LettuceCacheStore implements CacheStore {
         return commands().flatMap(c -> Mono.fromCompletionStage(c.get(key))
                 .map(LettuceCacheStore::found)
                 .switchIfEmpty(Mono.defer(() -> {
-                    String token = UUID.randomUUID().toString();
+                    String token = newLeaseToken();
                     return Mono.fromCompletionStage(c.setGet(key, marker(token), SetArgs.Builder.nx().px(leaseMillis)))
                             .map(LettuceCacheStore::found)
                             .defaultIfEmpty(CacheLookup.leaseWon(token));
