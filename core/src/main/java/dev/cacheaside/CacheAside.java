@@ -662,15 +662,21 @@ public final class CacheAside implements AutoCloseable {
             default:
                 work = loadFromDatabase(query).map(loaded -> new Served(loaded.rows, Source.CACHE_MISS));
         }
-        // the load runs on its own subscription, so no subscriber's cancel can cancel it
-        load.subscription = work.subscribe(served -> {
-            loads.remove(key, load);
-            load.complete(served);
-        }, error -> {
-            loads.remove(key, load);
-            load.fail(error);
+        // the load runs on its own subscription, so no subscriber's cancel can cancel it; it runs
+        // with the Context of the caller that started it (trace ids, MDC), so the database
+        // driver sees what that caller wrote with contextWrite. The returned Mono is subscribed
+        // at once by the flatMap that called this method, which starts the load.
+        Mono<Served> started = work;
+        return Mono.deferContextual(callerContext -> {
+            load.subscription = started.contextWrite(callerContext).subscribe(served -> {
+                loads.remove(key, load);
+                load.complete(served);
+            }, error -> {
+                loads.remove(key, load);
+                load.fail(error);
+            });
+            return load.sink.asMono();
         });
-        return load.sink.asMono();
     }
 
     private Mono<Loaded> loadFromDatabase(Query query) {
