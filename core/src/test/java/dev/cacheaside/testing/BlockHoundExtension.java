@@ -67,7 +67,8 @@ public final class BlockHoundExtension implements BeforeAllCallback, AfterEachCa
         if (!INSTALLED.compareAndSet(false, true)) {
             return;
         }
-        BlockHound.builder()
+        BlockHound.Builder builder = BlockHound.builder();
+        builder
                 // the integrations on the class path first (Reactor's: its parallel and single
                 // schedulers, its own allowances; Netty's, where present), then ours on top
                 .loadIntegrations()
@@ -79,6 +80,9 @@ public final class BlockHoundExtension implements BeforeAllCallback, AfterEachCa
                 .allowBlockingCallsInside("ch.qos.logback.core.UnsynchronizedAppenderBase", "doAppend")
                 // the first use of a class on an event loop reads its bytes from the jar
                 .allowBlockingCallsInside("java.lang.ClassLoader", "loadClass")
+                // Netty extracts and loads its native transport (epoll) once per JVM, in a static
+                // initializer, on whichever thread touches it first (the MySQL driver's connect)
+                .allowBlockingCallsInside("io.netty.util.internal.NativeLibraryLoader", "load")
                 // an idle Netty executor (lettuce-eventExecutorLoop) parks in its own task queue
                 // until a task arrives: that is its wait for work, not a task blocking it
                 .allowBlockingCallsInside("io.netty.util.concurrent.SingleThreadEventExecutor", "takeTask")
@@ -88,7 +92,16 @@ public final class BlockHoundExtension implements BeforeAllCallback, AfterEachCa
                 // removed when TableNames parses without a thread: JSqlParser's parse waits on a
                 // Future of a thread it starts (issue 13, fixed on another branch)
                 .allowBlockingCallsInside("net.sf.jsqlparser.parser.CCJSqlParserUtil", "parseStatement")
-                .install();
+                // r2dbc-mariadb 1.4.2 (a driver, not this library): it looks its authentication
+                // plugins up with ServiceLoader on each new connection, on its event loop ...
+                .allowBlockingCallsInside("org.mariadb.r2dbc.authentication.AuthenticationFlowPluginLoader", "get");
+        // ... and guards its command queue with a ReentrantLock, held only to enqueue or read a
+        // command: a thread parks there only while another enqueues on the same connection
+        for (String method : List.of("lambda$sendCommand$17", "lambda$sendCommand$20", "lambda$receive$15",
+                "executeWhenNotInTransaction", "executeWhenTransaction", "setAutoCommit", "sendCommandWithoutResult")) {
+            builder.allowBlockingCallsInside("org.mariadb.r2dbc.client.SimpleClient", method);
+        }
+        builder.install();
     }
 
     static boolean isEventLoop(Thread thread) {
