@@ -663,7 +663,9 @@ public abstract class CacheStoreContract {
         CacheStore invalidatorStore = sharedBetweenInstances() ? store() : writerStore;
         String tag = key("table:race");
         int keys = 40;
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        // the race ends by count (RACE_INVALIDATIONS); the deadline only stops writers that
+        // would otherwise run on, and leaves room within the race's 60 s timeout
+        long deadline = System.nanoTime() + Duration.ofSeconds(50).toNanos();
         AtomicLong sequence = new AtomicLong();
         Map<String, Long> taggedAt = new ConcurrentHashMap<>();
         AtomicBoolean writersDone = new AtomicBoolean();
@@ -709,7 +711,7 @@ public abstract class CacheStoreContract {
                     .then();
         }).repeat(() -> !writersDone.get()).then();
 
-        // the writers stop by their 20 s deadline and the invalidators right after them: the
+        // the writers stop by their 50 s deadline and the invalidators right after them: the
         // race's own 60 s timeout bounds the wait, not the 10 s of a single step
         await(Mono.when(writers.subscribeOn(Schedulers.parallel()),
                 invalidator.subscribeOn(Schedulers.parallel()),

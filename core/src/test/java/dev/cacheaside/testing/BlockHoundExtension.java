@@ -92,6 +92,14 @@ public final class BlockHoundExtension implements BeforeAllCallback, AfterEachCa
                 // removed when TableNames parses without a thread: JSqlParser's parse waits on a
                 // Future of a thread it starts (issue 13, fixed on another branch)
                 .allowBlockingCallsInside("net.sf.jsqlparser.parser.CCJSqlParserUtil", "parseStatement")
+                // Lettuce writes a command under its SharedLock (a ReentrantLock held for the
+                // enqueue only): a writer parks there only while another thread writes to the
+                // same connection, as many do at once in the stampede and race tests
+                .allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "incrementWriters")
+                .allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "lockWritersExclusive")
+                // Vert.x shuts its worker pools down once, when the Vertx instance closes, on
+                // one of its own threads (ThreadPoolExecutor.shutdownNow takes the pool's lock)
+                .allowBlockingCallsInside("io.vertx.core.internal.WorkerPool", "close")
                 // r2dbc-mariadb 1.4.2 (a driver, not this library): it looks its authentication
                 // plugins up with ServiceLoader on each new connection, on its event loop ...
                 .allowBlockingCallsInside("org.mariadb.r2dbc.authentication.AuthenticationFlowPluginLoader", "get");
