@@ -97,6 +97,14 @@ public final class BlockHoundExtension implements BeforeAllCallback, AfterEachCa
                 // same connection, as many do at once in the stampede and race tests
                 .allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "incrementWriters")
                 .allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "lockWritersExclusive")
+                // Lettuce builds a TLS context for each new connection on its event loop; the
+                // JDK's SSLContext init draws a seed from /dev/urandom (NativePRNG), which does
+                // not block on Linux once the kernel's pool is initialized (long before tests)
+                .allowBlockingCallsInside("io.netty.handler.ssl.JdkSslClientContext", "newSSLContext")
+                // Lettuce's cluster connection clears its connection cache under a lock once,
+                // when it closes
+                .allowBlockingCallsInside("io.lettuce.core.cluster.PooledClusterConnectionProvider",
+                        "resetFastConnectionCache")
                 // Vert.x shuts its worker pools down once, when the Vertx instance closes, on
                 // one of its own threads (ThreadPoolExecutor.shutdownNow takes the pool's lock)
                 .allowBlockingCallsInside("io.vertx.core.internal.WorkerPool", "close")
