@@ -97,6 +97,9 @@ public final class BlockHoundExtension implements BeforeAllCallback, AfterEachCa
                 // same connection, as many do at once in the stampede and race tests
                 .allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "incrementWriters")
                 .allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "lockWritersExclusive")
+                // Netty's adaptive buffer allocator adds magazines under a lock, when its pools
+                // grow (rarely; no I/O is done under it)
+                .allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup", "tryExpandMagazines")
                 // Lettuce builds a TLS context for each new connection on its event loop; the
                 // JDK's SSLContext init draws a seed from /dev/urandom (NativePRNG), which does
                 // not block on Linux once the kernel's pool is initialized (long before tests)

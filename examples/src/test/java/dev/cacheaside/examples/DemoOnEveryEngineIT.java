@@ -114,11 +114,14 @@ class DemoOnEveryEngineIT {
             assertThat(seen.get("after step 4")).as(cache + ": nothing under the key after the invalidation").isNull();
             assertThat(seen.get("after step 5")).as(cache + ": the entry is back after step 5").isNotNull();
         }
-        // a step that waited for a lease takes the whole lease wait: bound each step by that
-        // configured wait, not by a wall-clock budget that only holds on a quiet machine
+        // a step that waited for a lease takes the whole lease wait: bound the steps 2, 3 and 5
+        // by that configured wait, not the cell by a wall-clock budget that only holds on a quiet
+        // machine. Step 1 is left out: it opens the database's first connection and, on H2,
+        // loads the sample first, which nothing configured bounds
         Duration leaseWait = settings.getDuration("CACHE_LEASE_WAIT", CacheAsideOptions.DEFAULT_LEASE_WAIT);
-        assertThat(latencies(out)).as("the latency of each of the steps 1, 2, 3 and 5; output:\n" + out)
-                .hasSize(4)
+        List<Double> latencies = latencies(out);
+        assertThat(latencies).as("the latency of each of the steps 1, 2, 3 and 5; output:\n" + out).hasSize(4);
+        assertThat(latencies.subList(1, 4)).as("steps 2, 3 and 5; output:\n" + out)
                 .allSatisfy(stepMillis -> assertThat(stepMillis)
                         .as("no step waited out a lease (CACHE_LEASE_WAIT %s)", leaseWait)
                         .isLessThan((double) leaseWait.toMillis()));
