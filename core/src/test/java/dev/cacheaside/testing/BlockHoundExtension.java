@@ -97,6 +97,12 @@ public final class BlockHoundExtension implements BeforeAllCallback, AfterEachCa
                 // same connection, as many do at once in the stampede and race tests
                 .allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "incrementWriters")
                 .allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "lockWritersExclusive")
+                // ... and checks its queue's size before a write (ArrayBlockingQueue.size takes
+                // the queue's lock for that read)
+                .allowBlockingCallsInside("io.lettuce.core.protocol.DefaultEndpoint", "validateWrite")
+                // closing a store shuts Lettuce's executors down once; the shutdown wakes each
+                // executor through its task queue's lock
+                .allowBlockingCallsInside("io.netty.util.concurrent.SingleThreadEventExecutor", "shutdownGracefully")
                 // Netty's adaptive buffer allocator adds magazines under a lock, when its pools
                 // grow (rarely; no I/O is done under it)
                 .allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup", "tryExpandMagazines")
