@@ -5,6 +5,8 @@
 #   Valkey           127.0.0.1:6380                        (valkey-server from bookworm-backports)
 #   Redis Cluster    127.0.0.1:7000, 7001, 7002            (three redis-server nodes, no replicas)
 #   and the machine's own Redis 6379, PostgreSQL 5432, MariaDB 3306 (started only when down).
+#   Also installs stress-ng (Debian package, not a server), which .ci/run uses to saturate the
+#   CPUs while it runs the fault, stampede and stale-set suites a second time.
 #
 # Usage (as root, Debian/Ubuntu):
 #   scripts/services.sh          install/start what is missing, then check every port (exit 1 naming what is down)
@@ -146,6 +148,11 @@ install_valkey() {
     else
         apt_install valkey-server
     fi
+}
+
+install_stress_ng() {  # not a server: .ci/run saturates the CPUs with it for the pressure run
+    command -v stress-ng >/dev/null 2>&1 && return 0
+    apt_install stress-ng
 }
 
 install_redis() {
@@ -293,6 +300,8 @@ up() {
     else
         failed+=(redis-cluster)
     fi
+
+    install_stress_ng || failed+=(stress-ng)
 
     if [ "${#failed[@]}" -gt 0 ]; then
         log "could not start: ${failed[*]}"

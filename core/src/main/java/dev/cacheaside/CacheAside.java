@@ -852,26 +852,32 @@ public final class CacheAside implements AutoCloseable {
             default:
                 work = loadFromDatabase(query).map(loaded -> new Served(loaded.rows, Source.CACHE_MISS));
         }
-        // the load runs on its own subscription, so no subscriber's cancel can cancel it
-        try {
-            load.subscription = work.subscribe(served -> {
+        // the load runs on its own subscription, so no subscriber's cancel can cancel it; it runs
+        // with the Context of the caller that started it (trace ids, MDC), so the database
+        // driver sees what that caller wrote with contextWrite. The returned Mono is subscribed
+        // at once by the flatMap that called this method, which starts the load.
+        Mono<Served> started = work;
+        return Mono.deferContextual(callerContext -> {
+            try {
+                load.subscription = started.contextWrite(callerContext).subscribe(served -> {
+                    loads.remove(key, load);
+                    load.complete(served);
+                }, error -> {
+                    loads.remove(key, load);
+                    load.fail(error);
+                });
+            } catch (Throwable e) {
+                // Reactor rethrows JVM-fatal errors (Exceptions.throwIfJvmFatal) instead of signalling
+                // them: the work threw on this thread, so nobody else will end this load
                 loads.remove(key, load);
-                load.complete(served);
-            }, error -> {
-                loads.remove(key, load);
-                load.fail(error);
-            });
-        } catch (Throwable e) {
-            // Reactor rethrows JVM-fatal errors (Exceptions.throwIfJvmFatal) instead of signalling
-            // them: the work threw on this thread, so nobody else will end this load
-            loads.remove(key, load);
-            if (mode == Mode.FILL) {
-                releaseInBackground(key);
+                if (mode == Mode.FILL) {
+                    releaseInBackground(key);
+                }
+                log.warn("the load of {} failed with {}", key, e.toString());
+                load.fail(e);
             }
-            log.warn("the load of {} failed with {}", key, e.toString());
-            load.fail(e);
-        }
-        return load.sink.asMono();
+            return load.sink.asMono();
+        });
     }
 
     private Mono<Loaded> loadFromDatabase(Query query) {

@@ -48,13 +48,25 @@ class BadInputTest {
 
     @Test
     void badInputTouchesNothing() {
-        try {
-            cache.query("SELECT ?", new StringBuilder());
-        } catch (IllegalArgumentException expected) {
-            // checked below: nothing was asked
-        }
-        assertThat(database.executions).hasValue(0);
-        assertThat(store.reads).hasValue(0);
+        // each call must throw at the call, before any Mono exists: a Mono that failed only
+        // when subscribed would leave this assertion failing
+        assertThatThrownBy(() -> cache.query("SELECT ?", new StringBuilder()))
+                .as("query with an unsupported parameter")
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("parameter 1 is a java.lang.StringBuilder, which is not supported");
+        assertThatThrownBy(() -> cache.invalidate("SELECT ?", new StringBuilder()))
+                .as("invalidate with an unsupported parameter")
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("parameter 1 is a java.lang.StringBuilder, which is not supported");
+        assertThatThrownBy(() -> cache.update("UPDATE booking SET seat = ?", new StringBuilder()))
+                .as("update with an unsupported parameter")
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("parameter 1 is a java.lang.StringBuilder, which is not supported");
+        assertThat(database.executions).as("database executions").hasValue(0);
+        assertThat(store.reads).as("cache reads").hasValue(0);
+        assertThat(store.writes).as("cache writes").hasValue(0);
+        assertThat(store.deletes).as("cache deletes").hasValue(0);
+        assertThat(store.tagCalls).as("cache tag calls").hasValue(0);
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cacheaside.spi.QueryExecutor;
 import dev.cacheaside.testing.InMemoryCacheStore;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -123,9 +124,12 @@ class TableInvalidationTest {
         database.gate = gate;
         cache.invalidate(sql).block();
         CompletableFuture<QueryResult> slow = cache.query(sql).toFuture();
-        while (database.reads.get() < 2) {
+        // nothing here times out (an in-memory store, a gated database): 10 s only ends a hang
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (database.reads.get() < 2 && System.nanoTime() < deadline) {
             Thread.onSpinWait();
         }
+        assertThat(database.reads.get()).as("the slow reader reached the database").isEqualTo(2);
         database.gate = null;
         cache.update("UPDATE booking SET price = 0").block();
         gate.tryEmitEmpty();

@@ -57,10 +57,12 @@ class CacheFaultIT {
     static final Duration BREAKER_OPEN = Duration.ofSeconds(1);
 
     /**
-     * What a query may take beyond the cache timeout plus the slowest database time of the run
-     * (issue 13's bound): thread scheduling of eight loops, Reactor's timer thread and GC on a
-     * shared, possibly saturated machine. The latency compared is {@link QueryResult#latency()},
-     * measured inside the library.
+     * What a query may take beyond the cache timeout plus the slowest database time of the run:
+     * thread scheduling of eight loops, Reactor's timer thread and GC on a shared machine. The
+     * latency compared is {@link QueryResult#latency()}, measured inside the library. 500 ms is
+     * the promise of issue 13, which must hold with both CPUs saturated by another process (CI
+     * runs this class a second time under {@code stress-ng --cpu 2}); the slowest database time
+     * is measured in the same run, so it grows with the load.
      */
     static final Duration MARGIN = Duration.ofMillis(500);
 

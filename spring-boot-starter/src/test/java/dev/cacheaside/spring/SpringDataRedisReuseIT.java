@@ -21,6 +21,9 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
  */
 class SpringDataRedisReuseIT {
 
+    /** cacheaside.connect-timeout in the first test: how long the cache may take to connect. */
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
     @Test
     void redisFromSpringDataRedisSettings() {
         String redis = TestServers.require("REDIS", 6379);
@@ -30,10 +33,16 @@ class SpringDataRedisReuseIT {
         new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class, CacheAsideAutoConfiguration.class))
                 .withPropertyValues("spring.data.redis.host=" + host, "spring.data.redis.port=" + port,
-                        "cacheaside.engine=redis", "cacheaside.key-prefix=" + prefix)
+                        "cacheaside.engine=redis", "cacheaside.key-prefix=" + prefix,
+                        "cacheaside.connect-timeout=" + CONNECT_TIMEOUT.toMillis() + "ms")
                 .run(context -> {
                     assertThat(context).hasNotFailed();
                     CacheAside cache = context.getBean(CacheAside.class);
+                    // on a busy machine the first connection can take longer than one cache read
+                    // (250 ms): wait for it, bounded by the connect timeout, so the first query
+                    // is a miss because the key is new, not because nothing was connected yet
+                    assertThat(cache.connect(CONNECT_TIMEOUT).block(CONNECT_TIMEOUT.plusSeconds(5)))
+                            .as("the cache at " + redis + " answered within the connect timeout").isTrue();
                     String sql = "SELECT airline_id, airlinename FROM airline WHERE airline_id = 2";
                     QueryResult miss = cache.query(sql).block(Duration.ofSeconds(60));
                     QueryResult hit = cache.query(sql).block(Duration.ofSeconds(10));

@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import reactor.core.publisher.Mono;
 
@@ -113,6 +114,17 @@ public final class LocalCacheStore implements CacheStore {
         });
     }
 
+    /**
+     * A new lease token: 128 bits from {@link ThreadLocalRandom}, written as a UUID. Tokens need
+     * to be unique, not secret (a token only tells this lease from a later one on the same key),
+     * and {@code UUID.randomUUID()} would read {@code SecureRandom}, which may block on an event
+     * loop thread; {@code ThreadLocalRandom} never blocks.
+     */
+    private static String newLeaseToken() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        return new UUID(random.nextLong(), random.nextLong()).toString();
+    }
+
     @Override
     public Mono<CacheLookup> getOrLease(String key, Duration leaseTtl) {
         Objects.requireNonNull(key, "key");
@@ -135,7 +147,7 @@ public final class LocalCacheStore implements CacheStore {
                     // a lease taken with a longer TTL blocks the key no longer than this caller's
                     return current.expiresAt() - cut > 0 ? current.withExpiry(cut) : current;
                 }
-                String token = UUID.randomUUID().toString();
+                String token = newLeaseToken();
                 outcome[0] = CacheLookup.leaseWon(token);
                 return Entry.lease(token, deadline(leaseNanos));
             });

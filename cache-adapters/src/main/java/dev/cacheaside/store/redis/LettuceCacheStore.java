@@ -24,6 +24,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -244,6 +245,17 @@ public final class LettuceCacheStore implements CacheStore {
     }
 
     /**
+     * A new lease token: 128 bits from {@link ThreadLocalRandom}, written as a UUID. Tokens need
+     * to be unique, not secret (a token only tells this lease from a later one on the same key),
+     * and {@code UUID.randomUUID()} would read {@code SecureRandom}, which may block on an event
+     * loop thread; {@code ThreadLocalRandom} never blocks.
+     */
+    private static String newLeaseToken() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        return new UUID(random.nextLong(), random.nextLong()).toString();
+    }
+
+    /**
      * {@inheritDoc} One script on the server ({@link #GET_OR_LEASE_SCRIPT}): junk over
      * {@link LettuceStoreOptions#maxValueBytes()} is deleted and the lease taken; a lease marker
      * without expiry is taken over, one expiring later than {@code leaseTtl} is cut to it.
@@ -285,7 +297,7 @@ public final class LettuceCacheStore implements CacheStore {
      * caller's lease or a value.
      */
     private Mono<CacheLookup> takeLease(RedisClusterAsyncCommands<String, byte[]> c, String key, long leaseMillis) {
-        String token = UUID.randomUUID().toString();
+        String token = newLeaseToken();
         byte[] marker = marker(token);
         byte[][] args = {ascii(options.maxValueBytes()), marker, ascii(leaseMillis), LEASE_PREFIX};
         return Mono.create(sink -> {

@@ -25,6 +25,10 @@ import io.lettuce.core.protocol.ProtocolVersion;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -313,11 +317,22 @@ final class LettuceClients {
         if (options.tls()) {
             SslOptions.Builder ssl = SslOptions.builder().jdkSslProvider().handshakeTimeout(options.connectTimeout());
             if (options.tlsCaFile() != null) {
-                ssl.trustManager(options.tlsCaFile().toFile());
+                // read once here: given the file, Lettuce would read it again for every new
+                // connection, on its event loop (BlockHound caught that in LettuceCacheStoreTlsIT)
+                byte[] ca = readCaFile(options.tlsCaFile());
+                ssl.trustManager(() -> new ByteArrayInputStream(ca));
             }
             builder.sslOptions(ssl.build());
         }
         return builder;
+    }
+
+    private static byte[] readCaFile(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("tlsCaFile " + file + " cannot be read: " + e, e);
+        }
     }
 
     /**

@@ -3,6 +3,8 @@ package dev.cacheaside.examples.webflux;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.CacheAside;
+import dev.cacheaside.CacheAsideOptions;
+import dev.cacheaside.r2dbc.R2dbcOptions;
 import dev.cacheaside.testing.TestServers;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -35,8 +37,24 @@ class WebfluxServiceIT {
     private static final String PREFIX = "webflux-it-" + UUID.randomUUID().toString().substring(0, 8) + ":";
     private static String redis;
 
-    @Autowired
+    /**
+     * The longest one request may take by the service's configured limits, used as the HTTP
+     * client's response timeout instead of WebTestClient's 5 s, which a busy machine exceeds:
+     * the pool's acquire limit (AirportDatabase, 5 s, which includes connecting), one statement
+     * (the starter's statement timeout), one lease wait, and two invalidations of a write (each
+     * bounded by the invalidation timeout; a read's cache calls are bounded by far less).
+     */
+    static final Duration REQUEST_BOUND = Duration.ofSeconds(5)
+            .plus(R2dbcOptions.DEFAULT_STATEMENT_TIMEOUT)
+            .plus(CacheAsideOptions.DEFAULT_LEASE_WAIT)
+            .plus(CacheAsideOptions.DEFAULT_INVALIDATION_TIMEOUT.multipliedBy(2));
+
     WebTestClient http;
+
+    @Autowired
+    void http(WebTestClient client) {
+        this.http = client.mutate().responseTimeout(REQUEST_BOUND).build();
+    }
 
     @Autowired
     CacheAside cacheAside;
