@@ -72,6 +72,20 @@ class LettuceCacheStoreSentinelIT extends CacheStoreContract {
     }
 
     @Override
+    protected boolean makeLeaseEternal(String key) {
+        try (RedisTestSupport.Admin admin = new RedisTestSupport.Admin("127.0.0.1:" + primaryPort)) {
+            return admin.sync().persist(key);
+        }
+    }
+
+    @Override
+    protected boolean writeRaw(String key, byte[] value) {
+        try (RedisTestSupport.Admin admin = new RedisTestSupport.Admin("127.0.0.1:" + primaryPort)) {
+            return "OK".equals(admin.sync().set(key, new String(value, StandardCharsets.ISO_8859_1)));
+        }
+    }
+
+    @Override
     protected Duration tagTtl(String tag) {
         try (RedisTestSupport.Admin admin = new RedisTestSupport.Admin("127.0.0.1:" + primaryPort)) {
             long pttl = admin.sync().pttl(tag);

@@ -86,6 +86,27 @@ class LettuceCacheStoreTlsIT extends CacheStoreContract {
     }
 
     /** The tag's PTTL over TLS, without checking the test's self-signed certificate. */
+    /** Runs {@code action} on a plain connection of the test's own TLS server. */
+    private <T> T admin(java.util.function.Function<io.lettuce.core.api.sync.RedisCommands<String, String>, T> action) {
+        RedisClient client = RedisClient.create(RedisURI.builder().withHost("127.0.0.1").withPort(port)
+                .withSsl(true).withVerifyPeer(SslVerifyMode.NONE).build());
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            return action.apply(connection.sync());
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+
+    @Override
+    protected boolean makeLeaseEternal(String key) {
+        return admin(c -> c.persist(key));
+    }
+
+    @Override
+    protected boolean writeRaw(String key, byte[] value) {
+        return admin(c -> "OK".equals(c.set(key, new String(value, java.nio.charset.StandardCharsets.ISO_8859_1))));
+    }
+
     @Override
     protected Duration tagTtl(String tag) {
         RedisClient client = RedisClient.create(RedisURI.builder().withHost("127.0.0.1").withPort(port)
