@@ -157,7 +157,31 @@ public final class Settings {
                         + " or an IPv4/IPv6 address");
             }
         }
+        if ((value.indexOf(':') >= 0 || value.indexOf('[') >= 0 || value.indexOf(']') >= 0 || value.indexOf('%') >= 0)
+                && !isIpv6Literal(value)) {
+            throw new ConfigurationException(name, name + "=" + display(name, value) + " is not a host name or"
+                    + " address: ':', '[', ']' and '%' belong only in an IPv6 address such as ::1 or [fe80::1%eth0]");
+        }
         return value;
+    }
+
+    /** Whether {@code value} is an IPv6 address, bracketed or not, with an optional zone; no lookup. */
+    private static boolean isIpv6Literal(String value) {
+        String v = value.startsWith("[") && value.endsWith("]") ? value.substring(1, value.length() - 1) : value;
+        int zone = v.indexOf('%');
+        String address = zone < 0 ? v : v.substring(0, zone);
+        if (zone >= 0 && !v.substring(zone + 1).matches("[A-Za-z0-9._-]+")) {
+            return false;
+        }
+        if (!address.matches("[0-9A-Fa-f:.]+") || address.indexOf(':') < 0) {
+            return false;
+        }
+        try {
+            // a literal of hex digits, ':' and '.' only: parsed, never looked up
+            return java.net.InetAddress.getByName("[" + address + "]") instanceof java.net.Inet6Address;
+        } catch (java.net.UnknownHostException | IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /**

@@ -93,7 +93,31 @@ final class R2dbcProviders {
                     + driver.artifact + ", which is not on the classpath; add the Maven dependency "
                     + driver.artifact.replace(':', '/') + " (" + driver.artifact + ") to your build");
         }
-        return provider.create(options);
+        try {
+            return provider.create(options);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            // the driver parses host, user and database itself; what it cannot read is a setting's fault
+            String variable = suspectVariable(options);
+            throw new ConfigurationException(variable, "the " + driver.artifact + " driver refused the connection"
+                    + " settings (look at " + variable + "): " + e.getMessage());
+        }
+    }
+
+    /** The setting most likely behind a driver's refusal: the first with characters a name rarely has. */
+    private static String suspectVariable(ConnectionFactoryOptions options) {
+        Object host = options.getValue(ConnectionFactoryOptions.HOST);
+        if (host != null && !host.toString().matches("[A-Za-z0-9._-]+")) {
+            return "DB_HOST";
+        }
+        Object user = options.getValue(ConnectionFactoryOptions.USER);
+        if (user != null && !user.toString().matches("[A-Za-z0-9._-]+")) {
+            return "DB_USER";
+        }
+        Object database = options.getValue(ConnectionFactoryOptions.DATABASE);
+        if (database != null && !database.toString().matches("[A-Za-z0-9._-]+")) {
+            return "DB_NAME";
+        }
+        return "DB_HOST";
     }
 
     private static ConnectionFactoryProvider find(Driver driver) {

@@ -56,6 +56,26 @@ class DatabaseConfigurationPropertyTest {
         executor.closeAsync().block(Duration.ofSeconds(30));
     }
 
+    /** Found by the property test: the MariaDB driver threw NumberFormatException for DB_HOST ':1'. */
+    @Test
+    void aHostWithColonsIsAnIpv6AddressOrAConfigurationError() {
+        for (String engine : List.of("postgresql", "mariadb", "mysql")) {
+            for (String bad : List.of(":1", "a:1", "db:5432", "[db]", "db%eth0", "1:2:3", ":::")) {
+                assertThatThrownBy(() -> ENGINES.get(engine).create(engine, Settings.of(Map.of("DB_HOST", bad))))
+                        .as(engine + " DB_HOST='" + bad + "'")
+                        .isInstanceOf(ConfigurationException.class)
+                        .hasMessageContaining("DB_HOST");
+            }
+            for (String ipv6 : List.of("::1", "[::1]")) {
+                try {
+                    ENGINES.get(engine).create(engine, Settings.of(Map.of("DB_HOST", ipv6))).closeAsync().block(Duration.ofSeconds(30));
+                } catch (ConfigurationException e) {
+                    assertThat(e.variable()).as(engine + " DB_HOST='" + ipv6 + "'").isEqualTo("DB_HOST");
+                }
+            }
+        }
+    }
+
     @Test
     void anEmptyDbHostIsAnErrorButAnUnsetOneIsLocalhost() {
         for (String engine : List.of("postgresql", "mariadb", "mysql")) {
