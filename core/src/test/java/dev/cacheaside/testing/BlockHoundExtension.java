@@ -111,6 +111,11 @@ public final class BlockHoundExtension implements BeforeAllCallback, AfterEachCa
                 // when it closes
                 .allowBlockingCallsInside("io.lettuce.core.cluster.PooledClusterConnectionProvider",
                         "resetFastConnectionCache")
+                // ... and when a node connection's handshake completes, registers it under its
+                // state lock (a ReentrantLock held for the registration only; contended only while
+                // connections to several nodes come up at once). Lettuce 7.7.0's compiled lambda.
+                .allowBlockingCallsInside("io.lettuce.core.cluster.PooledClusterConnectionProvider$NodeConnectionPostProcessor",
+                        "lambda$apply$4")
                 // Vert.x shuts its worker pools down once, when the Vertx instance closes, on
                 // one of its own threads (ThreadPoolExecutor.shutdownNow takes the pool's lock)
                 .allowBlockingCallsInside("io.vertx.core.internal.WorkerPool", "close")
