@@ -168,8 +168,9 @@ class CacheFaultIT {
         CacheAsideMetrics.bind(cache, registry, "lateLease");
         assertThat(cache.query(SQL, 1).block(Duration.ofSeconds(30)).source()).as("warm").isEqualTo(Source.CACHE_MISS);
 
-        // the lease request: Redis's SET NX after the GET, memcached's mg with N (vivify on miss)
-        proxy.holdReplyTo(engine.equals("memcached") ? " v c f N" : "$3\r\nSET\r\n", held);
+        // the lease request: Redis's lease script (reads with leases send no other EVALSHA before
+        // it; the warm-up query loaded the script), memcached's mg with N (vivify on miss)
+        proxy.holdReplyTo(engine.equals("memcached") ? " v c f t N" : "$7\r\nEVALSHA\r\n", held);
         QueryResult late = cache.query(SQL, 6).block(Duration.ofSeconds(30));
         assertThat(late.source()).as("the lease read timed out: the database answered").isEqualTo(Source.CACHE_MISS);
         assertThat(proxy.repliesHeld()).as("the lease reply was the one held back").isEqualTo(1);
