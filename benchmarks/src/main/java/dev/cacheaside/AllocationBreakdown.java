@@ -23,13 +23,13 @@ public final class AllocationBreakdown {
     /** One line per measured step: name and bytes per call. */
     public static List<String> run() {
         ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
-        byte[] oneRow = RowCodec.encode(SampleRows.of(1), 1L, 2L, 3L);
-        byte[] hundred = RowCodec.encode(SampleRows.of(100), 1L, 2L, 3L);
+        byte[] oneRow = RowCodec.encode(SampleRows.of(1), 1L, 2L, 3L, CacheAsideOptions.DEFAULT_MAX_ENTRY_BYTES);
+        byte[] hundred = RowCodec.encode(SampleRows.of(100), 1L, 2L, 3L, CacheAsideOptions.DEFAULT_MAX_ENTRY_BYTES);
         String timestamp = "2025-06-14T09:35";
         String decimal = "734.12";
         List<String> out = new ArrayList<>();
-        out.add(measure(threads, "decode, 1 row of 11 columns", () -> RowCodec.decodeEntry(oneRow)));
-        out.add(measure(threads, "decode, 100 rows, per row", () -> RowCodec.decodeEntry(hundred), 100));
+        out.add(measure(threads, "decode, 1 row of 11 columns", () -> RowCodec.decodeEntry(oneRow, CacheAsideOptions.DEFAULT_MAX_ENTRY_BYTES)));
+        out.add(measure(threads, "decode, 100 rows, per row", () -> RowCodec.decodeEntry(hundred, CacheAsideOptions.DEFAULT_MAX_ENTRY_BYTES), 100));
         out.add(measure(threads, "LocalDateTime.parse(\"" + timestamp + "\")", () -> LocalDateTime.parse(timestamp)));
         out.add(measure(threads, "new BigDecimal(\"" + decimal + "\")", () -> new BigDecimal(decimal)));
         return out;

@@ -16,6 +16,6 @@ public final class CodecAccess {
      * @throws IllegalArgumentException when the bytes are not an entry of the current format
      */
     public static Rows decode(byte[] bytes) {
-        return RowCodec.decodeEntry(bytes).rows();
+        return RowCodec.decodeEntry(bytes, CacheAsideOptions.DEFAULT_MAX_ENTRY_BYTES).rows();
     }
 }

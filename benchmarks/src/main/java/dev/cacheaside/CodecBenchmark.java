@@ -35,16 +35,16 @@ public class CodecBenchmark {
     @Setup
     public void setUp() {
         result = SampleRows.of(rows);
-        encoded = RowCodec.encode(result, 1_750_000_000_000L, 1_750_003_600_000L, 42);
+        encoded = RowCodec.encode(result, 1_750_000_000_000L, 1_750_003_600_000L, 42, CacheAsideOptions.DEFAULT_MAX_ENTRY_BYTES);
     }
 
     @Benchmark
     public byte[] encode() {
-        return RowCodec.encode(result, 1_750_000_000_000L, 1_750_003_600_000L, 42);
+        return RowCodec.encode(result, 1_750_000_000_000L, 1_750_003_600_000L, 42, CacheAsideOptions.DEFAULT_MAX_ENTRY_BYTES);
     }
 
     @Benchmark
     public CachedEntry decode() {
-        return RowCodec.decodeEntry(encoded);
+        return RowCodec.decodeEntry(encoded, CacheAsideOptions.DEFAULT_MAX_ENTRY_BYTES);
     }
 }

@@ -76,6 +76,6 @@ public class HitBenchmark {
 
     @Benchmark
     public Rows handWritten() {
-        return store.get(key).map(bytes -> RowCodec.decodeEntry(bytes).rows()).block();
+        return store.get(key).map(bytes -> RowCodec.decodeEntry(bytes, CacheAsideOptions.DEFAULT_MAX_ENTRY_BYTES).rows()).block();
     }
 }
