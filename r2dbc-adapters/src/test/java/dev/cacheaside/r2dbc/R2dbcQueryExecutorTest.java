@@ -144,14 +144,16 @@ class R2dbcQueryExecutorTest {
             Disposable d = mine.execute("SELECT X FROM SYSTEM_RANGE(1, 2000000)", List.of())
                     .doOnTerminate(() -> terminated.set(true))
                     .subscribe();
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            // generous deadlines: embedded H2 works on this machine's CPUs, which other processes
+            // may saturate; a pass is decided by the counts, the deadline only ends a failure
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (pool.getMetrics().orElseThrow().acquiredSize() == 0 && System.nanoTime() < deadline) {
                 Thread.onSpinWait();
             }
             assertThat(pool.getMetrics().orElseThrow().acquiredSize()).as("connections taken by the query").isEqualTo(1);
             assertThat(releases).as("releases before the cancel").hasValue(0);
             d.dispose();
-            deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while ((releases.get() == 0 || pool.getMetrics().orElseThrow().acquiredSize() != 0)
                     && System.nanoTime() < deadline) {
                 Thread.onSpinWait();
