@@ -150,7 +150,17 @@ public abstract class StampedeContract {
         for (CompletableFuture<QueryResult> r : results) {
             assertThat(r.join().rows().get(0, 0)).isEqualTo(0L);
         }
-        assertThat(database.executions).as("database queries for 500 cold requests over 4 instances").hasValue(1);
+        // one query in all; an instance whose cache read timed out or failed answers its own
+        // callers from the database (once: all of them share its single flight), as a cache it
+        // cannot read must never delay a query. On a quiet machine no read fails and this is 1.
+        long instancesThatCouldNotUseTheCache = gatedInstances.stream()
+                .map(CacheAside::stats)
+                .filter(s -> s.cacheReadErrors() + s.leaseWaitTimeouts() > 0)
+                .count();
+        assertThat(database.executions.get())
+                .as("database queries for 500 cold requests over 4 instances, %d of which could not use the cache",
+                        instancesThatCouldNotUseTheCache)
+                .isBetween(1, 1 + (int) instancesThatCouldNotUseTheCache);
     }
 
     @Test

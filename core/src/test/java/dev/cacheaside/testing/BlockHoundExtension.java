@@ -116,6 +116,15 @@ public final class BlockHoundExtension implements BeforeAllCallback, AfterEachCa
                 // connections to several nodes come up at once). Lettuce 7.7.0's compiled lambda.
                 .allowBlockingCallsInside("io.lettuce.core.cluster.PooledClusterConnectionProvider$NodeConnectionPostProcessor",
                         "lambda$apply$4")
+                // ... and remembers a slot's node connection, the first time a command goes to the
+                // slot, in its per-slot array under the same lock (seen contended with the CPUs
+                // saturated). The method and, for a connection that completes later, its lambdas.
+                .allowBlockingCallsInside("io.lettuce.core.cluster.PooledClusterConnectionProvider", "getWriteConnection")
+                .allowBlockingCallsInside("io.lettuce.core.cluster.PooledClusterConnectionProvider",
+                        "lambda$getWriteConnection$1")
+                .allowBlockingCallsInside("io.lettuce.core.cluster.PooledClusterConnectionProvider", "getReadConnection")
+                .allowBlockingCallsInside("io.lettuce.core.cluster.PooledClusterConnectionProvider",
+                        "lambda$getReadConnection$5")
                 // Vert.x shuts its worker pools down once, when the Vertx instance closes, on
                 // one of its own threads (ThreadPoolExecutor.shutdownNow takes the pool's lock)
                 .allowBlockingCallsInside("io.vertx.core.internal.WorkerPool", "close")
