@@ -52,8 +52,8 @@ final class MetaOperations {
 
     /**
      * {@code ms <key> <size> T<ttl> F1}. A value over {@link MemcachedStoreOptions#maxValueSize()}
-     * is not sent, and one the server refuses as too large is not cached: both complete without error,
-     * logged as a warning naming the key and the size.
+     * is not sent, and one the server refuses as too large is not cached: both complete without
+     * error, logged as a warning naming the key and the size.
      */
     Mono<Void> set(String key, byte[] value, Duration ttl) {
         Objects.requireNonNull(value, "value");
