@@ -1,8 +1,16 @@
 package dev.cacheaside;
 
-import dev.cacheaside.RowCodec.CorruptEntryException;
-import dev.cacheaside.RowCodec.EntryTooLargeException;
-import dev.cacheaside.RowCodec.UnsupportedValueException;
+import dev.cacheaside.internal.CacheFailureLog;
+import dev.cacheaside.internal.CacheKeys;
+import dev.cacheaside.internal.CachedEntry;
+import dev.cacheaside.internal.Counters;
+import dev.cacheaside.internal.Recorder;
+import dev.cacheaside.internal.RowCodec;
+import dev.cacheaside.internal.RowCodec.CorruptEntryException;
+import dev.cacheaside.internal.RowCodec.EntryTooLargeException;
+import dev.cacheaside.internal.RowCodec.UnsupportedValueException;
+import dev.cacheaside.internal.TableNames;
+import dev.cacheaside.internal.TextMemo;
 import dev.cacheaside.config.Settings;
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;

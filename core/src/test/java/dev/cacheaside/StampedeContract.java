@@ -1,5 +1,7 @@
 package dev.cacheaside;
 
+import dev.cacheaside.internal.RowCodec;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.spi.CacheLookup;
