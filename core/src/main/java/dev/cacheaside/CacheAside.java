@@ -4,6 +4,7 @@ import dev.cacheaside.internal.CacheFailureLog;
 import dev.cacheaside.internal.CacheKeys;
 import dev.cacheaside.internal.CachedEntry;
 import dev.cacheaside.internal.Counters;
+import dev.cacheaside.internal.GuardedStore;
 import dev.cacheaside.internal.Recorder;
 import dev.cacheaside.internal.RowCodec;
 import dev.cacheaside.internal.RowCodec.CorruptEntryException;
@@ -26,20 +27,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.SignalType;
 import reactor.core.publisher.Sinks;
 
 /**
@@ -103,11 +98,9 @@ public final class CacheAside implements AutoCloseable {
     /** Keys of SQL texts without parameters, by text. */
     private final TextMemo<String> plainKeys;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final CircuitBreaker breaker;
-    private volatile Recorder recorder = Recorder.NONE;
+    /** The cache behind its timeout, circuit breaker and timing. */
+    private final GuardedStore store;
     private final CacheFailureLog failures;
-    /** Whether the store fails every read command by itself within the cache timeout. */
-    private final boolean storeBoundsItself;
     /** Keys whose lease read timed out here, until when: their lease may be ours, orphaned. */
     private final ConcurrentHashMap<String, Long> orphanLeases = new ConcurrentHashMap<>();
     /** Reads of a key that timed out in a row, by key; see {@link #readFailed}. */
@@ -124,11 +117,7 @@ public final class CacheAside implements AutoCloseable {
         SqlDialect dialect = database.dialect() == null ? SqlDialect.UNKNOWN : database.dialect();
         this.reads = new TextMemo<>(10_000, sql -> ReadOnlySql.verdict(sql, dialect,
                 options.allowStateChangingFunctions()));
-        Duration storeTimeout = cache.operationTimeout();
-        this.storeBoundsItself = storeTimeout != null && storeTimeout.compareTo(options.cacheTimeout()) <= 0;
-        this.breaker = options.circuitBreaker() == null ? null
-                : CircuitBreaker.of("cache", CircuitBreakerConfig.from(options.circuitBreaker())
-                        .clock(options.clock()).build());
+        this.store = new GuardedStore(cache, options, counters);
     }
 
     /** A builder for an instance over a database executor and a cache store of your own. */
@@ -322,7 +311,7 @@ public final class CacheAside implements AutoCloseable {
                 // a load that began before this invalidation must not write what it read
                 pending.invalidated = true;
             }
-            return invalidation(() -> cache.delete(key), (attempts, e) -> new CacheInvalidationException(
+            return invalidation(limit -> store.invalidation(raw -> raw.delete(key), limit), (attempts, e) -> new CacheInvalidationException(
                     "the cached entry " + key + " could not be removed (" + attempts + " attempts within "
                     + options.invalidationTimeout() + ") and may remain, stale, until its TTL", tablesOf(query), e));
         });
@@ -422,9 +411,9 @@ public final class CacheAside implements AutoCloseable {
                 load.invalidated = true;
             }
         });
-        return invalidation(() -> Flux.fromIterable(tables)
-                .concatMap(table -> cache.invalidateTag(TableNames.tagKey(options.keyPrefix(), table)))
-                .reduce(0L, Long::sum), (attempts, e) -> {
+        return invalidation(limit -> store.invalidation(raw -> Flux.fromIterable(tables)
+                .concatMap(table -> raw.invalidateTag(TableNames.tagKey(options.keyPrefix(), table)))
+                .reduce(0L, Long::sum), limit), (attempts, e) -> {
                     String how = " could not be invalidated (" + attempts + " attempts within " + options.invalidationTimeout()
                             + ") and may be stale until their TTL";
                     return rowsWritten < 0
@@ -438,15 +427,16 @@ public final class CacheAside implements AutoCloseable {
      * An invalidation: bypasses the circuit breaker (which protects reads; a refused
      * invalidation would leave the caller unsure whether stale data remains), and tries twice
      * within {@link CacheAsideOptions#invalidationTimeout()}: the first attempt gets half of it,
-     * the retry what is left. When both fail, {@code failure} makes the error from the number of
-     * attempts and the last error (the first one suppressed in it).
+     * the retry what is left: {@code attempt} makes one attempt within the time limit it is given.
+     * When both fail, {@code failure} makes the error from the number of attempts and the last
+     * error (the first one suppressed in it).
      */
-    private <T> Mono<T> invalidation(Supplier<Mono<T>> call,
+    private <T> Mono<T> invalidation(java.util.function.Function<Duration, Mono<T>> attempt,
                                      java.util.function.BiFunction<Integer, Throwable, RuntimeException> failure) {
         Duration limit = options.invalidationTimeout();
         return Mono.defer(() -> {
             long deadline = options.nanoTime().getAsLong() + limit.toNanos();
-            return guard("invalidate", call, false, limit.dividedBy(2))
+            return attempt.apply(limit.dividedBy(2))
                     .onErrorResume(first -> {
                         if (!retryable(first)) {
                             return Mono.error(first instanceof CacheInvalidationException || first instanceof UnsupportedOperationException
@@ -460,7 +450,7 @@ public final class CacheAside implements AutoCloseable {
                         }
                         log.debug("invalidation failed, trying once more: {}", first.toString());
                         return Mono.delay(pause, options.scheduler())
-                                .then(guard("invalidate", call, false, retryLimit))
+                                .then(attempt.apply(retryLimit))
                                 .onErrorMap(second -> {
                                     if (second != first) {
                                         second.addSuppressed(first);
@@ -506,7 +496,7 @@ public final class CacheAside implements AutoCloseable {
         for (String table : tables) {
             tags.add(TableNames.tagKey(options.keyPrefix(), table));
         }
-        return guard("tag", () -> cache.tag(tags, key, keep))
+        return store.tag(tags, key, keep)
                 .then(Mono.just(true))
                 .onErrorResume(e -> {
                     counters.cacheWriteErrors.increment();
@@ -553,77 +543,22 @@ public final class CacheAside implements AutoCloseable {
         return load == null ? 0 : load.callers.get();
     }
 
-    // ---------------------------------------------------------------- guarding the cache
-
-    /**
-     * One cache operation, bounded by the cache timeout and passed through the circuit breaker:
-     * while the breaker is open it fails at once with {@link CallNotPermittedException}, so a dead
-     * cache costs no timeout per query. Its time is recorded under {@code op}.
-     */
-    private <T> Mono<T> guard(String op, Supplier<Mono<T>> call) {
-        return guard(op, call, true);
-    }
-
-    /**
-     * Like {@link #guard(String, Supplier)}; {@code throughBreaker} false for the calls that end
-     * what a permitted call began (a fill or release of a lease already taken), which a half-open
-     * breaker must not refuse: a refused release would leave the lease to block the key.
-     */
-    private <T> Mono<T> guard(String op, Supplier<Mono<T>> call, boolean throughBreaker) {
-        return guard(op, call, throughBreaker, storeBoundsItself && "read".equals(op) ? null : options.cacheTimeout());
-    }
-
-    /** Like {@link #guard(String, Supplier, boolean)} with its own time limit; {@code null}: the store bounds the call. */
-    private <T> Mono<T> guard(String op, Supplier<Mono<T>> call, boolean throughBreaker, Duration limit) {
-        Mono<T> bounded = limit == null ? Mono.defer(call) : Mono.defer(call).timeout(limit, options.scheduler());
-        if (breaker != null && throughBreaker) {
-            Mono<T> permitted = bounded;
-            bounded = Mono.defer(() -> {
-                if (!breaker.tryAcquirePermission()) {
-                    return Mono.error(CallNotPermittedException.createCallNotPermittedException(breaker));
-                }
-                long start = System.nanoTime();
-                return permitted
-                        .doOnSuccess(value -> breaker.onSuccess(System.nanoTime() - start, TimeUnit.NANOSECONDS))
-                        .doOnError(e -> breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, e))
-                        .doOnCancel(breaker::releasePermission);
-            });
-        }
-        bounded = bounded.doOnError(this::cacheFailed);
-        Recorder r = recorder;
-        if (r == Recorder.NONE) {
-            return bounded;
-        }
-        Mono<T> measured = bounded;
-        return Mono.defer(() -> {
-            long t0 = options.nanoTime().getAsLong();
-            return measured.doFinally(signal ->
-                    r.cache(op, options.nanoTime().getAsLong() - t0, signal != SignalType.ON_ERROR));
-        });
-    }
-
-    private void cacheFailed(Throwable e) {
-        if (e instanceof CallNotPermittedException) {
-            counters.breakerRejections.increment();
-        }
-    }
-
     /** The state of the circuit breaker in front of the cache: CLOSED, OPEN, HALF_OPEN, or DISABLED. */
     public String cacheCircuitState() {
-        return breaker == null ? "DISABLED" : breaker.getState().name();
+        return store.circuitState();
     }
 
     /** Installs the recorder of timings; for {@link CacheAsideMetrics}. */
     void recorder(Recorder recorder) {
-        this.recorder = recorder;
+        store.recorder(recorder);
     }
 
     // ---------------------------------------------------------------- reading
 
     private Mono<Found> lookup(String key) {
         Mono<CacheLookup> call = options.leases()
-                ? guard("read", () -> cache.getOrLease(key, options.leaseTtl()))
-                : guard("read", () -> cache.get(key)).map(CacheLookup::hit);
+                ? store.getOrLease(key, options.leaseTtl())
+                : store.get(key).map(CacheLookup::hit);
         return call
                 .map(lookup -> {
                     if (lookup.kind() != CacheLookup.Kind.LEASE_HELD && !orphanLeases.isEmpty()) {
@@ -892,7 +827,7 @@ public final class CacheAside implements AutoCloseable {
         return Mono.defer(() -> {
             counters.databaseLoads.increment();
             long t0 = options.nanoTime().getAsLong();
-            Recorder r = recorder;
+            Recorder r = store.recorder();
             return database.execute(query.sql(), query.parameters())
                     .doOnError(e -> r.database(options.nanoTime().getAsLong() - t0, false))
                     .map(rows -> {
@@ -921,7 +856,7 @@ public final class CacheAside implements AutoCloseable {
                     if (encoded == null) {
                         return releaseLease(key).thenReturn(new Served(loaded.rows, Source.CACHE_MISS));
                     }
-                    return guard("write", () -> cache.fill(key, token, encoded.bytes, encoded.ttl), false)
+                    return store.fill(key, token, encoded.bytes, encoded.ttl)
                             .doOnNext(stored -> {
                                 if (!stored) {
                                     counters.staleFillsRefused.increment();
@@ -951,7 +886,7 @@ public final class CacheAside implements AutoCloseable {
             if (encoded == null) {
                 return Mono.just(served);
             }
-            return guard("write", () -> cache.set(key, encoded.bytes, encoded.ttl))
+            return store.set(key, encoded.bytes, encoded.ttl)
                     .onErrorResume(e -> writeFailed(key, e))
                     .thenReturn(served);
         }));
@@ -1002,7 +937,7 @@ public final class CacheAside implements AutoCloseable {
         if (pending != null) {
             pending.invalidated = true;
         }
-        return guard("delete", () -> cache.delete(key))
+        return store.delete(key)
                 .then(lookup(key))
                 .onErrorResume(e -> {
                     counters.cacheWriteErrors.increment();
@@ -1040,11 +975,11 @@ public final class CacheAside implements AutoCloseable {
             return;
         }
         String lockKey = key + REFRESH_SUFFIX;
-        Mono<Void> work = guard("read", () -> cache.getOrLease(lockKey, options.leaseTtl()))
+        Mono<Void> work = store.getOrLease(lockKey, options.leaseTtl())
                 .filter(found -> found.kind() == CacheLookup.Kind.LEASE_WON)
                 // another instance may have refreshed (or an invalidation come) between our read
                 // and our lock: refresh only what is still the stale value we served
-                .flatMap(won -> guard("read", () -> cache.get(key))
+                .flatMap(won -> store.get(key)
                         .map(current -> Arrays.equals(current, staleBytes))
                         .defaultIfEmpty(false)
                         .flatMap(stillStale -> stillStale ? Mono.just(won)
@@ -1057,14 +992,14 @@ public final class CacheAside implements AutoCloseable {
                                 if (encoded == null) {
                                     return Mono.empty();
                                 }
-                                return guard("write", () -> cache.replace(key, staleBytes, encoded.bytes, encoded.ttl))
+                                return store.replace(key, staleBytes, encoded.bytes, encoded.ttl)
                                         .doOnNext(replaced -> {
                                             if (!replaced) {
                                                 counters.staleFillsRefused.increment();
                                             }
                                         });
                             })
-                            .then(guard("delete", () -> cache.delete(lockKey))
+                            .then(store.delete(lockKey)
                                     .onErrorResume(e -> Mono.just(false)))
                             .then();
                 })
@@ -1086,7 +1021,7 @@ public final class CacheAside implements AutoCloseable {
      * the retry.
      */
     private Mono<Boolean> releaseLease(String key) {
-        return guard("delete", () -> cache.delete(key), false)
+        return store.release(key)
                 .onErrorResume(e -> {
                     releaseInBackground(key);
                     return Mono.just(false);
@@ -1102,7 +1037,7 @@ public final class CacheAside implements AutoCloseable {
         if (closed.get()) {
             return;
         }
-        Mono<Boolean> release = invalidation(() -> cache.delete(key), (attempts, e) -> new CacheInvalidationException(
+        Mono<Boolean> release = invalidation(limit -> store.invalidation(raw -> raw.delete(key), limit), (attempts, e) -> new CacheInvalidationException(
                 "the lease on " + key + " could not be released (" + attempts + " attempts within "
                 + options.invalidationTimeout() + "); it expires after its TTL", Set.of(), e))
                 .onErrorResume(e -> {
