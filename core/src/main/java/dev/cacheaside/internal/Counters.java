@@ -1,6 +1,7 @@
 package dev.cacheaside.internal;
 
 import dev.cacheaside.CacheAsideStats;
+import dev.cacheaside.Source;
 
 import java.util.concurrent.atomic.LongAdder;
 
@@ -21,6 +22,20 @@ public final class Counters {
     public final LongAdder uncacheable = new LongAdder();
     public final LongAdder staleFillsRefused = new LongAdder();
     public final LongAdder breakerRejections = new LongAdder();
+
+    /** Counts one query answered from {@code source}: a hit, a stale hit, or a miss. */
+    public void served(Source source) {
+        switch (source) {
+            case CACHE_HIT:
+                hits.increment();
+                break;
+            case CACHE_STALE:
+                staleHits.increment();
+                break;
+            default:
+                misses.increment();
+        }
+    }
 
     public CacheAsideStats snapshot(int loadsInFlight, String circuitState) {
         return new CacheAsideStats(hits.sum(), misses.sum(), staleHits.sum(), coalesced.sum(), leaseWaits.sum(),
