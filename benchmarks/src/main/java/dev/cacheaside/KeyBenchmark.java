@@ -17,8 +17,8 @@ import org.openjdk.jmh.annotations.State;
  * (the tagged, length-prefixed encoding). Average time per key, and allocation per key with the
  * gc profiler.
  *
- * <p>Calls the engine's {@code CacheKeys} (in {@code dev.cacheaside.internal}) directly; {@code CacheAside.keyFor} adds only the read-only
- * check of {@code Query.of}. Run alone with
+ * <p>Calls the engine's {@code CacheKeys} (in {@code dev.cacheaside.internal}) directly;
+ * {@code CacheAside.keyFor} adds only the read-only check of {@code Query.of}. Run alone with
  * {@code mvn -q -pl benchmarks compile dependency:copy-dependencies exec:exec -Dbench.args="jmh KeyBenchmark"}.
  */
 @State(Scope.Benchmark)
