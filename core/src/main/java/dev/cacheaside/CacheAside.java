@@ -56,7 +56,8 @@ import reactor.core.publisher.Mono;
  *       older than {@link CacheAsideOptions#leaseTtl()} is never joined: Reactor rethrows
  *       JVM-fatal errors instead of signalling them, so such a load may never end; the next
  *       query starts another and hands its rows to the first one's callers too.</li>
- *   <li>A key whose cache reads time out {@value dev.cacheaside.internal.LeaseProtocol#TIMEOUTS_BEFORE_DELETE} times in a row is
+ *   <li>A key whose cache reads time out
+ *       {@value dev.cacheaside.internal.LeaseProtocol#TIMEOUTS_BEFORE_DELETE} times in a row is
  *       deleted in the background, so a value too large to read heals.</li>
  *   <li>When a miss completes, its entry has been written (or the write has failed or been
  *       refused), so a following query hits.</li>

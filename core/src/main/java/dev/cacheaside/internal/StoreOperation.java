@@ -6,7 +6,10 @@ package dev.cacheaside.internal;
  */
 enum StoreOperation {
 
-    /** A read ({@code get}, {@code getOrLease}): through the breaker; a store that bounds its reads itself gets no extra timer. */
+    /**
+     * A read ({@code get}, {@code getOrLease}): through the breaker; a store that bounds its
+     * reads itself gets no timer of the engine's.
+     */
     READ("read", true),
     /** An unconditional or compare-and-set write ({@code set}, {@code replace}): through the breaker. */
     WRITE("write", true),
@@ -19,7 +22,10 @@ enum StoreOperation {
      * breaker must not refuse it.
      */
     LEASE_FILL("write", false),
-    /** The release of a lease this caller holds: bypasses the breaker, which would otherwise leave the lease to block the key. */
+    /**
+     * The release of a lease this caller holds: bypasses the breaker, since a refused release
+     * would leave the lease to block the key.
+     */
     LEASE_RELEASE("delete", false),
     /**
      * An invalidation (and a lease released like one): bypasses the breaker, which protects reads;

@@ -61,9 +61,10 @@ public final class TableInvalidator {
      */
     public Mono<Boolean> invalidate(String key, Query query) {
         flights.forget(key);
-        return retried(limit -> store.invalidation(raw -> raw.delete(key), limit), (attempts, e) -> new CacheInvalidationException(
-                "the cached entry " + key + " could not be removed (" + attempts + " attempts within "
-                + options.invalidationTimeout() + ") and may remain, stale, until its TTL", tablesOf(query), e));
+        return retried(limit -> store.invalidation(raw -> raw.delete(key), limit),
+                (attempts, e) -> new CacheInvalidationException("the cached entry " + key + " could not be removed ("
+                        + attempts + " attempts within " + options.invalidationTimeout()
+                        + ") and may remain, stale, until its TTL", tablesOf(query), e));
     }
 
     /**
@@ -79,8 +80,8 @@ public final class TableInvalidator {
         return retried(limit -> store.invalidation(raw -> Flux.fromIterable(tables)
                 .concatMap(table -> raw.invalidateTag(TableNames.tagKey(options.keyPrefix(), table)))
                 .reduce(0L, Long::sum), limit), (attempts, e) -> {
-                    String how = " could not be invalidated (" + attempts + " attempts within " + options.invalidationTimeout()
-                            + ") and may be stale until their TTL";
+                    String how = " could not be invalidated (" + attempts + " attempts within "
+                            + options.invalidationTimeout() + ") and may be stale until their TTL";
                     return rowsWritten < 0
                             ? new CacheInvalidationException("cached queries over " + tables + how, tables, e)
                             : new CacheInvalidationException("the write committed (" + rowsWritten + " rows) but cached"
@@ -101,8 +102,9 @@ public final class TableInvalidator {
             return attempt.apply(limit.dividedBy(2))
                     .onErrorResume(first -> {
                         if (!retryable(first)) {
-                            return Mono.error(first instanceof CacheInvalidationException || first instanceof UnsupportedOperationException
-                                    ? first : failure.apply(1, first));
+                            boolean asIs = first instanceof CacheInvalidationException
+                                    || first instanceof UnsupportedOperationException;
+                            return Mono.error(asIs ? first : failure.apply(1, first));
                         }
                         long left = deadline - options.nanoTime().getAsLong();
                         Duration pause = Duration.ofNanos(Math.min(RETRY_PAUSE.toNanos(), Math.max(0, left / 4)));
