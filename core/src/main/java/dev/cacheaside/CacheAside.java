@@ -7,7 +7,6 @@ import dev.cacheaside.internal.Recorder;
 import dev.cacheaside.internal.Served;
 import dev.cacheaside.internal.StoreProbe;
 import dev.cacheaside.internal.TableInvalidator;
-import dev.cacheaside.internal.TableNames;
 import dev.cacheaside.internal.TextMemo;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.QueryExecutor;
@@ -251,16 +250,7 @@ public final class CacheAside implements AutoCloseable {
      * @throws IllegalArgumentException at the call when no table is given or a name is blank
      */
     public Mono<Long> invalidateTable(String... tables) {
-        if (tables == null || tables.length == 0) {
-            throw new IllegalArgumentException("name at least one table");
-        }
-        Set<String> names = new LinkedHashSet<>();
-        for (String table : tables) {
-            if (table == null || table.isBlank()) {
-                throw new IllegalArgumentException("table names must not be null or blank");
-            }
-            names.add(TableNames.normalize(table));
-        }
+        Set<String> names = TableInvalidator.normalized(tables);
         return Mono.defer(() -> engine.invalidator().invalidateTables(names, -1));
     }
 

@@ -56,6 +56,25 @@ public final class TableInvalidator {
     }
 
     /**
+     * The names of {@code tables} as tags compare them: without schema, quotes or case.
+     *
+     * @throws IllegalArgumentException when no table is given or a name is null or blank
+     */
+    public static Set<String> normalized(String... tables) {
+        if (tables == null || tables.length == 0) {
+            throw new IllegalArgumentException("name at least one table");
+        }
+        Set<String> names = new LinkedHashSet<>();
+        for (String table : tables) {
+            if (table == null || table.isBlank()) {
+                throw new IllegalArgumentException("table names must not be null or blank");
+            }
+            names.add(TableNames.normalize(table));
+        }
+        return names;
+    }
+
+    /**
      * Removes the entry {@code key} of {@code query} and any lease on it; a load of it in flight
      * will not write. Errors with {@link CacheInvalidationException} when both attempts fail.
      */
