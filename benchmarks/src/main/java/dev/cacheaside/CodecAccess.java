@@ -1,9 +1,11 @@
 package dev.cacheaside;
 
+import dev.cacheaside.internal.RowCodec;
+
 /**
- * The load driver's way to the package-private codec: the very decode a cache hit runs, so the
- * hand-written baselines ("a raw GET plus the same decode") do exactly the library's decoding
- * work and nothing else. Benchmarks only; not part of the library.
+ * The load driver's way to the engine's codec ({@code dev.cacheaside.internal.RowCodec}): the very
+ * decode a cache hit runs, so the hand-written baselines ("a raw GET plus the same decode") do
+ * exactly the library's decoding work and nothing else. Benchmarks only; not part of the library.
  */
 public final class CodecAccess {
 

@@ -1,5 +1,8 @@
 package dev.cacheaside;
 
+import dev.cacheaside.internal.CachedEntry;
+import dev.cacheaside.internal.RowCodec;
+
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -16,8 +19,8 @@ import org.openjdk.jmh.annotations.State;
  * ints, strings, a decimal price, two timestamps; see {@link SampleRows}). Average time per
  * result, and allocation per result with the gc profiler.
  *
- * <p>Lives in package {@code dev.cacheaside} to call the package-private {@code RowCodec}
- * directly: through the public API the codec is only reachable together with a cache store and
+ * <p>Calls the engine's {@code RowCodec} (in {@code dev.cacheaside.internal}) directly: through
+ * the public API the codec is only reachable together with a cache store and
  * the engine, which {@link HitBenchmark} measures. Run alone with
  * {@code mvn -q -pl benchmarks compile dependency:copy-dependencies exec:exec -Dbench.args="jmh CodecBenchmark"}.
  */

@@ -1,5 +1,7 @@
 package dev.cacheaside;
 
+import dev.cacheaside.internal.RowCodec;
+
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.QueryExecutor;
 import dev.cacheaside.store.local.LocalCacheStore;

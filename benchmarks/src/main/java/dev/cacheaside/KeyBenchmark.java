@@ -1,5 +1,7 @@
 package dev.cacheaside;
 
+import dev.cacheaside.internal.CacheKeys;
+
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -15,9 +17,8 @@ import org.openjdk.jmh.annotations.State;
  * (the tagged, length-prefixed encoding). Average time per key, and allocation per key with the
  * gc profiler.
  *
- * <p>Lives in package {@code dev.cacheaside} (in this module, on the class path) to call the
- * package-private {@code CacheKeys} directly; {@code CacheAside.keyFor} adds only the read-only
- * check of {@code Query.of}. Run alone with
+ * <p>Calls the engine's {@code CacheKeys} (in {@code dev.cacheaside.internal}) directly;
+ * {@code CacheAside.keyFor} adds only the read-only check of {@code Query.of}. Run alone with
  * {@code mvn -q -pl benchmarks compile dependency:copy-dependencies exec:exec -Dbench.args="jmh KeyBenchmark"}.
  */
 @State(Scope.Benchmark)

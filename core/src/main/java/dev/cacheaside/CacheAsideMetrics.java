@@ -1,5 +1,7 @@
 package dev.cacheaside;
 
+import dev.cacheaside.internal.Recorder;
+
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -19,13 +19,18 @@ public final class CacheInvalidationException extends RuntimeException {
     private final long rowsUpdated;
     private final Set<String> tables;
 
-    CacheInvalidationException(String message, long rowsUpdated, Set<String> tables, Throwable cause) {
+    /**
+     * An invalidation that failed after a write committed {@code rowsUpdated} rows ({@code -1}
+     * when no write ran); the message gets the cause appended.
+     */
+    public CacheInvalidationException(String message, long rowsUpdated, Set<String> tables, Throwable cause) {
         super(message + ": " + cause, cause);
         this.rowsUpdated = rowsUpdated;
         this.tables = Set.copyOf(tables);
     }
 
-    CacheInvalidationException(String message, Set<String> tables, Throwable cause) {
+    /** An invalidation that did not follow a write ({@link #rowsUpdated()} -1). */
+    public CacheInvalidationException(String message, Set<String> tables, Throwable cause) {
         this(message, -1, tables, cause);
     }
 

@@ -1,5 +1,9 @@
 package dev.cacheaside;
 
+import dev.cacheaside.internal.ParameterTypes;
+import dev.cacheaside.internal.TableNames;
+import dev.cacheaside.internal.TextMemo;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -68,10 +68,11 @@ public final class Rows {
     }
 
     /**
-     * Trusted factory for the codec and adapters of this library: takes the arrays as they are.
-     * Callers promise never to change them afterwards.
+     * Rows over the given row arrays as they are, without copying them (the cache's codec reads
+     * rows with it); like {@link Builder#add}, the caller promises never to change the arrays
+     * afterwards. Prefer {@link #of}, which copies.
      */
-    static Rows wrap(List<String> columns, List<Object[]> rows) {
+    public static Rows wrap(List<String> columns, List<Object[]> rows) {
         return new Rows(List.copyOf(columns), Collections.unmodifiableList(rows));
     }
 

@@ -1,5 +1,7 @@
 package dev.cacheaside;
 
+import dev.cacheaside.internal.RowCodec;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.testing.CountingQueryExecutor;
@@ -54,7 +56,7 @@ class CacheAsideTest {
                 .assertNext(r -> assertThat(r.source()).as("5. after invalidation").isEqualTo(Source.CACHE_MISS))
                 .verifyComplete();
         assertThat(database.executions).hasValue(3);
-        assertThat(cache.loadsInFlight()).isZero();
+        assertThat(cache.engine().flights().size()).isZero();
     }
 
     @Test
@@ -126,7 +128,7 @@ class CacheAsideTest {
                 .assertNext(r -> assertThat(r.rows()).isEqualTo(AIRLINE))
                 .verifyComplete();
         assertThat(store.size()).isZero();
-        assertThat(cache.loadsInFlight()).isZero();
+        assertThat(cache.engine().flights().size()).isZero();
     }
 
     @Test
@@ -136,7 +138,7 @@ class CacheAsideTest {
                 .expectErrorMessage("Table 'airline' doesn't exist")
                 .verify();
         assertThat(store.size()).as("nothing cached").isZero();
-        assertThat(cache.loadsInFlight()).isZero();
+        assertThat(cache.engine().flights().size()).isZero();
         database.fail(null);
         StepVerifier.create(cache.query(SQL))
                 .assertNext(r -> assertThat(r.source()).as("the failed load is not reused").isEqualTo(Source.CACHE_MISS))

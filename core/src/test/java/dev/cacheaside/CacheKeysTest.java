@@ -1,5 +1,7 @@
 package dev.cacheaside;
 
+import dev.cacheaside.internal.CacheKeys;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.testing.CountingQueryExecutor;

@@ -1,5 +1,7 @@
 package dev.cacheaside;
 
+import dev.cacheaside.internal.LeaseProtocol;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.spi.QueryExecutor;
@@ -72,7 +74,7 @@ class FatalLoadTest {
             assertThat(first.source()).as("the first query is answered from the database").isEqualTo(Source.CACHE_MISS);
             assertThat(first.rows()).as("with the rows read").isSameAs(huge);
             assertThat(cache.stats().uncacheable()).as("counted as not cacheable").isEqualTo(1);
-            assertThat(cache.loadsInFlight()).as("loads left in flight").isZero();
+            assertThat(cache.engine().flights().size()).as("loads left in flight").isZero();
             assertThat(store.size()).as("entries written").isZero();
             QueryResult second = cache.query(SQL).block(STEP);
             assertThat(second.rows()).as("the next query of the key answers").isEqualTo(FLIGHT);
@@ -90,7 +92,7 @@ class FatalLoadTest {
         try (CacheAside cache = CacheAside.builder().database(database).cache(store).build()) {
             StepVerifier.create(cache.query(SQL)).as("the first query")
                     .expectError(OutOfMemoryError.class).verify(STEP);
-            assertThat(cache.loadsInFlight()).as("loads left in flight").isZero();
+            assertThat(cache.engine().flights().size()).as("loads left in flight").isZero();
             QueryResult second = cache.query(SQL).block(STEP);
             assertThat(second.rows()).as("the next query of the key answers").isEqualTo(FLIGHT);
             assertThat(second.source()).as("and fills the cache").isEqualTo(Source.CACHE_MISS);
@@ -118,12 +120,12 @@ class FatalLoadTest {
                 while (database.executions.get() < 1 && System.nanoTime() < deadline) {
                     Thread.onSpinWait();
                 }
-                assertThat(cache.loadsInFlight()).as("the dead load is in flight").isEqualTo(1);
+                assertThat(cache.engine().flights().size()).as("the dead load is in flight").isEqualTo(1);
 
                 now.addAndGet(leaseTtl.toNanos() - 1);
-                assertThat(cache.callersOf(cache.keyFor(SQL))).isEqualTo(1);
+                assertThat(cache.engine().flights().callersOf(cache.keyFor(SQL))).isEqualTo(1);
                 // before the lease TTL a second caller shares the load (it is not known to be dead)
-                assertThat(cache.loadsInFlight()).isEqualTo(1);
+                assertThat(cache.engine().flights().size()).isEqualTo(1);
 
                 now.addAndGet(2);
                 store.advance(leaseTtl.plusMillis(1));
@@ -131,7 +133,7 @@ class FatalLoadTest {
                 assertThat(second.rows()).as("a query after the lease TTL answers").isEqualTo(FLIGHT);
                 assertThat(firstResult[0]).as("the first caller got the new load's rows").isNotNull();
                 assertThat(firstResult[0].rows()).isEqualTo(FLIGHT);
-                assertThat(cache.loadsInFlight()).as("loads left in flight").isZero();
+                assertThat(cache.engine().flights().size()).as("loads left in flight").isZero();
                 assertThat(cache.query(SQL).block(STEP).source()).as("the key heals").isEqualTo(Source.CACHE_HIT);
             }
         } finally {
@@ -146,16 +148,16 @@ class FatalLoadTest {
         try (CacheAside cache = CacheAside.builder().database(database).cache(store)
                 .options(CacheAsideOptions.builder().cacheTimeout(Duration.ofMillis(50)).build()).build()) {
             store.lateLeaseReplies.set(true);
-            for (int i = 1; i < CacheAside.TIMEOUTS_BEFORE_DELETE; i++) {
+            for (int i = 1; i < LeaseProtocol.TIMEOUTS_BEFORE_DELETE; i++) {
                 assertThat(cache.query(SQL).block(STEP).rows()).isEqualTo(FLIGHT);
             }
-            assertThat(store.memory.deletes).as("deletes after %d timeouts", CacheAside.TIMEOUTS_BEFORE_DELETE - 1).hasValue(0);
+            assertThat(store.memory.deletes).as("deletes after %d timeouts", LeaseProtocol.TIMEOUTS_BEFORE_DELETE - 1).hasValue(0);
             assertThat(cache.query(SQL).block(STEP).rows()).isEqualTo(FLIGHT);
             long deadline = System.nanoTime() + STEP.toNanos();
             while (store.memory.deletes.get() == 0 && System.nanoTime() < deadline) {
                 Thread.onSpinWait();
             }
-            assertThat(store.memory.deletes).as("deletes after %d timeouts in a row", CacheAside.TIMEOUTS_BEFORE_DELETE).hasValue(1);
+            assertThat(store.memory.deletes).as("deletes after %d timeouts in a row", LeaseProtocol.TIMEOUTS_BEFORE_DELETE).hasValue(1);
         }
     }
 
@@ -167,7 +169,7 @@ class FatalLoadTest {
                 .options(CacheAsideOptions.builder().cacheTimeout(Duration.ofMillis(50)).build()).build()) {
             for (int round = 0; round < 2; round++) {
                 store.lateLeaseReplies.set(true);
-                for (int i = 1; i < CacheAside.TIMEOUTS_BEFORE_DELETE; i++) {
+                for (int i = 1; i < LeaseProtocol.TIMEOUTS_BEFORE_DELETE; i++) {
                     cache.query(SQL).block(STEP);
                 }
                 store.lateLeaseReplies.set(false);

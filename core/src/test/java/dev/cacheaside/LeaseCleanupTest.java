@@ -1,5 +1,7 @@
 package dev.cacheaside;
 
+import dev.cacheaside.internal.LeaseProtocol;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.spi.CacheLookup;
@@ -220,11 +222,11 @@ class LeaseCleanupTest {
 
     @Test
     void timeoutsAreRecognisedWhateverTheirType() {
-        assertThat(CacheAside.timedOut(new java.util.concurrent.TimeoutException())).isTrue();
-        assertThat(CacheAside.timedOut(new CommandTimeoutException())).isTrue();
-        assertThat(CacheAside.timedOut(new IllegalStateException("wrapped", new CommandTimeoutException()))).isTrue();
-        assertThat(CacheAside.timedOut(new RuntimeException(new java.util.concurrent.TimeoutException()))).isTrue();
-        assertThat(CacheAside.timedOut(new IllegalStateException("Connection refused"))).isFalse();
+        assertThat(LeaseProtocol.timedOut(new java.util.concurrent.TimeoutException())).isTrue();
+        assertThat(LeaseProtocol.timedOut(new CommandTimeoutException())).isTrue();
+        assertThat(LeaseProtocol.timedOut(new IllegalStateException("wrapped", new CommandTimeoutException()))).isTrue();
+        assertThat(LeaseProtocol.timedOut(new RuntimeException(new java.util.concurrent.TimeoutException()))).isTrue();
+        assertThat(LeaseProtocol.timedOut(new IllegalStateException("Connection refused"))).isFalse();
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.cacheaside;
 
+import dev.cacheaside.internal.RowCodec;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.testing.CountingQueryExecutor;
@@ -75,7 +77,7 @@ class PoisonedEntryTest {
             assertThat(result.rows()).isEqualTo(big);
             assertThat(cache.stats().uncacheable()).as("uncacheable").isEqualTo(1);
             assertThat(store.peek(cache.keyFor(SQL))).as("nothing cached (not even a lease)").isNull();
-            assertThat(cache.loadsInFlight()).isZero();
+            assertThat(cache.engine().flights().size()).isZero();
         }
     }
 }

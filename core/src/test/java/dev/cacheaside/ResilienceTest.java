@@ -98,7 +98,7 @@ class ResilienceTest {
                     .expectComplete()
                     .verify(Duration.ofSeconds(10));
             assertThat(cache.stats().cacheReadErrors()).isEqualTo(1);
-            assertThat(cache.loadsInFlight()).isZero();
+            assertThat(cache.engine().flights().size()).isZero();
         }
     }
 

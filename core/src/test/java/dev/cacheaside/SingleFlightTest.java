@@ -47,10 +47,10 @@ class SingleFlightTest {
             start.countDown();
             // every subscriber has missed and joined the one load before it is let go
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (cache.callersOf(cache.keyFor(SQL)) < 100 && System.nanoTime() < deadline) {
+            while (cache.engine().flights().callersOf(cache.keyFor(SQL)) < 100 && System.nanoTime() < deadline) {
                 Thread.onSpinWait();
             }
-            assertThat(cache.callersOf(cache.keyFor(SQL))).as("callers sharing the load").isEqualTo(100);
+            assertThat(cache.engine().flights().callersOf(cache.keyFor(SQL))).as("callers sharing the load").isEqualTo(100);
             database.release();
             for (CompletableFuture<QueryResult> r : results) {
                 QueryResult result = r.get(10, TimeUnit.SECONDS);
@@ -63,7 +63,7 @@ class SingleFlightTest {
         }
         assertThat(database.executions).as("database queries for 100 concurrent misses").hasValue(1);
         assertThat(store.writes).as("cache writes").hasValue(1);
-        assertThat(cache.loadsInFlight()).as("in-flight bookkeeping after the load").isZero();
+        assertThat(cache.engine().flights().size()).as("in-flight bookkeeping after the load").isZero();
     }
 
     @Test
@@ -71,14 +71,14 @@ class SingleFlightTest {
         database.hold();
         Disposable first = cache.query(SQL).subscribe();
         CompletableFuture<QueryResult> second = cache.query(SQL).toFuture();
-        assertThat(cache.loadsInFlight()).isEqualTo(1);
+        assertThat(cache.engine().flights().size()).isEqualTo(1);
         first.dispose();
         database.release();
         assertThat(second.join().rows()).isEqualTo(FLIGHT);
         assertThat(database.executions).hasValue(1);
         assertThat(database.cancellations).as("the load was not cancelled").hasValue(0);
         assertThat(store.peek(cache.keyFor(SQL))).as("the load filled the cache").isNotNull();
-        assertThat(cache.loadsInFlight()).isZero();
+        assertThat(cache.engine().flights().size()).isZero();
     }
 
     @Test
@@ -87,7 +87,7 @@ class SingleFlightTest {
         cache.query(SQL).subscribe().dispose();
         database.release();
         assertThat(database.cancellations).hasValue(0);
-        assertThat(cache.loadsInFlight()).isZero();
+        assertThat(cache.engine().flights().size()).isZero();
         StepVerifier.create(cache.query(SQL))
                 .assertNext(r -> assertThat(r.source()).isEqualTo(Source.CACHE_HIT))
                 .verifyComplete();
@@ -103,7 +103,7 @@ class SingleFlightTest {
         assertThat(a).isCompletedExceptionally();
         assertThat(b).isCompletedExceptionally();
         assertThat(database.executions).hasValue(1);
-        assertThat(cache.loadsInFlight()).isZero();
+        assertThat(cache.engine().flights().size()).isZero();
         database.fail(null);
         StepVerifier.create(cache.query(SQL)).expectNextCount(1).verifyComplete();
         assertThat(database.executions).hasValue(2);
@@ -117,7 +117,7 @@ class SingleFlightTest {
         database.release();
         assertThat(reader.join().rows()).isEqualTo(FLIGHT);
         assertThat(store.peek(cache.keyFor(SQL))).as("no stale set after invalidation").isNull();
-        assertThat(cache.loadsInFlight()).isZero();
+        assertThat(cache.engine().flights().size()).isZero();
     }
 
     @Test
@@ -126,7 +126,7 @@ class SingleFlightTest {
         CompletableFuture<QueryResult> waiting = cache.query(SQL).toFuture();
         cache.close();
         assertThat(waiting).isCompletedExceptionally();
-        assertThat(cache.loadsInFlight()).isZero();
+        assertThat(cache.engine().flights().size()).isZero();
     }
 
     @Test

@@ -1,5 +1,8 @@
 package dev.cacheaside;
 
+import dev.cacheaside.internal.BackgroundRefresher;
+import dev.cacheaside.internal.RowCodec;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.spi.CacheLookup;
@@ -96,18 +99,18 @@ public abstract class StampedeContract {
         try {
             for (CacheAside c : instances) {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while ((c.loadsInFlight() > 0 || c.refreshesInFlight() > 0) && System.nanoTime() < deadline) {
+                while ((c.engine().flights().size() > 0 || c.engine().refresher().inFlight() > 0) && System.nanoTime() < deadline) {
                     Thread.onSpinWait();
                 }
-                assertThat(c.loadsInFlight()).as("loads in flight after the test").isZero();
-                assertThat(c.refreshesInFlight()).as("refreshes in flight after the test").isZero();
+                assertThat(c.engine().flights().size()).as("loads in flight after the test").isZero();
+                assertThat(c.engine().refresher().inFlight()).as("refreshes in flight after the test").isZero();
             }
             if (!instances.isEmpty()) {
                 CacheAside any = instances.get(0);
                 CacheStore probe = newStore();
                 try {
                     for (String sql : keys) {
-                        for (String key : List.of(any.keyFor(sql), any.keyFor(sql) + CacheAside.REFRESH_SUFFIX)) {
+                        for (String key : List.of(any.keyFor(sql), any.keyFor(sql) + BackgroundRefresher.REFRESH_SUFFIX)) {
                             CacheLookup found = probe.getOrLease(key, Duration.ofSeconds(1)).block();
                             assertThat(found.kind()).as("no lease held on %s after the test", key)
                                     .isNotEqualTo(CacheLookup.Kind.LEASE_HELD);
@@ -141,10 +144,10 @@ public abstract class StampedeContract {
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         String key = gatedInstances.get(0).keyFor(sql);
-        while (gatedInstances.stream().mapToInt(c -> c.callersOf(key)).sum() < 500 && System.nanoTime() < deadline) {
+        while (gatedInstances.stream().mapToInt(c -> c.engine().flights().callersOf(key)).sum() < 500 && System.nanoTime() < deadline) {
             Thread.onSpinWait();
         }
-        assertThat(gatedInstances.stream().mapToInt(c -> c.callersOf(key)).sum())
+        assertThat(gatedInstances.stream().mapToInt(c -> c.engine().flights().callersOf(key)).sum())
                 .as("all 500 requests are waiting on a load or a lease").isEqualTo(500);
         gated.release();
         for (CompletableFuture<QueryResult> r : results) {
@@ -205,7 +208,7 @@ public abstract class StampedeContract {
                 Flux.merge(ops).then().block(Duration.ofSeconds(30));
                 for (CacheAside c : four) {
                     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                    while (c.loadsInFlight() > 0 && System.nanoTime() < deadline) {
+                    while (c.engine().flights().size() > 0 && System.nanoTime() < deadline) {
                         Thread.onSpinWait();
                     }
                 }
@@ -243,7 +246,7 @@ public abstract class StampedeContract {
                 .allSatisfy(r -> assertThat(r.source()).isIn(Source.CACHE_STALE, Source.CACHE_HIT));
         assertThat(served.get(0).source()).isEqualTo(Source.CACHE_STALE);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while ((two.get(0).refreshesInFlight() + two.get(1).refreshesInFlight() > 0) && System.nanoTime() < deadline) {
+        while ((two.get(0).engine().refresher().inFlight() + two.get(1).engine().refresher().inFlight() > 0) && System.nanoTime() < deadline) {
             Thread.onSpinWait();
         }
         assertThat(database.executions).as("one load, then exactly one refresh").hasValue(2);
@@ -274,7 +277,7 @@ public abstract class StampedeContract {
         assertThat(c.query(sql, Duration.ofMinutes(10)).block().source()).isEqualTo(Source.CACHE_MISS);
         int misses = 0;
         // a steady load of hits as the expiry nears: one every 10 ms of the last minute
-        for (int step = 0; step < 6000 && database.executions.get() < 2 && c.refreshesInFlight() == 0; step++) {
+        for (int step = 0; step < 6000 && database.executions.get() < 2 && c.engine().refresher().inFlight() == 0; step++) {
             clock.advance(Duration.ofMillis(step == 0 ? 540_000 : 10));
             QueryResult r = c.query(sql, Duration.ofMinutes(10)).block();
             if (r.source() == Source.CACHE_MISS) {
@@ -283,7 +286,7 @@ public abstract class StampedeContract {
         }
         // the refresh runs in real time while the test's clock is fake: let it finish
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (c.refreshesInFlight() > 0 && System.nanoTime() < deadline) {
+        while (c.engine().refresher().inFlight() > 0 && System.nanoTime() < deadline) {
             Thread.onSpinWait();
         }
         assertThat(database.executions).as("refreshed once before expiry").hasValue(2);

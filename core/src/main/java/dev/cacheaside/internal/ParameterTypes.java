@@ -1,4 +1,4 @@
-package dev.cacheaside;
+package dev.cacheaside.internal;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -14,10 +14,10 @@ import java.util.Set;
 import java.util.UUID;
 
 /** The Java classes that may be bound as parameters and stored in the cache. */
-final class ParameterTypes {
+public final class ParameterTypes {
 
     /** Every supported class, for messages and checks. */
-    static final Set<Class<?>> SUPPORTED = Set.of(
+    public static final Set<Class<?>> SUPPORTED = Set.of(
             String.class, Integer.class, Long.class, Short.class, Byte.class, Boolean.class,
             Double.class, Float.class, BigDecimal.class, BigInteger.class,
             LocalDate.class, LocalTime.class, LocalDateTime.class, OffsetDateTime.class,
@@ -29,11 +29,11 @@ final class ParameterTypes {
     private ParameterTypes() {
     }
 
-    static boolean isSupported(Object value) {
+    public static boolean isSupported(Object value) {
         return value == null || SUPPORTED.contains(value.getClass());
     }
 
-    static String supportedNames() {
+    public static String supportedNames() {
         return String.join(", ", NAMES) + " and null";
     }
 }

@@ -1,8 +1,10 @@
-package dev.cacheaside;
+package dev.cacheaside.internal;
+
+import dev.cacheaside.Rows;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.cacheaside.RowCodec.CorruptEntryException;
+import dev.cacheaside.internal.RowCodec.CorruptEntryException;
 import java.util.Map;
 import java.util.Random;
 import net.jqwik.api.Arbitraries;

@@ -1,4 +1,6 @@
-package dev.cacheaside;
+package dev.cacheaside.internal;
+
+import dev.cacheaside.Rows;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,9 +1,11 @@
-package dev.cacheaside;
+package dev.cacheaside.internal;
+
+import dev.cacheaside.Rows;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.cacheaside.RowCodec.CorruptEntryException;
+import dev.cacheaside.internal.RowCodec.CorruptEntryException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;

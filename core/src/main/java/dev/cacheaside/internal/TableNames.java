@@ -1,4 +1,4 @@
-package dev.cacheaside;
+package dev.cacheaside.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -30,13 +30,13 @@ import net.sf.jsqlparser.util.TablesNamesFinder;
  * {@value #MAX_PARSED_CHARS} characters is not parsed (its tables are unknown), and the slower
  * "complex" grammar is only tried on texts up to {@value #MAX_COMPLEX_CHARS} characters.
  */
-final class TableNames {
+public final class TableNames {
 
     private static final int MAX_REMEMBERED = 10_000;
     /** Longest text parsed at all. */
-    static final int MAX_PARSED_CHARS = 16_384;
+    public static final int MAX_PARSED_CHARS = 16_384;
     /** Longest text for which JSqlParser's slower complex grammar is tried. */
-    static final int MAX_COMPLEX_CHARS = 4_096;
+    public static final int MAX_COMPLEX_CHARS = 4_096;
     private static final Map<String, Set<String>> REMEMBERED = new ConcurrentHashMap<>();
     private static final Set<String> UNKNOWN = Collections.emptySet();
 
@@ -47,7 +47,7 @@ final class TableNames {
      * The normalised names of the tables {@code sql} touches; an empty set when the parser cannot
      * read the statement (the caller then relies on tables declared with the query).
      */
-    static Set<String> of(String sql) {
+    public static Set<String> of(String sql) {
         Set<String> known = REMEMBERED.get(sql);
         if (known != null) {
             return known;
@@ -79,7 +79,7 @@ final class TableNames {
      * for short texts, with its complex one (as {@code CCJSqlParserUtil.parse} does, without its
      * executor); {@code null} when neither reads it or the text is too long.
      */
-    static Statement parse(String sql) {
+    public static Statement parse(String sql) {
         if (sql.length() > MAX_PARSED_CHARS) {
             return null;
         }
@@ -99,7 +99,7 @@ final class TableNames {
     }
 
     /** {@code schema.Table}, {@code "Table"}, {@code `table`}, {@code [table]} all become {@code table}. */
-    static String normalize(String name) {
+    public static String normalize(String name) {
         String n = name.trim();
         int dot = lastDotOutsideQuotes(n);
         if (dot >= 0) {
@@ -119,7 +119,7 @@ final class TableNames {
     }
 
     /** The key under which the entries that read {@code table} are registered. */
-    static String tagKey(String keyPrefix, String table) {
+    public static String tagKey(String keyPrefix, String table) {
         boolean plain = table.length() <= 120;
         for (int i = 0; plain && i < table.length(); i++) {
             char ch = table.charAt(i);

@@ -1,4 +1,4 @@
-package dev.cacheaside;
+package dev.cacheaside.internal;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -20,7 +20,7 @@ import java.util.UUID;
  * type tag, a 4-byte big-endian length and the value's canonical bytes. So ("ab","c") and
  * ("a","bc") differ, and so do 1 and "1" and 1L.
  */
-final class CacheKeys {
+public final class CacheKeys {
 
     private static final HexFormat HEX = HexFormat.of();
     private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
@@ -46,7 +46,7 @@ final class CacheKeys {
     private CacheKeys() {
     }
 
-    static String key(String prefix, String sql, List<Object> parameters) {
+    public static String key(String prefix, String sql, List<Object> parameters) {
         MessageDigest digest = SHA256.get();
         digest.reset();
         if (parameters.isEmpty()) {

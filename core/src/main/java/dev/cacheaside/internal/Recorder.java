@@ -1,7 +1,7 @@
-package dev.cacheaside;
+package dev.cacheaside.internal;
 
-/** Receives the timings of database and cache calls; {@link CacheAsideMetrics} implements it. */
-interface Recorder {
+/** Receives the timings of database and cache calls; {@link dev.cacheaside.CacheAsideMetrics} implements it. */
+public interface Recorder {
 
     /** Records nothing. */
     Recorder NONE = new Recorder() {

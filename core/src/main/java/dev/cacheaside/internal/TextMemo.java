@@ -1,4 +1,4 @@
-package dev.cacheaside;
+package dev.cacheaside.internal;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -8,18 +8,18 @@ import java.util.function.Function;
  * application sends the same few texts over and over and the hit path should not rescan them.
  * Bounded: past {@code capacity} texts it forgets everything and starts again. Thread safe.
  */
-final class TextMemo<V> {
+public final class TextMemo<V> {
 
     private final int capacity;
     private final Function<String, V> compute;
     private final ConcurrentHashMap<String, V> values = new ConcurrentHashMap<>();
 
-    TextMemo(int capacity, Function<String, V> compute) {
+    public TextMemo(int capacity, Function<String, V> compute) {
         this.capacity = capacity;
         this.compute = compute;
     }
 
-    V get(String text) {
+    public V get(String text) {
         V value = values.get(text);
         if (value != null) {
             return value;

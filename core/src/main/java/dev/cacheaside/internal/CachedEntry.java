@@ -1,4 +1,6 @@
-package dev.cacheaside;
+package dev.cacheaside.internal;
+
+import dev.cacheaside.Rows;
 
 /**
  * A decoded cache entry: its rows and the metadata written with them.
@@ -9,10 +11,10 @@ package dev.cacheaside;
  *                         (then it is fresh for as long as the store keeps it)
  * @param loadMillis       how long the database took to produce the rows; 0 when unknown
  */
-record CachedEntry(Rows rows, long writtenAtMillis, long freshUntilMillis, long loadMillis) {
+public record CachedEntry(Rows rows, long writtenAtMillis, long freshUntilMillis, long loadMillis) {
 
     /** Whether the entry is past its fresh time at {@code nowMillis}. */
-    boolean isStale(long nowMillis) {
+    public boolean isStale(long nowMillis) {
         return freshUntilMillis != 0 && nowMillis >= freshUntilMillis;
     }
 }

@@ -1,4 +1,6 @@
-package dev.cacheaside;
+package dev.cacheaside.internal;
+
+import dev.cacheaside.Rows;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -50,17 +52,17 @@ import java.util.UUID;
  *
  * <p>Thread safe; stateless apart from the shared {@link JsonFactory}.
  */
-final class RowCodec {
+public final class RowCodec {
 
     /** The format version written into every entry. */
-    static final int VERSION = 1;
+    public static final int VERSION = 1;
 
     /**
      * The longest text of a {@link BigDecimal} or {@link BigInteger} the codec writes or reads:
      * {@value} characters (PostgreSQL's {@code numeric} can hold far more, but parsing such a
      * number on every hit costs more than the query it spares).
      */
-    static final int MAX_NUMBER_CHARS = 1_000;
+    public static final int MAX_NUMBER_CHARS = 1_000;
 
     private static final JsonFactory JSON = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder()
@@ -107,7 +109,7 @@ final class RowCodec {
      * @throws UnsupportedValueException when a value's class has no code; the message names the
      *     column and the class
      */
-    static byte[] encode(Rows rows) {
+    public static byte[] encode(Rows rows) {
         return encode(rows, 0, 0, 0, Integer.MAX_VALUE);
     }
 
@@ -122,7 +124,7 @@ final class RowCodec {
      *     than {@link #MAX_NUMBER_CHARS}
      * @throws EntryTooLargeException when the entry would be longer than {@code maxBytes}
      */
-    static byte[] encode(Rows rows, long writtenAtMillis, long freshUntilMillis, long loadMillis, int maxBytes) {
+    public static byte[] encode(Rows rows, long writtenAtMillis, long freshUntilMillis, long loadMillis, int maxBytes) {
         List<String> columns = rows.columns();
         int width = columns.size();
         String[] types = new String[width];
@@ -303,7 +305,7 @@ final class RowCodec {
      *
      * @throws CorruptEntryException when the bytes are not a complete entry of this version
      */
-    static Rows decode(byte[] bytes) {
+    public static Rows decode(byte[] bytes) {
         return decodeEntry(bytes, Integer.MAX_VALUE).rows();
     }
 
@@ -317,7 +319,7 @@ final class RowCodec {
      * @throws CorruptEntryException when the bytes are not such an entry; never any other
      *     exception for bad bytes
      */
-    static CachedEntry decodeEntry(byte[] bytes, int maxBytes) {
+    public static CachedEntry decodeEntry(byte[] bytes, int maxBytes) {
         if (bytes.length > maxBytes) {
             throw new CorruptEntryException("entry of " + bytes.length + " bytes is over the limit of "
                     + maxBytes + " (maxEntryBytes)");
@@ -515,7 +517,7 @@ final class RowCodec {
      * {@code yyyy-MM-dd} as {@link LocalDate#toString()} writes it, without a DateTimeFormatter
      * (which allocates about 0.9 KB a value); anything else goes to {@link LocalDate#parse}.
      */
-    static LocalDate parseLocalDate(String s) {
+    public static LocalDate parseLocalDate(String s) {
         if (s.length() != 10 || s.charAt(4) != '-' || s.charAt(7) != '-') {
             return LocalDate.parse(s);
         }
@@ -530,7 +532,7 @@ final class RowCodec {
      * {@code yyyy-MM-ddTHH:mm[:ss[.fraction]]} as {@link LocalDateTime#toString()} writes it,
      * without a DateTimeFormatter; anything else goes to {@link LocalDateTime#parse}.
      */
-    static LocalDateTime parseLocalDateTime(String s) {
+    public static LocalDateTime parseLocalDateTime(String s) {
         int n = s.length();
         if (n < 16 || n > 29 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T'
                 || s.charAt(13) != ':' || (n > 16 && (n < 19 || s.charAt(16) != ':'))
@@ -599,7 +601,7 @@ final class RowCodec {
     }
 
     /** A value of a class the codec has no code for. */
-    static final class UnsupportedValueException extends IllegalArgumentException {
+    public static final class UnsupportedValueException extends IllegalArgumentException {
         private static final long serialVersionUID = 1L;
 
         UnsupportedValueException(String message) {
@@ -608,7 +610,7 @@ final class RowCodec {
     }
 
     /** An entry that would be longer than the limit it was encoded for; nothing is returned. */
-    static final class EntryTooLargeException extends IllegalArgumentException {
+    public static final class EntryTooLargeException extends IllegalArgumentException {
         private static final long serialVersionUID = 1L;
 
         EntryTooLargeException(int limit) {
@@ -617,7 +619,7 @@ final class RowCodec {
     }
 
     /** Bytes that are not a complete entry of this format version. */
-    static final class CorruptEntryException extends IllegalArgumentException {
+    public static final class CorruptEntryException extends IllegalArgumentException {
         private static final long serialVersionUID = 1L;
 
         CorruptEntryException(String message) {

@@ -1,4 +1,4 @@
-package dev.cacheaside;
+package dev.cacheaside.internal;
 
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -10,7 +10,7 @@ import org.slf4j.Logger;
  * circuit breaker at DEBUG, other failures at WARN at most once a second, each line saying how
  * many were left out since the last one.
  */
-final class CacheFailureLog {
+public final class CacheFailureLog {
 
     private static final long INTERVAL_NANOS = 1_000_000_000L;
 
@@ -19,14 +19,14 @@ final class CacheFailureLog {
     private final AtomicLong nextWarnAt;
     private final AtomicLong suppressed = new AtomicLong();
 
-    CacheFailureLog(Logger log, LongSupplier nanoTime) {
+    public CacheFailureLog(Logger log, LongSupplier nanoTime) {
         this.log = log;
         this.nanoTime = nanoTime;
         this.nextWarnAt = new AtomicLong(nanoTime.getAsLong());
     }
 
     /** Logs {@code what} (for example "cache read of query:ab.. failed, the database answers"). */
-    void failed(String what, Throwable error) {
+    public void failed(String what, Throwable error) {
         if (error instanceof CallNotPermittedException) {
             log.debug("{}: {}", what, error.toString());
             return;

@@ -1,0 +1,46 @@
+package dev.cacheaside.internal;
+
+import dev.cacheaside.CacheAsideStats;
+import dev.cacheaside.Source;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/** The live counters behind {@link dev.cacheaside.CacheAsideStats}; thread safe, contention-free increments. */
+public final class Counters {
+    public final LongAdder hits = new LongAdder();
+    public final LongAdder misses = new LongAdder();
+    public final LongAdder staleHits = new LongAdder();
+    public final LongAdder coalesced = new LongAdder();
+    public final LongAdder leaseWaits = new LongAdder();
+    public final LongAdder leaseWaitTimeouts = new LongAdder();
+    public final LongAdder databaseLoads = new LongAdder();
+    public final LongAdder databaseErrors = new LongAdder();
+    public final LongAdder backgroundRefreshes = new LongAdder();
+    public final LongAdder cacheReadErrors = new LongAdder();
+    public final LongAdder cacheWriteErrors = new LongAdder();
+    public final LongAdder corruptEntries = new LongAdder();
+    public final LongAdder uncacheable = new LongAdder();
+    public final LongAdder staleFillsRefused = new LongAdder();
+    public final LongAdder breakerRejections = new LongAdder();
+
+    /** Counts one query answered from {@code source}: a hit, a stale hit, or a miss. */
+    public void served(Source source) {
+        switch (source) {
+            case CACHE_HIT:
+                hits.increment();
+                break;
+            case CACHE_STALE:
+                staleHits.increment();
+                break;
+            default:
+                misses.increment();
+        }
+    }
+
+    public CacheAsideStats snapshot(int loadsInFlight, String circuitState) {
+        return new CacheAsideStats(hits.sum(), misses.sum(), staleHits.sum(), coalesced.sum(), leaseWaits.sum(),
+                leaseWaitTimeouts.sum(), databaseLoads.sum(), databaseErrors.sum(), backgroundRefreshes.sum(),
+                cacheReadErrors.sum(), cacheWriteErrors.sum(), corruptEntries.sum(), uncacheable.sum(),
+                staleFillsRefused.sum(), breakerRejections.sum(), loadsInFlight, circuitState);
+    }
+}

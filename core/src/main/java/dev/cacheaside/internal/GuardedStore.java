@@ -1,0 +1,187 @@
+package dev.cacheaside.internal;
+
+import dev.cacheaside.CacheAsideOptions;
+import dev.cacheaside.spi.CacheLookup;
+import dev.cacheaside.spi.CacheStore;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
+
+/**
+ * A {@link CacheStore} that bounds, guards and times every call to the store it wraps: each call
+ * is bounded by {@link CacheAsideOptions#cacheTimeout()}, passes through the circuit breaker
+ * (while it is open a call fails at once with {@link CallNotPermittedException}, so a dead cache
+ * costs no timeout per query) unless its {@link StoreOperation} bypasses it, and has its time
+ * recorded by the installed {@link Recorder}.
+ *
+ * <p>Reads are not given a timer of their own when the store bounds its reads itself within the
+ * cache timeout ({@link CacheStore#operationTimeout()}). A fill ({@link #fill}) and a
+ * {@link #release} end what a permitted read began and bypass the breaker, as invalidations
+ * ({@link #invalidation}) do. {@link #closeAsync()} closes the wrapped store, unguarded.
+ *
+ * <p>Thread safe; every method is lazy, as the wrapped store's are.
+ */
+public final class GuardedStore implements CacheStore {
+
+    private final CacheStore store;
+    private final CacheAsideOptions options;
+    private final Counters counters;
+    private final CircuitBreaker breaker;
+    /** Whether the store fails every read command by itself within the cache timeout. */
+    private final boolean storeBoundsItself;
+    private volatile Recorder recorder = Recorder.NONE;
+
+    public GuardedStore(CacheStore store, CacheAsideOptions options, Counters counters) {
+        this.store = store;
+        this.options = options;
+        this.counters = counters;
+        Duration storeTimeout = store.operationTimeout();
+        this.storeBoundsItself = storeTimeout != null && storeTimeout.compareTo(options.cacheTimeout()) <= 0;
+        this.breaker = options.circuitBreaker() == null ? null
+                : CircuitBreaker.of("cache", CircuitBreakerConfig.from(options.circuitBreaker())
+                        .clock(options.clock()).build());
+    }
+
+    /** The store this one guards. */
+    public CacheStore delegate() {
+        return store;
+    }
+
+    @Override
+    public Mono<byte[]> get(String key) {
+        return guard(StoreOperation.READ, () -> store.get(key));
+    }
+
+    @Override
+    public Mono<CacheLookup> getOrLease(String key, Duration leaseTtl) {
+        return guard(StoreOperation.READ, () -> store.getOrLease(key, leaseTtl));
+    }
+
+    @Override
+    public Mono<Void> set(String key, byte[] value, Duration ttl) {
+        return guard(StoreOperation.WRITE, () -> store.set(key, value, ttl));
+    }
+
+    @Override
+    public Mono<Boolean> replace(String key, byte[] expected, byte[] value, Duration ttl) {
+        return guard(StoreOperation.WRITE, () -> store.replace(key, expected, value, ttl));
+    }
+
+    /** Fills the lease this caller holds; bypasses the breaker ({@link StoreOperation#LEASE_FILL}). */
+    @Override
+    public Mono<Boolean> fill(String key, String leaseToken, byte[] value, Duration ttl) {
+        return guard(StoreOperation.LEASE_FILL, () -> store.fill(key, leaseToken, value, ttl));
+    }
+
+    /** A delete through the breaker; for a lease this caller holds use {@link #release}. */
+    @Override
+    public Mono<Boolean> delete(String key) {
+        return guard(StoreOperation.DELETE, () -> store.delete(key));
+    }
+
+    /** Deletes {@code key}, whose lease this caller holds; bypasses the breaker ({@link StoreOperation#LEASE_RELEASE}). */
+    public Mono<Boolean> release(String key) {
+        return guard(StoreOperation.LEASE_RELEASE, () -> store.delete(key));
+    }
+
+    @Override
+    public Mono<Void> tag(Collection<String> tags, String key, Duration ttl) {
+        return guard(StoreOperation.TAG, () -> store.tag(tags, key, ttl));
+    }
+
+    /** An invalidation of one tag within the cache timeout; see {@link #invalidation}. */
+    @Override
+    public Mono<Long> invalidateTag(String tag) {
+        return invalidation(raw -> raw.invalidateTag(tag), options.cacheTimeout());
+    }
+
+    /**
+     * One invalidation attempt: {@code call} on the wrapped store, bounded by {@code limit},
+     * bypassing the breaker ({@link StoreOperation#INVALIDATE}); {@code call} runs at subscription.
+     */
+    public <T> Mono<T> invalidation(Function<CacheStore, Mono<T>> call, Duration limit) {
+        return guard(StoreOperation.INVALIDATE, () -> call.apply(store), limit);
+    }
+
+    @Override
+    public Duration operationTimeout() {
+        return store.operationTimeout();
+    }
+
+    @Override
+    public boolean supportsTags() {
+        return store.supportsTags();
+    }
+
+    @Override
+    public Mono<Void> closeAsync() {
+        return store.closeAsync();
+    }
+
+    /** The state of the circuit breaker: CLOSED, OPEN, HALF_OPEN, or DISABLED. */
+    public String circuitState() {
+        return breaker == null ? "DISABLED" : breaker.getState().name();
+    }
+
+    /** The recorder of timings, database and cache alike; {@link Recorder#NONE} until one is installed. */
+    public Recorder recorder() {
+        return recorder;
+    }
+
+    /** Installs the recorder of timings. */
+    public void recorder(Recorder recorder) {
+        this.recorder = recorder;
+    }
+
+    private <T> Mono<T> guard(StoreOperation op, Supplier<Mono<T>> call) {
+        return guard(op, call, storeBoundsItself && op == StoreOperation.READ ? null : options.cacheTimeout());
+    }
+
+    /** {@code call} bounded by {@code limit} ({@code null}: the store bounds it), guarded as {@code op} says. */
+    private <T> Mono<T> guard(StoreOperation op, Supplier<Mono<T>> call, Duration limit) {
+        Mono<T> bounded = limit == null ? Mono.defer(call) : Mono.defer(call).timeout(limit, options.scheduler());
+        if (breaker != null && op.throughBreaker()) {
+            Mono<T> permitted = bounded;
+            bounded = Mono.defer(() -> {
+                if (!breaker.tryAcquirePermission()) {
+                    return Mono.error(CallNotPermittedException.createCallNotPermittedException(breaker));
+                }
+                long start = System.nanoTime();
+                return permitted
+                        .doOnSuccess(value -> breaker.onSuccess(System.nanoTime() - start, TimeUnit.NANOSECONDS))
+                        .doOnError(e -> breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, e))
+                        .doOnCancel(breaker::releasePermission);
+            });
+        }
+        bounded = bounded.doOnError(this::failed);
+        Recorder r = recorder;
+        if (r == Recorder.NONE) {
+            return bounded;
+        }
+        Mono<T> measured = bounded;
+        String metric = op.metric();
+        return Mono.defer(() -> {
+            long t0 = options.nanoTime().getAsLong();
+            return measured.doFinally(signal ->
+                    r.cache(metric, options.nanoTime().getAsLong() - t0, signal != SignalType.ON_ERROR));
+        });
+    }
+
+    private void failed(Throwable e) {
+        if (e instanceof CallNotPermittedException) {
+            counters.breakerRejections.increment();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return store.toString();
+    }
+}

@@ -1,0 +1,183 @@
+package dev.cacheaside.internal;
+
+import dev.cacheaside.CacheAside;
+import dev.cacheaside.CacheAsideOptions;
+import dev.cacheaside.CacheAsideStats;
+import dev.cacheaside.Source;
+import dev.cacheaside.internal.Loader.Mode;
+import dev.cacheaside.spi.CacheStore;
+import dev.cacheaside.spi.QueryExecutor;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+
+/**
+ * The engine behind {@link CacheAside}: its parts, and the flow of one query through them.
+ *
+ * <p>A query's {@link Call} (key, query, TTL) joins the load in flight for its key
+ * ({@link SingleFlight}) or reads the cache ({@link LeaseProtocol#lookup}, through the
+ * {@link GuardedStore}). A hit is decoded ({@link EntryCodec}) and served, stale or due for an
+ * early refresh as {@link Freshness} says ({@link BackgroundRefresher}); a miss is loaded from
+ * the database and stored ({@link Loader}): under the lease it won, unconditionally, not at all,
+ * or after waiting for another caller's lease. Thread safe; one instance per {@link CacheAside}.
+ */
+public final class QueryEngine {
+
+    private final CacheAsideOptions options;
+    private final QueryExecutor database;
+    private final Counters counters = new Counters();
+    private final BackgroundTasks background = new BackgroundTasks();
+    private final QueryKeys keys;
+    private final GuardedStore store;
+    private final SingleFlight flights;
+    private final TableInvalidator invalidator;
+    private final LeaseProtocol leases;
+    private final Freshness freshness;
+    private final EntryCodec codec;
+    private final Loader loader;
+    private final BackgroundRefresher refresher;
+
+    /** The engine over {@code database} and {@code cache}; it closes both in {@link #closeAsync()}. */
+    public QueryEngine(QueryExecutor database, CacheStore cache, CacheAsideOptions options) {
+        this.options = options;
+        this.database = database;
+        CacheFailureLog failures = new CacheFailureLog(LoggerFactory.getLogger(CacheAside.class), options.nanoTime());
+        this.keys = new QueryKeys(options.keyPrefix());
+        this.store = new GuardedStore(cache, options, counters);
+        this.flights = new SingleFlight(options, counters);
+        this.invalidator = new TableInvalidator(store, options, counters, flights);
+        this.leases = new LeaseProtocol(store, options, counters, failures, invalidator, background);
+        this.freshness = new Freshness(options);
+        this.codec = new EntryCodec(options, counters, freshness);
+        this.loader = new Loader(database, store, options, counters, failures, flights, leases, invalidator, codec);
+        this.refresher = new BackgroundRefresher(store, options, counters, flights, leases, loader, codec, background);
+    }
+
+    /**
+     * Answers {@code call}: from the load in flight for its key, the cache, or the database;
+     * a query {@linkplain dev.cacheaside.Query#forceRefresh() forced to refresh} skips the cache.
+     * Errors only with the database's error.
+     */
+    public Mono<Served> serve(Call call) {
+        if (call.query().forceRefresh()) {
+            return refresher.forceRefresh(call);
+        }
+        Mono<Served> inFlight = flights.join(call.key());
+        if (inFlight != null) {
+            // a load for this key is running here: share it and spare the cache a round trip
+            return inFlight;
+        }
+        return leases.lookup(call.key()).flatMap(found -> answer(call, found));
+    }
+
+    private Mono<Served> answer(Call call, Found found) {
+        switch (found.kind) {
+            case HIT:
+                CachedEntry entry = codec.decode(call.key(), found.bytes);
+                if (entry == null) {
+                    // garbage under the key: replace it
+                    return loader.joinOrStart(call, Mode.SET);
+                }
+                return Mono.just(serveEntry(call, entry, found.bytes));
+            case WON:
+                return loader.start(call, Mode.FILL, found.token, true);
+            case HELD:
+                return loader.joinOrStart(call, leases.possiblyOurOrphan(call.key()) ? Mode.NONE : Mode.WAIT);
+            case ABSENT:
+                return loader.joinOrStart(call, Mode.SET);
+            default:
+                // the cache could not be read; with leases an unconditional write could land
+                // after an invalidation, so the result is not cached
+                return loader.joinOrStart(call, options.leases() ? Mode.NONE : Mode.SET);
+        }
+    }
+
+    /** Serves a cached entry: stale while it is refreshed, or fresh, perhaps refreshed early. */
+    private Served serveEntry(Call call, CachedEntry entry, byte[] bytes) {
+        long now = freshness.now();
+        if (freshness.servedStale(entry, now)) {
+            refresher.refreshInBackground(call, bytes);
+            return new Served(entry.rows(), Source.CACHE_STALE);
+        }
+        if (freshness.refreshEarly(entry, now)) {
+            refresher.refreshInBackground(call, bytes);
+        }
+        return new Served(entry.rows(), Source.CACHE_HIT);
+    }
+
+    /**
+     * The write path: runs {@code statements} (one, or several in one transaction) through the
+     * database and, once they have committed, invalidates every cached query over {@code tables}.
+     * Nothing runs until subscription; after {@link #closeAsync()} it errors with
+     * {@link IllegalStateException}.
+     */
+    public Mono<Long> write(List<Map.Entry<String, List<?>>> statements, Set<String> tables) {
+        return Mono.defer(() -> {
+            if (background.isClosed()) {
+                return Mono.error(new IllegalStateException("this CacheAside is closed"));
+            }
+            Mono<Long> write = statements.size() == 1
+                    ? database.update(statements.get(0).getKey(), statements.get(0).getValue())
+                    : database.updateInTransaction(statements);
+            return write.flatMap(rows -> invalidator.invalidateTables(tables, rows).thenReturn(rows));
+        });
+    }
+
+    /** The keys of queries. */
+    public QueryKeys keys() {
+        return keys;
+    }
+
+    /** The guarded cache store (its circuit state and recorder). */
+    public GuardedStore store() {
+        return store;
+    }
+
+    /** The live counters. */
+    public Counters counters() {
+        return counters;
+    }
+
+    /** The loads in flight. */
+    public SingleFlight flights() {
+        return flights;
+    }
+
+    /** Invalidation of keys and tables. */
+    public TableInvalidator invalidator() {
+        return invalidator;
+    }
+
+    /** The background refreshes. */
+    public BackgroundRefresher refresher() {
+        return refresher;
+    }
+
+    /** Whether the engine is closed, and its background work. */
+    public BackgroundTasks background() {
+        return background;
+    }
+
+    /** A snapshot of the counts. */
+    public CacheAsideStats stats() {
+        return counters.snapshot(flights.size(), store.circuitState());
+    }
+
+    /**
+     * Closes the database executor and the cache store; loads in flight end with
+     * {@link IllegalStateException}, background work is cancelled. Idempotent.
+     */
+    public Mono<Void> closeAsync() {
+        return Mono.defer(() -> {
+            if (!background.close()) {
+                return Mono.empty();
+            }
+            flights.closeAll(() -> new IllegalStateException("this CacheAside was closed"));
+            background.cancelAll();
+            refresher.clear();
+            return Mono.whenDelayError(Mono.defer(database::closeAsync), Mono.defer(store.delegate()::closeAsync));
+        });
+    }
+}

@@ -1,0 +1,13 @@
+package dev.cacheaside.internal;
+
+import dev.cacheaside.Rows;
+import dev.cacheaside.Source;
+
+/**
+ * What one query is answered with, before the facade counts and times it.
+ *
+ * @param rows   the rows
+ * @param source where they came from
+ */
+public record Served(Rows rows, Source source) {
+}
