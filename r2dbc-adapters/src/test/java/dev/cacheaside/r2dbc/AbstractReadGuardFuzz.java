@@ -250,7 +250,7 @@ abstract class AbstractReadGuardFuzz {
     @Example
     void aWritingFunctionCalledFromAReadChangesNothing() {
         ensureOpen();
-        if (R2dbcQueryExecutor.readOnlySessionSql(executor.engine()) == null) {
+        if (Sessions.readOnlySessionSql(executor.engine()) == null) {
             return; // H2 has no read-only session
         }
         long before = store.size();

@@ -2,35 +2,12 @@ package dev.cacheaside.store.redis;
 
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
-import io.lettuce.core.ExpireArgs;
-import io.lettuce.core.RedisCommandTimeoutException;
-import io.lettuce.core.RedisConnectionException;
-import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HexFormat;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
-import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -40,7 +17,7 @@ import reactor.core.publisher.Mono;
  *
  * <h2>Commands</h2>
  * Values are stored as plain strings with a millisecond TTL ({@code SET key value PX ttl}), so
- * {@code redis-cli GET <key>} shows them. A read is one Lua script ({@link #GET_SCRIPT}, by SHA
+ * {@code redis-cli GET <key>} shows them. A read is one Lua script ({@link LettuceScripts#GET_SCRIPT}, by SHA
  * like the others) that checks the value's length first ({@code STRLEN}): a value longer than
  * {@link LettuceStoreOptions#maxValueBytes()}, or a key of another type, cannot be an entry, so
  * the script deletes it and reports the key absent; it is never sent over the network. Writes of
@@ -50,7 +27,7 @@ import reactor.core.publisher.Mono;
  * <h2>Leases</h2>
  * A lease lives in the key itself, so it works in a cluster (one key, one slot): a marker value
  * made of the bytes {@code 0x00 'L' 'E' 'A' 'S' 'E'} and the caller's random token, taken by
- * {@link #getOrLease}'s script ({@link #GET_OR_LEASE_SCRIPT}: read, and when nothing is there
+ * {@link #getOrLease}'s script ({@link LettuceScripts#GET_OR_LEASE_SCRIPT}: read, and when nothing is there
  * {@code SET key marker PX leaseTtl}, atomically). The same script heals markers that would block
  * a key for good: one without expiry ({@code PERSIST}ed; {@code PTTL} -1) is taken over, one
  * expiring later than the caller's lease TTL is cut to it.
@@ -109,92 +86,19 @@ import reactor.core.publisher.Mono;
  */
 public final class LettuceCacheStore implements CacheStore {
 
-    /** The bytes every lease marker starts with; the token follows them. */
-    static final byte[] LEASE_PREFIX = {0x00, 'L', 'E', 'A', 'S', 'E'};
-
-    /** KEYS[1] the key; ARGV[1] the caller's marker, ARGV[2] the value, ARGV[3] the TTL in ms. */
-    static final String FILL_SCRIPT =
-            "if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
-            + "  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])\n"
-            + "  return 1\n"
-            + "end\n"
-            + "return 0\n";
-    static final String FILL_SHA = sha1(FILL_SCRIPT);
-
-    /** KEYS[1] the key; ARGV[1] the expected value, ARGV[2] the new value, ARGV[3] the TTL in ms. */
-    static final String REPLACE_SCRIPT =
-            "local current = redis.call('GET', KEYS[1])\n"
-            + "if current and current == ARGV[1] then\n"
-            + "  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])\n"
-            + "  return 1\n"
-            + "end\n"
-            + "return 0\n";
-    static final String REPLACE_SHA = sha1(REPLACE_SCRIPT);
-
-    /**
-     * KEYS[1] the key; ARGV[1] the largest value to return. A longer value, or a key of another
-     * type, is junk no writer of this store made: it is deleted on the server and reported absent,
-     * so it is never sent (a 100 MB value would time out every read of its key, forever).
-     */
-    static final String GET_SCRIPT =
-            "local n = redis.pcall('STRLEN', KEYS[1])\n"
-            + "if type(n) ~= 'number' or n > tonumber(ARGV[1]) then\n"
-            + "  redis.call('DEL', KEYS[1])\n"
-            + "  return false\n"
-            + "end\n"
-            + "return redis.call('GET', KEYS[1])\n";
-    static final String GET_SHA = sha1(GET_SCRIPT);
-
-    /**
-     * KEYS[1] the key; ARGV[1] the largest value to return, ARGV[2] the caller's new marker,
-     * ARGV[3] the lease TTL in ms, ARGV[4] the marker prefix. Junk is removed as in
-     * {@link #GET_SCRIPT}. A value is returned; a lease marker is returned after its expiry is
-     * checked: one without expiry (PTTL -1, which no caller of this store sets) is taken over,
-     * one that lasts longer than the lease TTL is cut to it, so no marker blocks a key for
-     * longer than the lease TTL. Nothing there: the caller's marker is set with the lease TTL and
-     * nil is returned (the lease is won).
-     */
-    static final String GET_OR_LEASE_SCRIPT =
-            "local n = redis.pcall('STRLEN', KEYS[1])\n"
-            + "if type(n) ~= 'number' or n > tonumber(ARGV[1]) then\n"
-            + "  redis.call('DEL', KEYS[1])\n"
-            + "end\n"
-            + "local v = redis.call('GET', KEYS[1])\n"
-            + "if v then\n"
-            + "  if string.sub(v, 1, string.len(ARGV[4])) ~= ARGV[4] then\n"
-            + "    return v\n"
-            + "  end\n"
-            + "  local ttl = redis.call('PTTL', KEYS[1])\n"
-            + "  if ttl >= 0 then\n"
-            + "    if ttl > tonumber(ARGV[3]) then\n"
-            + "      redis.call('PEXPIRE', KEYS[1], ARGV[3])\n"
-            + "    end\n"
-            + "    return v\n"
-            + "  end\n"
-            + "end\n"
-            + "redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])\n"
-            + "return false\n";
-    static final String GET_OR_LEASE_SHA = sha1(GET_OR_LEASE_SCRIPT);
-
-    /** KEYS[1] the key; ARGV[1] the caller's marker. Deletes the key only while it holds that marker. */
-    static final String RELEASE_SCRIPT =
-            "if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
-            + "  return redis.call('DEL', KEYS[1])\n"
-            + "end\n"
-            + "return 0\n";
-
-    private static final Logger LOG = LoggerFactory.getLogger(LettuceCacheStore.class);
+    /** The longest TTL sent to the server (100 years); longer ones are cut to it. */
+    static final Duration MAX_TTL = Duration.ofDays(36_500);
 
     private final LettuceStoreOptions options;
-    private final LettuceClients clients;
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private final AtomicReference<Attempt> attempt = new AtomicReference<>();
-    private final Mono<Void> shutdown;
+    private final LettuceConnection connection;
+    private final LettuceLeases leases;
+    private final LettuceTags tags;
 
     private LettuceCacheStore(LettuceStoreOptions options) {
         this.options = options;
-        this.clients = new LettuceClients(options);
-        this.shutdown = Mono.defer(() -> Mono.fromFuture(clients.shutdown())).cache();
+        this.connection = new LettuceConnection(options);
+        this.leases = new LettuceLeases(options, connection::isClosed);
+        this.tags = new LettuceTags(connection, this::delete);
     }
 
     /**
@@ -211,20 +115,17 @@ public final class LettuceCacheStore implements CacheStore {
     }
 
     /**
-     * {@inheritDoc} One script on the server ({@link #GET_SCRIPT}): a value longer than
-     * {@link LettuceStoreOptions#maxValueBytes()}, or a key of another type, is deleted there
-     * and read as absent.
+     * {@inheritDoc} One script on the server ({@link LettuceScripts#GET_SCRIPT}): a value longer
+     * than {@link LettuceStoreOptions#maxValueBytes()}, or a key of another type, is deleted
+     * there and read as absent.
      */
     @Override
     public Mono<byte[]> get(String key) {
         Objects.requireNonNull(key, "key");
-        byte[][] args = {ascii(options.maxValueBytes())};
-        return Mono.defer(() -> {
-            long start = System.nanoTime();
-            return readCommands(start).flatMap(c -> withinRead(start, key,
-                    Mono.fromCompletionStage(() -> evalValue(c, GET_SHA, GET_SCRIPT, key, args))));
-        })
-                .filter(value -> !isMarker(value));
+        byte[][] args = {LettuceScripts.ascii(options.maxValueBytes())};
+        return connection.read(key, c -> Mono.fromCompletionStage(
+                        () -> LettuceScripts.evalValue(c, LettuceScripts.GET_SHA, LettuceScripts.GET_SCRIPT, key, args)))
+                .filter(value -> !LettuceLeases.isMarker(value));
     }
 
     @Override
@@ -232,114 +133,29 @@ public final class LettuceCacheStore implements CacheStore {
         Objects.requireNonNull(key, "key");
         checkValue(value);
         long ttlMillis = positiveMillis(ttl, "ttl");
-        return commands().flatMap(c -> Mono.fromCompletionStage(c.set(key, value, SetArgs.Builder.px(ttlMillis))))
+        return connection.commands()
+                .flatMap(c -> Mono.fromCompletionStage(c.set(key, value, SetArgs.Builder.px(ttlMillis))))
                 .then();
     }
 
     @Override
     public Mono<Boolean> delete(String key) {
         Objects.requireNonNull(key, "key");
-        return commands().flatMap(c -> Mono.fromCompletionStage(c.getdel(key)))
-                .map(old -> !isMarker(old))
+        return connection.commands().flatMap(c -> Mono.fromCompletionStage(c.getdel(key)))
+                .map(old -> !LettuceLeases.isMarker(old))
                 .defaultIfEmpty(false);
     }
 
     /**
-     * A new lease token: 128 bits from {@link ThreadLocalRandom}, written as a UUID. Tokens need
-     * to be unique, not secret (a token only tells this lease from a later one on the same key),
-     * and {@code UUID.randomUUID()} would read {@code SecureRandom}, which may block on an event
-     * loop thread; {@code ThreadLocalRandom} never blocks.
-     */
-    private static String newLeaseToken() {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        return new UUID(random.nextLong(), random.nextLong()).toString();
-    }
-
-    /**
-     * {@inheritDoc} One script on the server ({@link #GET_OR_LEASE_SCRIPT}): junk over
-     * {@link LettuceStoreOptions#maxValueBytes()} is deleted and the lease taken; a lease marker
-     * without expiry is taken over, one expiring later than {@code leaseTtl} is cut to it.
+     * {@inheritDoc} One script on the server ({@link LettuceScripts#GET_OR_LEASE_SCRIPT}): junk
+     * over {@link LettuceStoreOptions#maxValueBytes()} is deleted and the lease taken; a lease
+     * marker without expiry is taken over, one expiring later than {@code leaseTtl} is cut to it.
      */
     @Override
     public Mono<CacheLookup> getOrLease(String key, Duration leaseTtl) {
         Objects.requireNonNull(key, "key");
         long leaseMillis = positiveMillis(leaseTtl, "leaseTtl");
-        return Mono.defer(() -> {
-            long start = System.nanoTime();
-            return readCommands(start).flatMap(c -> withinRead(start, key, takeLease(c, key, leaseMillis)));
-        });
-    }
-
-    /**
-     * Bounds a read that began at {@code startNanos} by the command timeout as a whole. With the
-     * connection ready the command's own timeout does (no timer is added on the hit path); after a
-     * wait for the connection the command gets only what is left.
-     */
-    private <T> Mono<T> withinRead(long startNanos, String key, Mono<T> read) {
-        long limit = options.commandTimeout().toNanos();
-        long waited = System.nanoTime() - startNanos;
-        if (waited < 1_000_000L) {
-            return read;
-        }
-        long left = limit - waited;
-        Mono<T> late = Mono.error(() -> new RedisCommandTimeoutException("the read of " + key
-                + " did not complete within the command timeout of " + options.commandTimeout()
-                + ", the wait for the connection included"));
-        return left <= 0 ? late : read.timeout(Duration.ofNanos(left), late);
-    }
-
-    /**
-     * Runs {@link #GET_OR_LEASE_SCRIPT}. When the caller gives up before the reply has been handed
-     * to it (it cancels, the command times out, the connection fails), the server may still have
-     * taken the lease for it, and nobody would fill it: the store then releases it at once with a
-     * compare-and-delete on this caller's marker ({@link #RELEASE_SCRIPT}), sent on the same
-     * connection after the script, so the server runs it afterwards and never removes another
-     * caller's lease or a value.
-     */
-    private Mono<CacheLookup> takeLease(RedisClusterAsyncCommands<String, byte[]> c, String key, long leaseMillis) {
-        String token = newLeaseToken();
-        byte[] marker = marker(token);
-        byte[][] args = {ascii(options.maxValueBytes()), marker, ascii(leaseMillis), LEASE_PREFIX};
-        return Mono.create(sink -> {
-            // 0: waiting for the reply, 1: the reply was handed over, 2: the caller gave up
-            AtomicInteger state = new AtomicInteger();
-            sink.onCancel(() -> {
-                if (state.compareAndSet(0, 2)) {
-                    releaseLateLease(c, key, marker);
-                }
-            });
-            evalValue(c, GET_OR_LEASE_SHA, GET_OR_LEASE_SCRIPT, key, args).whenComplete((current, error) -> {
-                if (error != null) {
-                    if (state.compareAndSet(0, 2)) {
-                        // a timeout or a lost connection: the script may have run on the server all the same
-                        releaseLateLease(c, key, marker);
-                        sink.error(error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
-                    }
-                    return;
-                }
-                if (state.compareAndSet(0, 1)) {
-                    sink.success(current == null ? CacheLookup.leaseWon(token) : found(current));
-                }
-            });
-        });
-    }
-
-    /** Deletes {@code key} if it still holds {@code marker}: a lease whose taker gave up. */
-    private void releaseLateLease(RedisClusterAsyncCommands<String, byte[]> c, String key, byte[] marker) {
-        if (closed.get()) {
-            return;
-        }
-        String[] keys = {key};
-        byte[][] args = {marker};
-        try {
-            // EVAL, not EVALSHA: a NOSCRIPT round trip could queue the release behind the late reply
-            Mono.<Long>fromCompletionStage(c.eval(RELEASE_SCRIPT, ScriptOutputType.INTEGER, keys, args))
-                    .subscribe(released -> LOG.debug("lease of {} taken after its caller gave up: {}", key,
-                                    released == 1L ? "released" : "not taken"),
-                            e -> LOG.debug("releasing the late lease of {} failed; it expires by itself: {}", key, e.toString()));
-        } catch (RuntimeException e) {
-            LOG.debug("releasing the late lease of {} failed; it expires by itself: {}", key, e.toString());
-        }
+        return connection.read(key, c -> leases.take(c, key, leaseMillis));
     }
 
     @Override
@@ -348,8 +164,9 @@ public final class LettuceCacheStore implements CacheStore {
         Objects.requireNonNull(leaseToken, "leaseToken");
         checkValue(value);
         long ttlMillis = positiveMillis(ttl, "ttl");
-        byte[][] args = {marker(leaseToken), value, Long.toString(ttlMillis).getBytes(StandardCharsets.US_ASCII)};
-        return script(FILL_SHA, FILL_SCRIPT, key, args);
+        byte[][] args = {LettuceLeases.marker(leaseToken), value,
+                Long.toString(ttlMillis).getBytes(StandardCharsets.US_ASCII)};
+        return script(LettuceScripts.FILL_SHA, LettuceScripts.FILL_SCRIPT, key, args);
     }
 
     /**
@@ -365,21 +182,27 @@ public final class LettuceCacheStore implements CacheStore {
         Objects.requireNonNull(expected, "expected");
         checkValue(value);
         long ttlMillis = positiveMillis(ttl, "ttl");
-        if (isMarker(expected)) {
+        if (LettuceLeases.isMarker(expected)) {
             // no value starts with the marker, so only a lease could match: refuse without a round trip
-            return commands().thenReturn(Boolean.FALSE);
+            return connection.commands().thenReturn(Boolean.FALSE);
         }
         byte[][] args = {expected, value, Long.toString(ttlMillis).getBytes(StandardCharsets.US_ASCII)};
-        return script(REPLACE_SHA, REPLACE_SCRIPT, key, args);
+        return script(LettuceScripts.REPLACE_SHA, LettuceScripts.REPLACE_SCRIPT, key, args);
     }
 
-    /** Tags are Redis sets: see the class description. */
+    /** Runs a script on one key by its SHA, sending it in full when the server does not know it; true on 1. */
+    private Mono<Boolean> script(String sha, String script, String key, byte[][] args) {
+        return connection.commands().flatMap(c -> LettuceScripts.evalInteger(c, sha, script, key, args))
+                .map(result -> result == 1L);
+    }
+
     /** {@inheritDoc} Lettuce fails every command by itself after the command timeout ({@link LettuceStoreOptions#commandTimeout()}). */
     @Override
     public Duration operationTimeout() {
         return options.commandTimeout();
     }
 
+    /** Tags are Redis sets: see the class description. */
     @Override
     public boolean supportsTags() {
         return true;
@@ -394,17 +217,7 @@ public final class LettuceCacheStore implements CacheStore {
         Objects.requireNonNull(tags, "tags");
         Objects.requireNonNull(key, "key");
         long ttlMillis = positiveMillis(ttl, "ttl");
-        List<String> names = List.copyOf(tags);
-        byte[][] member = {key.getBytes(StandardCharsets.UTF_8)};
-        return commands().flatMap(c -> {
-            List<CompletableFuture<?>> sent = new ArrayList<>(names.size() * 3);
-            for (String tag : names) {
-                sent.add(c.sadd(tag, member).toCompletableFuture());
-                sent.add(c.pexpire(tag, ttlMillis, ExpireArgs.Builder.nx()).toCompletableFuture());
-                sent.add(c.pexpire(tag, ttlMillis, ExpireArgs.Builder.gt()).toCompletableFuture());
-            }
-            return Mono.fromFuture(CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)));
-        });
+        return this.tags.tag(List.copyOf(tags), key, ttlMillis);
     }
 
     /**
@@ -416,58 +229,7 @@ public final class LettuceCacheStore implements CacheStore {
     @Override
     public Mono<Long> invalidateTag(String tag) {
         Objects.requireNonNull(tag, "tag");
-        return commands().flatMap(c -> Mono.fromCompletionStage(c.smembers(tag)).flatMap(found -> {
-            if (found.isEmpty()) {
-                return Mono.just(0L);
-            }
-            Set<String> keys = new LinkedHashSet<>();
-            for (byte[] member : found) {
-                keys.add(new String(member, StandardCharsets.UTF_8));
-            }
-            List<byte[]> members = new ArrayList<>(found);
-            Mono<Long> unregister = Flux.fromIterable(chunks(members, 512))
-                    .flatMap(chunk -> Mono.fromCompletionStage(c.srem(tag, chunk.toArray(byte[][]::new))))
-                    .then(Mono.just(0L));
-            return Flux.fromIterable(keys).flatMap(this::delete, 256)
-                    .filter(Boolean::booleanValue).count()
-                    .flatMap(removed -> unregister
-                            .thenMany(Flux.fromIterable(keys).flatMap(this::delete, 256))
-                            .then(Mono.just(removed)));
-        }));
-    }
-
-    private static <T> List<List<T>> chunks(List<T> all, int size) {
-        List<List<T>> chunks = new ArrayList<>();
-        for (int i = 0; i < all.size(); i += size) {
-            chunks.add(all.subList(i, Math.min(all.size(), i + size)));
-        }
-        return chunks;
-    }
-
-    /** Runs a script on one key that answers a value or nil, by SHA as {@link #script} does. */
-    /** Runs a script on one key by its SHA, sending it in full when the server does not know it. */
-    private static CompletionStage<byte[]> evalValue(RedisClusterAsyncCommands<String, byte[]> c, String sha,
-            String script, String key, byte[][] args) {
-        String[] keys = {key};
-        return c.<byte[]>evalsha(sha, ScriptOutputType.VALUE, keys, args).exceptionallyCompose(e -> {
-            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-            return cause instanceof RedisNoScriptException
-                    ? c.<byte[]>eval(script, ScriptOutputType.VALUE, keys, args)
-                    : CompletableFuture.failedFuture(cause);
-        });
-    }
-
-    private static byte[] ascii(long number) {
-        return Long.toString(number).getBytes(StandardCharsets.US_ASCII);
-    }
-
-    /** Runs a script on one key by its SHA, sending it in full when the server does not know it; true on 1. */
-    private Mono<Boolean> script(String sha, String script, String key, byte[][] args) {
-        String[] keys = {key};
-        return commands().flatMap(c -> Mono.<Long>fromCompletionStage(c.evalsha(sha, ScriptOutputType.INTEGER, keys, args))
-                .onErrorResume(RedisNoScriptException.class,
-                        e -> Mono.fromCompletionStage(c.eval(script, ScriptOutputType.INTEGER, keys, args))))
-                .map(result -> result == 1L);
+        return tags.invalidate(tag);
     }
 
     /**
@@ -477,151 +239,17 @@ public final class LettuceCacheStore implements CacheStore {
      */
     @Override
     public Mono<Void> closeAsync() {
-        return Mono.defer(() -> {
-            closed.set(true);
-            return shutdown;
-        });
+        return Mono.defer(connection::close);
     }
 
     @Override
     public String toString() {
-        return "LettuceCacheStore[" + options + (closed.get() ? ", closed" : "") + "]";
-    }
-
-    // ---------------------------------------------------------------- connection
-
-    /** The commands of the connection, waiting for a connection attempt under way (bounded by its connect timeout). */
-    private Mono<io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands<String, byte[]>> commands() {
-        return Mono.defer(() -> {
-            if (closed.get()) {
-                return Mono.error(new IllegalStateException("LettuceCacheStore is closed"));
-            }
-            CompletableFuture<LettuceClients.Connected> future = currentAttempt().future;
-            if (future.isDone() && !future.isCompletedExceptionally()) {
-                return Mono.just(future.join().commands);
-            }
-            return awaitConnection(future);
-        });
-    }
-
-    /**
-     * The commands once {@code attempt} completes. Cancelling does not cancel the attempt (it is
-     * shared), and an attempt that fails after its waiter gave up is not reported as an error
-     * dropped by Reactor: the waiter sees the outcome as a value, then as a signal.
-     */
-    private static Mono<RedisClusterAsyncCommands<String, byte[]>> awaitConnection(
-            CompletableFuture<LettuceClients.Connected> attempt) {
-        return Mono.fromFuture(attempt.handle((connected, error) -> connected != null ? (Object) connected
-                        : error instanceof CompletionException && error.getCause() != null ? error.getCause() : error), true)
-                .flatMap(outcome -> outcome instanceof LettuceClients.Connected connected
-                        ? Mono.just(connected.commands)
-                        : Mono.error((Throwable) outcome));
-    }
-
-    /**
-     * The commands for a read that began at {@code startNanos}: a connection attempt under way is
-     * waited for only within the command timeout, so a read never waits for a connection longer
-     * than that; past it the read fails with {@link RedisConnectionException} (nothing was sent)
-     * and the engine answers from the database. The attempt goes on for the next operations.
-     */
-    private Mono<RedisClusterAsyncCommands<String, byte[]>> readCommands(long startNanos) {
-        if (closed.get()) {
-            return Mono.error(new IllegalStateException("LettuceCacheStore is closed"));
-        }
-        CompletableFuture<LettuceClients.Connected> future = currentAttempt().future;
-        if (future.isDone() && !future.isCompletedExceptionally()) {
-            return Mono.just(future.join().commands);
-        }
-        if (future.isDone()) {
-            return awaitConnection(future);
-        }
-        Duration limit = options.commandTimeout();
-        long left = limit.toNanos() - (System.nanoTime() - startNanos);
-        // suppressCancel: the attempt is shared with every other operation and goes on
-        return awaitConnection(future)
-                .timeout(Duration.ofNanos(Math.max(1, left)), Mono.error(() -> new RedisConnectionException(
-                        "not connected to the cache within the command timeout of " + limit
-                        + "; the connection attempt goes on, the read is not sent")));
-    }
-
-    /** The connection attempt to use: the current one unless it failed longer ago than the pause. */
-    private Attempt currentAttempt() {
-        long pause = options.reconnectDelayMin().toNanos();
-        for (;;) {
-            Attempt current = attempt.get();
-            if (current != null && !current.future.isCompletedExceptionally()) {
-                return current;
-            }
-            if (current != null && System.nanoTime() - current.failedAt < pause) {
-                return current;
-            }
-            Attempt next = new Attempt();
-            if (attempt.compareAndSet(current, next)) {
-                start(next);
-                return next;
-            }
-        }
-    }
-
-    private void start(Attempt next) {
-        CompletableFuture<LettuceClients.Connected> connecting;
-        try {
-            connecting = clients.connect();
-        } catch (RuntimeException e) {
-            next.fail(e);
-            return;
-        }
-        connecting.whenComplete((connected, error) -> {
-            if (error != null) {
-                next.fail(error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
-            } else if (closed.get()) {
-                connected.connection.closeAsync();
-                next.fail(new IllegalStateException("LettuceCacheStore is closed"));
-            } else {
-                next.future.complete(connected);
-            }
-        });
-    }
-
-    private static final class Attempt {
-        final CompletableFuture<LettuceClients.Connected> future = new CompletableFuture<>();
-        volatile long failedAt;
-
-        void fail(Throwable error) {
-            failedAt = System.nanoTime();
-            future.completeExceptionally(error);
-        }
-    }
-
-    // ---------------------------------------------------------------- values and markers
-
-    private static CacheLookup found(byte[] value) {
-        return isMarker(value) ? CacheLookup.leaseHeld() : CacheLookup.hit(value);
-    }
-
-    static byte[] marker(String token) {
-        byte[] tokenBytes = token.getBytes(StandardCharsets.UTF_8);
-        byte[] marker = new byte[LEASE_PREFIX.length + tokenBytes.length];
-        System.arraycopy(LEASE_PREFIX, 0, marker, 0, LEASE_PREFIX.length);
-        System.arraycopy(tokenBytes, 0, marker, LEASE_PREFIX.length, tokenBytes.length);
-        return marker;
-    }
-
-    static boolean isMarker(byte[] value) {
-        if (value.length < LEASE_PREFIX.length) {
-            return false;
-        }
-        for (int i = 0; i < LEASE_PREFIX.length; i++) {
-            if (value[i] != LEASE_PREFIX[i]) {
-                return false;
-            }
-        }
-        return true;
+        return "LettuceCacheStore[" + options + (connection.isClosed() ? ", closed" : "") + "]";
     }
 
     private void checkValue(byte[] value) {
         Objects.requireNonNull(value, "value");
-        if (isMarker(value)) {
+        if (LettuceLeases.isMarker(value)) {
             throw new IllegalArgumentException("a value must not start with the lease marker bytes 0x00 'LEASE'");
         }
         if (value.length > options.maxValueBytes()) {
@@ -630,9 +258,6 @@ public final class LettuceCacheStore implements CacheStore {
                     + options.maxValueBytes() + " (CACHE_MAX_ENTRY_BYTES)");
         }
     }
-
-    /** The longest TTL sent to the server (100 years); longer ones are cut to it. */
-    static final Duration MAX_TTL = Duration.ofDays(36_500);
 
     /** Whole milliseconds, rounded up so that a sub-millisecond TTL still lasts one. */
     private static long positiveMillis(Duration ttl, String name) {
@@ -645,13 +270,5 @@ public final class LettuceCacheStore implements CacheStore {
         }
         long millis = ttl.toMillis();
         return ttl.minusMillis(millis).isZero() ? millis : millis + 1;
-    }
-
-    private static String sha1(String script) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(script.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-1 is not available", e);
-        }
     }
 }

@@ -120,7 +120,7 @@ class LettuceCacheStoreProviderTest {
         try {
             assertThat(store).isInstanceOf(LettuceCacheStore.class);
             assertThat(store.toString()).doesNotContain("topsecret-value").contains("(redacted)");
-            assertThatThrownBy(() -> store.set("k", LettuceCacheStore.marker("x"), Duration.ofSeconds(1)))
+            assertThatThrownBy(() -> store.set("k", LettuceLeases.marker("x"), Duration.ofSeconds(1)))
                     .as("a value that looks like a lease").isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("lease marker");
         } finally {

@@ -93,7 +93,7 @@ class LettuceCacheStoreRedisIT extends CacheStoreContract {
     void replaceNeverTakesOverALeaseMarkerAndSetsItsOwnTtl() {
         CacheStore store = store();
         CacheLookup won = await(store.getOrLease(key("leased"), Duration.ofSeconds(30)), "getOrLease");
-        assertThat(await(store.replace(key("leased"), LettuceCacheStore.marker(won.token()), bytes("stolen"),
+        assertThat(await(store.replace(key("leased"), LettuceLeases.marker(won.token()), bytes("stolen"),
                 Duration.ofMinutes(5)), "replace expecting the marker")).as("replace expecting the lease marker itself").isFalse();
         assertThat(await(store.fill(key("leased"), won.token(), bytes("filled"), Duration.ofMillis(60_500)), "fill"))
                 .as("the lease survived and fills").isTrue();
@@ -112,8 +112,8 @@ class LettuceCacheStoreRedisIT extends CacheStoreContract {
         try (RedisTestSupport.Admin admin = new RedisTestSupport.Admin(address)) {
             byte[] raw = admin.sync().get(key("leased")).getBytes(StandardCharsets.ISO_8859_1);
             assertThat(raw).as("raw value under a leased key")
-                    .startsWith(LettuceCacheStore.LEASE_PREFIX)
-                    .isEqualTo(LettuceCacheStore.marker(won.token()));
+                    .startsWith(LettuceLeases.LEASE_PREFIX)
+                    .isEqualTo(LettuceLeases.marker(won.token()));
             assertThat(admin.sync().pttl(key("leased"))).as("PTTL of the lease").isBetween(25_000L, 30_000L);
         }
         assertThat(await(store.fill(key("leased"), won.token(), bytes("filled"), Duration.ofMinutes(5)), "fill")).isTrue();

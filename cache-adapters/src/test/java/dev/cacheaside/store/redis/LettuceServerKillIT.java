@@ -121,7 +121,7 @@ class LettuceServerKillIT {
         assertThat(store.fill("script:a", first.token(), new byte[] {1}, Duration.ofMinutes(1)).block(Duration.ofSeconds(10)))
                 .as("first fill (script unknown to a fresh server)").isTrue();
         try (RedisTestSupport.Admin admin = new RedisTestSupport.Admin("127.0.0.1:" + port)) {
-            assertThat(admin.sync().scriptExists(LettuceCacheStore.FILL_SHA)).as("script cached after the first fill").containsExactly(true);
+            assertThat(admin.sync().scriptExists(LettuceScripts.FILL_SHA)).as("script cached after the first fill").containsExactly(true);
             admin.sync().scriptFlush();
         }
         CacheLookup second = store.getOrLease("script:b", Duration.ofSeconds(30)).block(Duration.ofSeconds(10));
@@ -138,7 +138,7 @@ class LettuceServerKillIT {
         assertThat(store.replace("script:r", new byte[] {1}, new byte[] {2}, Duration.ofMinutes(1)).block(Duration.ofSeconds(10)))
                 .as("first replace (script unknown to a fresh server)").isTrue();
         try (RedisTestSupport.Admin admin = new RedisTestSupport.Admin("127.0.0.1:" + port)) {
-            assertThat(admin.sync().scriptExists(LettuceCacheStore.REPLACE_SHA)).as("script cached after the first replace").containsExactly(true);
+            assertThat(admin.sync().scriptExists(LettuceScripts.REPLACE_SHA)).as("script cached after the first replace").containsExactly(true);
             admin.sync().scriptFlush();
         }
         assertThat(store.replace("script:r", new byte[] {2}, new byte[] {3}, Duration.ofMinutes(1)).block(Duration.ofSeconds(10)))
