@@ -74,13 +74,14 @@ final class LettuceClients {
      * is a {@link RedisConnectionException} that says why (see the class comment).
      */
     CompletableFuture<Connected> connect() {
-        CompletableFuture<Connected> attempt;
-        try {
-            attempt = open();
-        } catch (RuntimeException e) {
-            attempt = CompletableFuture.failedFuture(e);
-        }
-        return attempt.handle((connected, error) -> {
+        return openOnce().handle((connected, error) -> {
+            // Lettuce reports a handshake that failed before it looked at the handshake as "not
+            // registered", without the server's answer (seen with the CPUs saturated): one more
+            // attempt at once gets the answer, or the connection
+            return error != null && handshakeOutcomeLost(unwrap(error)) ? openOnce()
+                    : error != null ? CompletableFuture.<Connected>failedFuture(error)
+                    : CompletableFuture.completedFuture(connected);
+        }).thenCompose(f -> f).handle((connected, error) -> {
             if (error == null) {
                 if (lastFailure.getAndSet(null) != null) {
                     LOG.info("Redis connection to {} opened", options.nodes());
@@ -92,6 +93,24 @@ final class LettuceClients {
                 throw new CompletionException(explained);
             });
         }).thenCompose(f -> f);
+    }
+
+    private CompletableFuture<Connected> openOnce() {
+        try {
+            return open();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Whether {@code error}, or a cause of it, is Lettuce's "handshake handler not registered". */
+    static boolean handshakeOutcomeLost(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof IllegalStateException && "RedisHandshakeHandler not registered".equals(t.getMessage())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private CompletableFuture<Connected> open() {
