@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The one connection of a {@link LettuceCacheStore} (see its class description, "Connection and
@@ -171,7 +172,10 @@ final class LettuceConnection {
                 connected.connection.closeAsync();
                 next.fail(new IllegalStateException("LettuceCacheStore is closed"));
             } else {
-                next.future.complete(connected);
+                // completed off Lettuce's handshake callback: operations waiting for the attempt
+                // then send their first commands once the connection has finished activating
+                // (sent from inside the callback, a busy machine saw them rejected as "not connected")
+                Schedulers.parallel().schedule(() -> next.future.complete(connected));
             }
         });
     }
