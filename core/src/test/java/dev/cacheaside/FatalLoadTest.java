@@ -5,6 +5,7 @@ import dev.cacheaside.internal.LeaseProtocol;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.spi.QueryExecutor;
+import dev.cacheaside.spi.Rows;
 import dev.cacheaside.testing.InMemoryCacheStore;
 import java.time.Duration;
 import java.util.AbstractList;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
+import dev.cacheaside.spi.Rows;
 import dev.cacheaside.testing.CountingQueryExecutor;
 import dev.cacheaside.testing.InMemoryCacheStore;
 import java.time.Duration;

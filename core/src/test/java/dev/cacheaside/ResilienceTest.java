@@ -7,6 +7,7 @@ import dev.cacheaside.config.ConfigurationException;
 import dev.cacheaside.config.Settings;
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
+import dev.cacheaside.spi.Rows;
 import dev.cacheaside.testing.CountingQueryExecutor;
 import dev.cacheaside.testing.InMemoryCacheStore;
 import java.time.Duration;

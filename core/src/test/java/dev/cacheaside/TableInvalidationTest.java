@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cacheaside.spi.QueryExecutor;
+import dev.cacheaside.spi.Rows;
 import dev.cacheaside.testing.InMemoryCacheStore;
 import java.time.Duration;
 import java.util.List;

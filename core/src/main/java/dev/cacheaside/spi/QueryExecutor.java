@@ -1,6 +1,5 @@
 package dev.cacheaside.spi;
 
-import dev.cacheaside.Rows;
 import java.util.List;
 import java.util.Map;
 import reactor.core.publisher.Mono;

@@ -1,7 +1,7 @@
 package dev.cacheaside.r2dbc;
 
-import dev.cacheaside.Rows;
 import dev.cacheaside.spi.QueryExecutor;
+import dev.cacheaside.spi.Rows;
 import dev.cacheaside.spi.SqlDialect;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.PoolMetrics;

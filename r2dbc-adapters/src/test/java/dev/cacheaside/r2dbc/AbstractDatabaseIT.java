@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.CacheAside;
 import dev.cacheaside.QueryResult;
-import dev.cacheaside.Rows;
 import dev.cacheaside.Source;
 import dev.cacheaside.config.Settings;
 import dev.cacheaside.spi.QueryExecutor;
+import dev.cacheaside.spi.Rows;
 import io.r2dbc.spi.R2dbcBadGrammarException;
 import io.r2dbc.spi.R2dbcException;
 import java.io.IOException;

@@ -2,7 +2,7 @@ package dev.cacheaside.r2dbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.cacheaside.Rows;
+import dev.cacheaside.spi.Rows;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.ConnectionPoolConfiguration;
 import io.r2dbc.spi.ConnectionFactories;

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.CacheAside;
 import dev.cacheaside.QueryResult;
-import dev.cacheaside.Rows;
 import dev.cacheaside.Source;
 import dev.cacheaside.config.Settings;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.CacheStoreProvider;
+import dev.cacheaside.spi.Rows;
 import dev.cacheaside.testing.CountingQueryExecutor;
 import dev.cacheaside.testing.TestServers;
 import java.math.BigDecimal;

@@ -58,7 +58,7 @@ class LettuceCacheStoreRedisIT extends CacheStoreContract {
      */
     @Test
     void aHundredMegabyteJunkValueHealsAtTheFirstQuery() {
-        dev.cacheaside.Rows one = dev.cacheaside.Rows.of(java.util.List.of("one"), java.util.List.<Object[]>of(new Object[] {1}));
+        dev.cacheaside.spi.Rows one = dev.cacheaside.spi.Rows.of(java.util.List.of("one"), java.util.List.<Object[]>of(new Object[] {1}));
         dev.cacheaside.testing.CountingQueryExecutor database = dev.cacheaside.testing.CountingQueryExecutor.answering(one);
         try (dev.cacheaside.CacheAside cache = dev.cacheaside.CacheAside.builder().database(database).cache(store())
                 .options(dev.cacheaside.CacheAsideOptions.builder().keyPrefix(key("e2e:")).build()).build()) {
