@@ -144,7 +144,7 @@ class FatalLoadTest {
 
     @Test
     void aKeyWhoseReadsTimeOutThreeTimesInARowIsDeleted() {
-        LeaseCleanupTest.FaultyStore store = new LeaseCleanupTest.FaultyStore(null);
+        LeaseCleanupTest.FaultyStore store = new LeaseCleanupTest.FaultyStore();
         ScriptedExecutor database = new ScriptedExecutor(List.of(Mono.just(FLIGHT)));
         try (CacheAside cache = CacheAside.builder().database(database).cache(store)
                 .options(CacheAsideOptions.builder().cacheTimeout(Duration.ofMillis(50)).build()).build()) {
@@ -164,7 +164,7 @@ class FatalLoadTest {
 
     @Test
     void aReadThatAnswersResetsTheCountOfTimeouts() {
-        LeaseCleanupTest.FaultyStore store = new LeaseCleanupTest.FaultyStore(null);
+        LeaseCleanupTest.FaultyStore store = new LeaseCleanupTest.FaultyStore();
         ScriptedExecutor database = new ScriptedExecutor(List.of(Mono.just(FLIGHT)));
         try (CacheAside cache = CacheAside.builder().database(database).cache(store)
                 .options(CacheAsideOptions.builder().cacheTimeout(Duration.ofMillis(50)).build()).build()) {

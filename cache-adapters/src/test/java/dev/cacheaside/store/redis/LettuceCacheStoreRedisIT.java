@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
+import dev.cacheaside.spi.CompareAndSetStore;
 import dev.cacheaside.store.CacheStoreContract;
 import dev.cacheaside.testing.TestServers;
 import java.nio.charset.StandardCharsets;
@@ -91,7 +92,7 @@ class LettuceCacheStoreRedisIT extends CacheStoreContract {
 
     @Test
     void replaceNeverTakesOverALeaseMarkerAndSetsItsOwnTtl() {
-        CacheStore store = store();
+        CompareAndSetStore store = compareAndSetStore();
         CacheLookup won = await(store.getOrLease(key("leased"), Duration.ofSeconds(30)), "getOrLease");
         assertThat(await(store.replace(key("leased"), LettuceLeases.marker(won.token()), bytes("stolen"),
                 Duration.ofMinutes(5)), "replace expecting the marker")).as("replace expecting the lease marker itself").isFalse();
