@@ -1,6 +1,7 @@
 package dev.cacheaside;
 
 import dev.cacheaside.internal.RowCodec;
+import dev.cacheaside.spi.Rows;
 
 /**
  * The load driver's way to the engine's codec ({@code dev.cacheaside.internal.RowCodec}): the very

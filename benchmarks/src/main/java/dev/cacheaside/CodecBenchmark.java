@@ -3,6 +3,7 @@ package dev.cacheaside;
 import dev.cacheaside.internal.CachedEntry;
 import dev.cacheaside.internal.RowCodec;
 
+import dev.cacheaside.spi.Rows;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -4,6 +4,7 @@ import dev.cacheaside.internal.RowCodec;
 
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.QueryExecutor;
+import dev.cacheaside.spi.Rows;
 import dev.cacheaside.store.local.LocalCacheStore;
 import java.util.List;
 import java.util.concurrent.TimeUnit;

@@ -1,5 +1,6 @@
 package dev.cacheaside;
 
+import dev.cacheaside.spi.Rows;
 import java.math.BigDecimal;
 import java.time.LocalDateTime;
 import java.util.ArrayList;

@@ -11,11 +11,11 @@ import dev.cacheaside.internal.TextMemo;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.QueryExecutor;
 import dev.cacheaside.spi.SqlDialect;
+import dev.cacheaside.spi.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -286,14 +286,14 @@ public final class CacheAside implements AutoCloseable {
             throw new IllegalArgumentException("name at least one write");
         }
         Set<String> tables = new LinkedHashSet<>();
-        List<Map.Entry<String, List<?>>> statements = new ArrayList<>();
+        List<Statement> statements = new ArrayList<>();
         for (Query write : writes) {
             if (write == null) {
                 throw new IllegalArgumentException("writes must not be null");
             }
             ReadOnlySql.checkWrite(write.sql());
             tables.addAll(TableInvalidator.tablesOf(write));
-            statements.add(Map.entry(write.sql(), write.parameters()));
+            statements.add(Statement.of(write.sql(), write.parameters()));
         }
         if (tables.isEmpty()) {
             throw new IllegalArgumentException("cannot tell which tables " + writes.get(0).sql()

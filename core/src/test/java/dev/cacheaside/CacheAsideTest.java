@@ -4,6 +4,7 @@ import dev.cacheaside.internal.RowCodec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cacheaside.spi.Rows;
 import dev.cacheaside.testing.CountingQueryExecutor;
 import dev.cacheaside.testing.InMemoryCacheStore;
 import java.nio.charset.StandardCharsets;

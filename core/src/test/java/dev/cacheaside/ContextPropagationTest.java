@@ -3,6 +3,7 @@ package dev.cacheaside;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.spi.QueryExecutor;
+import dev.cacheaside.spi.Rows;
 import dev.cacheaside.testing.InMemoryCacheStore;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

@@ -5,6 +5,7 @@ import dev.cacheaside.internal.LeaseProtocol;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.spi.QueryExecutor;
+import dev.cacheaside.spi.Rows;
 import dev.cacheaside.testing.InMemoryCacheStore;
 import java.time.Duration;
 import java.util.AbstractList;
@@ -143,7 +144,7 @@ class FatalLoadTest {
 
     @Test
     void aKeyWhoseReadsTimeOutThreeTimesInARowIsDeleted() {
-        LeaseCleanupTest.FaultyStore store = new LeaseCleanupTest.FaultyStore(null);
+        LeaseCleanupTest.FaultyStore store = new LeaseCleanupTest.FaultyStore();
         ScriptedExecutor database = new ScriptedExecutor(List.of(Mono.just(FLIGHT)));
         try (CacheAside cache = CacheAside.builder().database(database).cache(store)
                 .options(CacheAsideOptions.builder().cacheTimeout(Duration.ofMillis(50)).build()).build()) {
@@ -163,7 +164,7 @@ class FatalLoadTest {
 
     @Test
     void aReadThatAnswersResetsTheCountOfTimeouts() {
-        LeaseCleanupTest.FaultyStore store = new LeaseCleanupTest.FaultyStore(null);
+        LeaseCleanupTest.FaultyStore store = new LeaseCleanupTest.FaultyStore();
         ScriptedExecutor database = new ScriptedExecutor(List.of(Mono.just(FLIGHT)));
         try (CacheAside cache = CacheAside.builder().database(database).cache(store)
                 .options(CacheAsideOptions.builder().cacheTimeout(Duration.ofMillis(50)).build()).build()) {

@@ -1,6 +1,8 @@
 package dev.cacheaside;
 
 import dev.cacheaside.spi.CacheStore;
+import dev.cacheaside.spi.CompareAndSetStore;
+import dev.cacheaside.spi.TaggedStore;
 import dev.cacheaside.testing.InMemoryCacheStore;
 import java.time.Duration;
 
@@ -20,7 +22,7 @@ class InMemoryStampedeTest extends StampedeContract {
     }
 
     /** A view of the shared store whose close does not close the shared one. */
-    private static final class SharedView implements CacheStore {
+    private static final class SharedView implements TaggedStore, CompareAndSetStore {
         private final InMemoryCacheStore inner;
 
         SharedView(InMemoryCacheStore inner) {
@@ -55,11 +57,6 @@ class InMemoryStampedeTest extends StampedeContract {
         @Override
         public reactor.core.publisher.Mono<Boolean> replace(String key, byte[] expected, byte[] value, Duration ttl) {
             return inner.replace(key, expected, value, ttl);
-        }
-
-        @Override
-        public boolean supportsTags() {
-            return true;
         }
 
         @Override

@@ -5,7 +5,10 @@ import dev.cacheaside.internal.LeaseProtocol;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.spi.CacheLookup;
-import dev.cacheaside.spi.CacheStore;
+import dev.cacheaside.spi.CompareAndSetStore;
+import dev.cacheaside.spi.Rows;
+import dev.cacheaside.spi.SelfBoundedStore;
+import dev.cacheaside.spi.TaggedStore;
 import dev.cacheaside.testing.CountingQueryExecutor;
 import dev.cacheaside.testing.InMemoryCacheStore;
 import java.time.Duration;
@@ -33,10 +36,10 @@ class LeaseCleanupTest {
     }
 
     /** Passes every call to {@code inner}; tests override what they break. */
-    static class Delegating implements CacheStore {
-        final CacheStore inner;
+    static class Delegating implements TaggedStore, CompareAndSetStore {
+        final InMemoryCacheStore inner;
 
-        Delegating(CacheStore inner) {
+        Delegating(InMemoryCacheStore inner) {
             this.inner = inner;
         }
 
@@ -71,16 +74,6 @@ class LeaseCleanupTest {
         }
 
         @Override
-        public Duration operationTimeout() {
-            return inner.operationTimeout();
-        }
-
-        @Override
-        public boolean supportsTags() {
-            return inner.supportsTags();
-        }
-
-        @Override
         public Mono<Void> tag(Collection<String> tags, String key, Duration ttl) {
             return inner.tag(tags, key, ttl);
         }
@@ -99,7 +92,7 @@ class LeaseCleanupTest {
     /**
      * An in-memory store whose fills can be made to fail and whose lease reads can answer late:
      * either never (the engine's timer gives up) or, when the store bounds its own commands
-     * ({@link #operationTimeout}), with the store's own {@link CommandTimeoutException}.
+     * ({@link SelfBoundedFaultyStore}), with the store's own {@link CommandTimeoutException}.
      */
     static class FaultyStore extends Delegating {
         final InMemoryCacheStore memory;
@@ -107,7 +100,12 @@ class LeaseCleanupTest {
         final AtomicBoolean lateLeaseReplies = new AtomicBoolean();
         /** When set, lease reads answer this without reaching the store. */
         final AtomicReference<Mono<CacheLookup>> leaseReply = new AtomicReference<>();
+        /** The store's own bound on its commands; {@code null} when the engine bounds them. */
         final Duration operationTimeout;
+
+        FaultyStore() {
+            this(null);
+        }
 
         FaultyStore(Duration operationTimeout) {
             this(new InMemoryCacheStore(), operationTimeout);
@@ -140,6 +138,15 @@ class LeaseCleanupTest {
             return failFills.get() ? Mono.error(new IllegalStateException("fill refused")) : memory.fill(key, token, value, ttl);
         }
 
+    }
+
+    /** A {@link FaultyStore} that bounds its commands itself, as Lettuce does. */
+    static final class SelfBoundedFaultyStore extends FaultyStore implements SelfBoundedStore {
+
+        SelfBoundedFaultyStore(Duration operationTimeout) {
+            super(operationTimeout);
+        }
+
         @Override
         public Duration operationTimeout() {
             return operationTimeout;
@@ -148,7 +155,7 @@ class LeaseCleanupTest {
 
     static final Duration CACHE_TIMEOUT = Duration.ofMillis(50);
 
-    final FaultyStore store = new FaultyStore(null);
+    final FaultyStore store = new FaultyStore();
     final CountingQueryExecutor database = CountingQueryExecutor.answering(BOOKING);
     final CacheAside cache = CacheAside.builder().database(database).cache(store)
             .options(CacheAsideOptions.builder().cacheTimeout(CACHE_TIMEOUT).build()).build();
@@ -169,7 +176,7 @@ class LeaseCleanupTest {
     @Test
     void aReleaseThatFailsOnceIsRetried() {
         java.util.concurrent.atomic.AtomicInteger deletes = new java.util.concurrent.atomic.AtomicInteger();
-        FaultyStore failsFirstDelete = new FaultyStore(null) {
+        FaultyStore failsFirstDelete = new FaultyStore() {
             @Override
             public Mono<Boolean> delete(String key) {
                 return deletes.incrementAndGet() == 1 ? Mono.error(new IllegalStateException("connection reset")) : super.delete(key);
@@ -200,7 +207,7 @@ class LeaseCleanupTest {
      */
     @Test
     void aLeaseTakenByAReadThatTheStoreTimedOutItselfIsNotWaitedFor() {
-        FaultyStore bounding = new FaultyStore(CACHE_TIMEOUT);
+        FaultyStore bounding = new SelfBoundedFaultyStore(CACHE_TIMEOUT);
         CacheAside engine = CacheAside.builder().database(database).cache(bounding)
                 .options(CacheAsideOptions.builder().cacheTimeout(CACHE_TIMEOUT).build()).build();
         assertOrphanNotWaitedFor(engine, bounding);
@@ -236,7 +243,7 @@ class LeaseCleanupTest {
     @Test
     void aLeaseWaitStopsWhenTheLeaseMayBeOneThisInstanceOrphaned() {
         VirtualTimeScheduler time = VirtualTimeScheduler.create();
-        FaultyStore bounding = new FaultyStore(CACHE_TIMEOUT);
+        FaultyStore bounding = new SelfBoundedFaultyStore(CACHE_TIMEOUT);
         Duration leaseWait = Duration.ofSeconds(2);
         CacheAside engine = CacheAside.builder().database(database).cache(bounding)
                 .options(CacheAsideOptions.builder().cacheTimeout(CACHE_TIMEOUT).leaseWait(leaseWait).scheduler(time)

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cacheaside.config.Settings;
 import dev.cacheaside.spi.QueryExecutor;
+import dev.cacheaside.spi.Rows;
 import dev.cacheaside.spi.SqlDialect;
 import dev.cacheaside.testing.CountingQueryExecutor;
 import dev.cacheaside.testing.InMemoryCacheStore;

@@ -7,6 +7,9 @@ import dev.cacheaside.config.ConfigurationException;
 import dev.cacheaside.config.Settings;
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
+import dev.cacheaside.spi.CompareAndSetStore;
+import dev.cacheaside.spi.Rows;
+import dev.cacheaside.spi.TaggedStore;
 import dev.cacheaside.testing.CountingQueryExecutor;
 import dev.cacheaside.testing.InMemoryCacheStore;
 import java.time.Duration;
@@ -24,7 +27,7 @@ class ResilienceTest {
     static final Rows AIRPORT = Rows.of(List.of("airport_id", "name"), List.<Object[]>of(new Object[] {7, "Frankfurt"}));
 
     /** A cache that accepts every call and never answers, as a hung server would. */
-    static final class SilentStore implements CacheStore {
+    static final class SilentStore implements TaggedStore, CompareAndSetStore {
         @Override
         public Mono<byte[]> get(String key) {
             return Mono.never();
@@ -53,11 +56,6 @@ class ResilienceTest {
         @Override
         public Mono<Boolean> replace(String key, byte[] expected, byte[] value, Duration ttl) {
             return Mono.never();
-        }
-
-        @Override
-        public boolean supportsTags() {
-            return true;
         }
 
         @Override

@@ -2,6 +2,7 @@ package dev.cacheaside;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cacheaside.spi.Rows;
 import dev.cacheaside.testing.CountingQueryExecutor;
 import dev.cacheaside.testing.InMemoryCacheStore;
 import java.time.Duration;

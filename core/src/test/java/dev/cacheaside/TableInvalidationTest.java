@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cacheaside.spi.QueryExecutor;
+import dev.cacheaside.spi.Rows;
+import dev.cacheaside.spi.Statement;
 import dev.cacheaside.testing.InMemoryCacheStore;
 import java.time.Duration;
 import java.util.List;
@@ -38,9 +40,9 @@ class TableInvalidationTest {
         }
 
         @Override
-        public Mono<Long> update(String sql, List<?> parameters) {
+        public Mono<Long> update(Statement statement) {
             return Mono.fromCallable(() -> {
-                for (String t : TableNames.of(sql)) {
+                for (String t : TableNames.of(statement.sql())) {
                     versions.merge(t, 1L, Long::sum);
                 }
                 return 1L;
@@ -48,10 +50,10 @@ class TableInvalidationTest {
         }
 
         @Override
-        public Mono<Long> updateInTransaction(List<Map.Entry<String, List<?>>> statements) {
+        public Mono<Long> updateInTransaction(List<Statement> statements) {
             return Mono.fromCallable(() -> {
-                for (Map.Entry<String, List<?>> s : statements) {
-                    update(s.getKey(), s.getValue()).block();
+                for (Statement s : statements) {
+                    update(s).block();
                 }
                 return (long) statements.size();
             });

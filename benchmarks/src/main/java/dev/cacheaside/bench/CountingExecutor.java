@@ -1,7 +1,7 @@
 package dev.cacheaside.bench;
 
-import dev.cacheaside.Rows;
 import dev.cacheaside.spi.QueryExecutor;
+import dev.cacheaside.spi.Rows;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import reactor.core.publisher.Mono;

@@ -1,6 +1,5 @@
 package dev.cacheaside.bench;
 
-import dev.cacheaside.Rows;
 import dev.cacheaside.config.Settings;
 import dev.cacheaside.r2dbc.R2dbcQueryExecutor;
 import dev.cacheaside.r2dbc.SampleData;
@@ -8,6 +7,7 @@ import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.CacheStoreProvider;
 import dev.cacheaside.spi.QueryExecutor;
 import dev.cacheaside.spi.QueryExecutorProvider;
+import dev.cacheaside.spi.Rows;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;

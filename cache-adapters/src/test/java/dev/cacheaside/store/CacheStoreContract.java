@@ -1,15 +1,20 @@
 package dev.cacheaside.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
+import dev.cacheaside.spi.CompareAndSetStore;
+import dev.cacheaside.spi.SelfBoundedStore;
+import dev.cacheaside.spi.TaggedStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -43,6 +48,11 @@ import reactor.test.StepVerifier;
  *           {@link #advanceTime(Duration)} to move the store's ticker forward and return
  *           {@code true}; the contract then never waits.
  *     </ul>
+ *   <li>The capabilities the store has ({@link #capabilities()}): every one by default, as each
+ *       store of this library has them. The contract checks that the store has exactly those,
+ *       and runs the cases of {@link TaggedStore} and {@link CompareAndSetStore} only for a
+ *       store that declares them (the engine's fallbacks for a store without them are core's
+ *       tests).
  *   <li>Optional limits: {@link #expiryPrecision()} (for example one second for a server
  *       that counts TTLs in whole seconds), {@link #maxValueBytes()}, and
  *       {@link #sharedBetweenInstances()} (false for an in-process store).
@@ -99,6 +109,15 @@ public abstract class CacheStoreContract {
         return true;
     }
 
+    /**
+     * The capability interfaces ({@link TaggedStore}, {@link CompareAndSetStore},
+     * {@link SelfBoundedStore}) the store must implement, and no others. The default is all
+     * three: every store of this library has them.
+     */
+    protected Set<Class<? extends CacheStore>> capabilities() {
+        return Set.of(TaggedStore.class, CompareAndSetStore.class, SelfBoundedStore.class);
+    }
+
     /** The largest value the store must keep; the default is 1 MiB. */
     protected int maxValueBytes() {
         return 1024 * 1024;
@@ -147,6 +166,24 @@ public abstract class CacheStoreContract {
         CacheStore store = createStore();
         stores.add(store);
         return store;
+    }
+
+    /**
+     * A store made by {@link #createStore()} as a {@link TaggedStore}; skips the case when the
+     * store does not declare tags ({@link #capabilities()}).
+     */
+    protected final TaggedStore taggedStore() {
+        assumeTrue(capabilities().contains(TaggedStore.class), "the store declares no tags");
+        return (TaggedStore) store();
+    }
+
+    /**
+     * A store made by {@link #createStore()} as a {@link CompareAndSetStore}; skips the case when
+     * the store does not declare a compare-and-set ({@link #capabilities()}).
+     */
+    protected final CompareAndSetStore compareAndSetStore() {
+        assumeTrue(capabilities().contains(CompareAndSetStore.class), "the store declares no compare-and-set");
+        return (CompareAndSetStore) store();
     }
 
     /** A key unique to this test run. */
@@ -301,8 +338,10 @@ public abstract class CacheStoreContract {
                 .expectError(IllegalStateException.class).verify(STEP);
         StepVerifier.create(store.fill(key("k"), "token", bytes("v"), Duration.ofMinutes(5))).as("fill after close")
                 .expectError(IllegalStateException.class).verify(STEP);
-        StepVerifier.create(store.replace(key("k"), bytes("v"), bytes("w"), Duration.ofMinutes(5))).as("replace after close")
-                .expectError(IllegalStateException.class).verify(STEP);
+        if (capabilities().contains(CompareAndSetStore.class)) {
+            StepVerifier.create(((CompareAndSetStore) store).replace(key("k"), bytes("v"), bytes("w"), Duration.ofMinutes(5)))
+                    .as("replace after close").expectError(IllegalStateException.class).verify(STEP);
+        }
     }
 
     @Test
@@ -310,10 +349,12 @@ public abstract class CacheStoreContract {
         CacheStore store = store();
         store.set(key("lazy"), bytes("v"), Duration.ofMinutes(5)); // never subscribed
         store.getOrLease(key("lazy2"), Duration.ofMinutes(5)); // never subscribed
-        await(store.set(key("lazy3"), bytes("old"), Duration.ofMinutes(5)), "set lazy3");
-        store.replace(key("lazy3"), bytes("old"), bytes("new"), Duration.ofMinutes(5)); // never subscribed
-        assertThat(await(store.get(key("lazy3")), "get lazy3")).as("an unsubscribed replace changes nothing")
-                .isEqualTo(bytes("old"));
+        if (capabilities().contains(CompareAndSetStore.class)) {
+            await(store.set(key("lazy3"), bytes("old"), Duration.ofMinutes(5)), "set lazy3");
+            ((CompareAndSetStore) store).replace(key("lazy3"), bytes("old"), bytes("new"), Duration.ofMinutes(5)); // never subscribed
+            assertThat(await(store.get(key("lazy3")), "get lazy3")).as("an unsubscribed replace changes nothing")
+                    .isEqualTo(bytes("old"));
+        }
         StepVerifier.create(store.get(key("lazy"))).as("an unsubscribed set stores nothing").verifyComplete();
         assertThat(await(store.getOrLease(key("lazy2"), Duration.ofMinutes(5)), "getOrLease").kind())
                 .as("an unsubscribed getOrLease takes no lease").isEqualTo(CacheLookup.Kind.LEASE_WON);
@@ -559,7 +600,7 @@ public abstract class CacheStoreContract {
 
     @Test
     void replaceOfTheExpectedValueStoresTheNewOneWithItsTtl() {
-        CacheStore store = store();
+        CompareAndSetStore store = compareAndSetStore();
         byte[] old = everyByte(false);
         byte[] fresh = everyByte(true);
         await(store.set(key("k"), old, Duration.ofMinutes(10)), "set");
@@ -577,7 +618,7 @@ public abstract class CacheStoreContract {
 
     @Test
     void replaceOfAnotherValueIsRefusedAndChangesNothing() {
-        CacheStore store = store();
+        CompareAndSetStore store = compareAndSetStore();
         await(store.set(key("k"), bytes("current"), Duration.ofMinutes(5)), "set");
         assertThat(await(store.replace(key("k"), bytes("other"), bytes("new"), Duration.ofMinutes(5)), "replace other"))
                 .as("replace expecting other bytes").isFalse();
@@ -594,7 +635,7 @@ public abstract class CacheStoreContract {
 
     @Test
     void replaceOfAMissingKeyStoresNothing() {
-        CacheStore store = store();
+        CompareAndSetStore store = compareAndSetStore();
         assertThat(await(store.replace(key("k"), bytes("anything"), bytes("new"), Duration.ofMinutes(5)), "replace"))
                 .as("replace of a key never written").isFalse();
         assertThat(await(store.replace(key("k"), new byte[0], bytes("new"), Duration.ofMinutes(5)), "replace empty"))
@@ -606,7 +647,7 @@ public abstract class CacheStoreContract {
 
     @Test
     void replaceNeverMatchesALeaseAndTheLeaseStillWorks() {
-        CacheStore store = store();
+        CompareAndSetStore store = compareAndSetStore();
         CacheLookup won = await(store.getOrLease(key("k"), Duration.ofSeconds(30)), "getOrLease");
         assertThat(won.kind()).as("lookup of a missing key").isEqualTo(CacheLookup.Kind.LEASE_WON);
         assertThat(await(store.replace(key("k"), new byte[0], bytes("new"), Duration.ofMinutes(5)), "replace empty"))
@@ -623,7 +664,7 @@ public abstract class CacheStoreContract {
 
     @Test
     void replaceAfterDeleteIsRefused() {
-        CacheStore store = store();
+        CompareAndSetStore store = compareAndSetStore();
         await(store.set(key("k"), bytes("v"), Duration.ofMinutes(5)), "set");
         assertThat(await(store.delete(key("k")), "delete")).as("delete of the value").isTrue();
         assertThat(await(store.replace(key("k"), bytes("v"), bytes("refreshed"), Duration.ofMinutes(5)), "replace"))
@@ -633,9 +674,9 @@ public abstract class CacheStoreContract {
 
     @Test
     void exactlyOneOfConcurrentReplacesFromTheSameValueWins() {
-        CacheStore first = store();
+        CompareAndSetStore first = compareAndSetStore();
         // through two clients when the store is shared, as two service instances would race
-        CacheStore second = sharedBetweenInstances() ? store() : first;
+        CompareAndSetStore second = sharedBetweenInstances() ? compareAndSetStore() : first;
         int callers = 32;
         await(first.set(key("k"), bytes("v0"), Duration.ofMinutes(5)), "set");
         List<Integer> winners = Flux.range(0, callers)
@@ -654,13 +695,22 @@ public abstract class CacheStoreContract {
     // ---------------------------------------------------------------- tags
 
     @Test
-    void theStoreSupportsTags() {
-        assertThat(store().supportsTags()).as("supportsTags").isTrue();
+    void theStoreHasExactlyTheCapabilitiesItDeclares() {
+        TaggedStore store = taggedStore();
+        for (Class<? extends CacheStore> capability : List.of(TaggedStore.class, CompareAndSetStore.class,
+                SelfBoundedStore.class)) {
+            assertThat(capability.isInstance(store)).as("%s is a %s", store.getClass().getName(), capability.getSimpleName())
+                    .isEqualTo(capabilities().contains(capability));
+        }
+        if (store instanceof SelfBoundedStore) {
+            assertThat(((SelfBoundedStore) store).operationTimeout()).as("operationTimeout of a self-bounded store")
+                    .isNotNull().isGreaterThanOrEqualTo(Duration.ZERO);
+        }
     }
 
     @Test
     void invalidateTagRemovesATaggedValueAndCountsIt() {
-        CacheStore store = store();
+        TaggedStore store = taggedStore();
         String tag = key("table:booking");
         await(store.set(key("q1"), bytes("rows"), Duration.ofMinutes(5)), "set");
         await(store.tag(List.of(tag), key("q1"), Duration.ofMinutes(5)), "tag");
@@ -673,7 +723,7 @@ public abstract class CacheStoreContract {
 
     @Test
     void aLeasedKeyUnderATagLosesItsLease() {
-        CacheStore store = store();
+        TaggedStore store = taggedStore();
         String tag = key("table:booking");
         CacheLookup won = await(store.getOrLease(key("q1"), Duration.ofSeconds(30)), "getOrLease");
         assertThat(won.kind()).as("lease on a missing key").isEqualTo(CacheLookup.Kind.LEASE_WON);
@@ -688,7 +738,7 @@ public abstract class CacheStoreContract {
 
     @Test
     void untaggedKeysAndOtherTagsAreUntouched() {
-        CacheStore store = store();
+        TaggedStore store = taggedStore();
         await(store.set(key("tagged"), bytes("a"), Duration.ofMinutes(5)), "set tagged");
         await(store.set(key("untagged"), bytes("b"), Duration.ofMinutes(5)), "set untagged");
         await(store.set(key("other"), bytes("c"), Duration.ofMinutes(5)), "set other");
@@ -702,7 +752,7 @@ public abstract class CacheStoreContract {
 
     @Test
     void aKeyUnderTwoTagsIsRemovedByEither() {
-        CacheStore store = store();
+        TaggedStore store = taggedStore();
         List<String> both = List.of(key("table:booking"), key("table:flight"));
         await(store.set(key("join"), bytes("v1"), Duration.ofMinutes(5)), "set");
         await(store.tag(both, key("join"), Duration.ofMinutes(5)), "tag both");
@@ -716,8 +766,8 @@ public abstract class CacheStoreContract {
 
     @Test
     void tagsAreSharedBetweenInstancesOfAServerStore() {
-        CacheStore one = store();
-        CacheStore two = store();
+        TaggedStore one = taggedStore();
+        TaggedStore two = taggedStore();
         await(one.set(key("shared"), bytes("v"), Duration.ofMinutes(5)), "set on one");
         await(one.tag(List.of(key("table:booking")), key("shared"), Duration.ofMinutes(5)), "tag on one");
         if (!sharedBetweenInstances()) {
@@ -739,7 +789,7 @@ public abstract class CacheStoreContract {
 
     @Test
     void aTagLastsAtLeastItsTtlAndOnlyGrows() {
-        CacheStore store = store();
+        TaggedStore store = taggedStore();
         String tag = key("table:booking");
         await(store.tag(List.of(tag), key("q1"), Duration.ofSeconds(600)), "tag for 600 s");
         Duration first = tagTtl(tag);
@@ -760,8 +810,8 @@ public abstract class CacheStoreContract {
      */
     @Test
     void concurrentTagAndInvalidateTagLoseNothing() {
-        CacheStore writerStore = store();
-        CacheStore invalidatorStore = sharedBetweenInstances() ? store() : writerStore;
+        TaggedStore writerStore = taggedStore();
+        TaggedStore invalidatorStore = sharedBetweenInstances() ? taggedStore() : writerStore;
         String tag = key("table:race");
         int keys = 40;
         // the race ends by count (RACE_INVALIDATIONS); the deadline only stops writers that

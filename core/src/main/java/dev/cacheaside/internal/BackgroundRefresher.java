@@ -9,6 +9,7 @@ import dev.cacheaside.spi.CacheLookup;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -17,7 +18,9 @@ import reactor.core.publisher.Mono;
  * Refreshes entries ahead of a miss: a forced refresh asks the database for the caller and
  * overwrites the entry; a background refresh replaces a stale or soon-to-expire entry while the
  * caller is served the old one, at most once at a time per key in this instance and, through the
- * lease on the key with {@link #REFRESH_SUFFIX}, across instances. Thread safe.
+ * lease on the key with {@link #REFRESH_SUFFIX}, across instances. A background refresh writes
+ * with the store's compare-and-set; on a store without one, entries are not refreshed in the
+ * background (one warning says so) and a stale entry stays as it is until its TTL. Thread safe.
  */
 public final class BackgroundRefresher {
 
@@ -36,6 +39,9 @@ public final class BackgroundRefresher {
     private final EntryCodec codec;
     private final BackgroundTasks background;
     private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
+    /** Whether the store can refresh in the background, decided once. */
+    private final boolean canRefresh;
+    private final AtomicBoolean cannotRefreshLogged = new AtomicBoolean();
 
     BackgroundRefresher(GuardedStore store, CacheAsideOptions options, Counters counters, SingleFlight flights,
                         LeaseProtocol leases, Loader loader, EntryCodec codec, BackgroundTasks background) {
@@ -47,6 +53,7 @@ public final class BackgroundRefresher {
         this.loader = loader;
         this.codec = codec;
         this.background = background;
+        this.canRefresh = store.hasCompareAndSet();
     }
 
     /**
@@ -95,6 +102,13 @@ public final class BackgroundRefresher {
      */
     void refreshInBackground(Call call, byte[] staleBytes) {
         String key = call.key();
+        if (!canRefresh) {
+            if (cannotRefreshLogged.compareAndSet(false, true)) {
+                log.warn("background refresh of {} skipped; stale entries stay as they are until their TTL: {}",
+                        key, store.noCompareAndSet().getMessage());
+            }
+            return;
+        }
         if (background.isClosed() || !refreshing.add(key)) {
             return;
         }

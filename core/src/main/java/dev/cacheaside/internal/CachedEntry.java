@@ -1,6 +1,7 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.Rows;
+import dev.cacheaside.spi.Rows;
+
 
 /**
  * A decoded cache entry: its rows and the metadata written with them.

@@ -3,6 +3,9 @@ package dev.cacheaside.internal;
 import dev.cacheaside.CacheAsideOptions;
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
+import dev.cacheaside.spi.CompareAndSetStore;
+import dev.cacheaside.spi.SelfBoundedStore;
+import dev.cacheaside.spi.TaggedStore;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -21,8 +24,11 @@ import reactor.core.publisher.SignalType;
  * costs no timeout per query) unless its {@link StoreOperation} bypasses it, and has its time
  * recorded by the installed {@link Recorder}.
  *
- * <p>Reads are not given a timer of their own when the store bounds its reads itself within the
- * cache timeout ({@link CacheStore#operationTimeout()}). A fill ({@link #fill}) and a
+ * <p>Which capabilities the wrapped store has is decided once, here: {@link #tag} and the tag
+ * invalidations need a {@link TaggedStore} ({@link #hasTags()}), {@link #replace} a
+ * {@link CompareAndSetStore} ({@link #hasCompareAndSet()}); without them they signal an error
+ * and reach no store. Reads are not given a timer of their own when the store is a
+ * {@link SelfBoundedStore} whose timeout is within the cache timeout. A fill ({@link #fill}) and a
  * {@link #release} end what a permitted read began and bypass the breaker, as invalidations
  * ({@link #invalidation}) do. {@link #closeAsync()} closes the wrapped store, unguarded.
  *
@@ -31,6 +37,10 @@ import reactor.core.publisher.SignalType;
 public final class GuardedStore implements CacheStore {
 
     private final CacheStore store;
+    /** The store as a {@link TaggedStore}, or {@code null} when it has no tags. */
+    private final TaggedStore tagged;
+    /** The store as a {@link CompareAndSetStore}, or {@code null} when it has no compare-and-set. */
+    private final CompareAndSetStore compareAndSet;
     private final CacheAsideOptions options;
     private final Counters counters;
     private final CircuitBreaker breaker;
@@ -42,7 +52,9 @@ public final class GuardedStore implements CacheStore {
         this.store = store;
         this.options = options;
         this.counters = counters;
-        Duration storeTimeout = store.operationTimeout();
+        this.tagged = store instanceof TaggedStore t ? t : null;
+        this.compareAndSet = store instanceof CompareAndSetStore c ? c : null;
+        Duration storeTimeout = store instanceof SelfBoundedStore s ? s.operationTimeout() : null;
         this.storeBoundsItself = storeTimeout != null && storeTimeout.compareTo(options.cacheTimeout()) <= 0;
         this.breaker = options.circuitBreaker() == null ? null
                 : CircuitBreaker.of("cache", CircuitBreakerConfig.from(options.circuitBreaker())
@@ -52,6 +64,16 @@ public final class GuardedStore implements CacheStore {
     /** The store this one guards. */
     public CacheStore delegate() {
         return store;
+    }
+
+    /** Whether the wrapped store is a {@link TaggedStore}. */
+    public boolean hasTags() {
+        return tagged != null;
+    }
+
+    /** Whether the wrapped store is a {@link CompareAndSetStore}. */
+    public boolean hasCompareAndSet() {
+        return compareAndSet != null;
     }
 
     @Override
@@ -69,9 +91,15 @@ public final class GuardedStore implements CacheStore {
         return guard(StoreOperation.WRITE, () -> store.set(key, value, ttl));
     }
 
-    @Override
+    /**
+     * The store's compare-and-set ({@link CompareAndSetStore#replace}); errors with
+     * {@link IllegalStateException} when the store has none ({@link #hasCompareAndSet()}).
+     */
     public Mono<Boolean> replace(String key, byte[] expected, byte[] value, Duration ttl) {
-        return guard(StoreOperation.WRITE, () -> store.replace(key, expected, value, ttl));
+        if (compareAndSet == null) {
+            return Mono.error(noCompareAndSet());
+        }
+        return guard(StoreOperation.WRITE, () -> compareAndSet.replace(key, expected, value, ttl));
     }
 
     /** Fills the lease this caller holds; bypasses the breaker ({@link StoreOperation#LEASE_FILL}). */
@@ -91,15 +119,31 @@ public final class GuardedStore implements CacheStore {
         return guard(StoreOperation.LEASE_RELEASE, () -> store.delete(key));
     }
 
-    @Override
+    /**
+     * Registers {@code key} under {@code tags} ({@link TaggedStore#tag}); errors with
+     * {@link UnsupportedOperationException} when the store has no tags ({@link #hasTags()}).
+     */
     public Mono<Void> tag(Collection<String> tags, String key, Duration ttl) {
-        return guard(StoreOperation.TAG, () -> store.tag(tags, key, ttl));
+        if (tagged == null) {
+            return Mono.error(noTags());
+        }
+        return guard(StoreOperation.TAG, () -> tagged.tag(tags, key, ttl));
     }
 
-    /** An invalidation of one tag within the cache timeout; see {@link #invalidation}. */
-    @Override
+    /** An invalidation of one tag within the cache timeout; see {@link #tagInvalidation}. */
     public Mono<Long> invalidateTag(String tag) {
-        return invalidation(raw -> raw.invalidateTag(tag), options.cacheTimeout());
+        return tagInvalidation(raw -> raw.invalidateTag(tag), options.cacheTimeout());
+    }
+
+    /**
+     * Like {@link #invalidation}, on the store's tags; errors with
+     * {@link UnsupportedOperationException} when the store has none ({@link #hasTags()}).
+     */
+    public <T> Mono<T> tagInvalidation(Function<TaggedStore, Mono<T>> call, Duration limit) {
+        if (tagged == null) {
+            return Mono.error(noTags());
+        }
+        return guard(StoreOperation.INVALIDATE, () -> call.apply(tagged), limit);
     }
 
     /**
@@ -108,16 +152,6 @@ public final class GuardedStore implements CacheStore {
      */
     public <T> Mono<T> invalidation(Function<CacheStore, Mono<T>> call, Duration limit) {
         return guard(StoreOperation.INVALIDATE, () -> call.apply(store), limit);
-    }
-
-    @Override
-    public Duration operationTimeout() {
-        return store.operationTimeout();
-    }
-
-    @Override
-    public boolean supportsTags() {
-        return store.supportsTags();
     }
 
     @Override
@@ -172,6 +206,18 @@ public final class GuardedStore implements CacheStore {
             return measured.doFinally(signal ->
                     r.cache(metric, options.nanoTime().getAsLong() - t0, signal != SignalType.ON_ERROR));
         });
+    }
+
+    /** The error of a call that needs tags on a store without them. */
+    UnsupportedOperationException noTags() {
+        return new UnsupportedOperationException(store.getClass().getName()
+                + " has no tags, so queries cannot be invalidated by table");
+    }
+
+    /** The error of a compare-and-set on a store without one. */
+    IllegalStateException noCompareAndSet() {
+        return new IllegalStateException(store.getClass().getName()
+                + " has no atomic replace, so entries are not refreshed in the background");
     }
 
     private void failed(Throwable e) {

@@ -1,6 +1,7 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.Rows;
+import dev.cacheaside.spi.Rows;
+
 
 /**
  * What the database answered for one load.

@@ -7,8 +7,8 @@ import dev.cacheaside.Source;
 import dev.cacheaside.internal.Loader.Mode;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.QueryExecutor;
+import dev.cacheaside.spi.Statement;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -113,13 +113,13 @@ public final class QueryEngine {
      * Nothing runs until subscription; after {@link #closeAsync()} it errors with
      * {@link IllegalStateException}.
      */
-    public Mono<Long> write(List<Map.Entry<String, List<?>>> statements, Set<String> tables) {
+    public Mono<Long> write(List<Statement> statements, Set<String> tables) {
         return Mono.defer(() -> {
             if (background.isClosed()) {
                 return Mono.error(new IllegalStateException("this CacheAside is closed"));
             }
             Mono<Long> write = statements.size() == 1
-                    ? database.update(statements.get(0).getKey(), statements.get(0).getValue())
+                    ? database.update(statements.get(0))
                     : database.updateInTransaction(statements);
             return write.flatMap(rows -> invalidator.invalidateTables(tables, rows).thenReturn(rows));
         });

@@ -1,6 +1,6 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.Rows;
+import dev.cacheaside.spi.Rows;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;

@@ -1,7 +1,7 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.Rows;
 import dev.cacheaside.Source;
+import dev.cacheaside.spi.Rows;
 
 /**
  * What one query is answered with, before the facade counts and times it.

@@ -91,12 +91,11 @@ public final class TableInvalidator {
      * is the committed write's count, or -1 when no write ran. Counts the entries removed.
      */
     public Mono<Long> invalidateTables(Set<String> tables, long rowsWritten) {
-        if (!store.supportsTags()) {
-            return Mono.error(new UnsupportedOperationException(store.delegate().getClass().getName()
-                    + " has no tags, so queries cannot be invalidated by table"));
+        if (!store.hasTags()) {
+            return Mono.error(store.noTags());
         }
         flights.forgetReading(tables);
-        return retried(limit -> store.invalidation(raw -> Flux.fromIterable(tables)
+        return retried(limit -> store.tagInvalidation(raw -> Flux.fromIterable(tables)
                 .concatMap(table -> raw.invalidateTag(TableNames.tagKey(options.keyPrefix(), table)))
                 .reduce(0L, Long::sum), limit), (attempts, e) -> {
                     String how = " could not be invalidated (" + attempts + " attempts within "
@@ -157,7 +156,7 @@ public final class TableInvalidator {
      */
     Mono<Boolean> tag(Call call) {
         Set<String> tables = call.tables();
-        if (tables.isEmpty() || !store.supportsTags()) {
+        if (tables.isEmpty() || !store.hasTags()) {
             return Mono.just(true);
         }
         String key = call.key();

@@ -1,7 +1,6 @@
 package dev.cacheaside.spi;
 
 import java.time.Duration;
-import java.util.Collection;
 import reactor.core.publisher.Mono;
 
 /**
@@ -10,6 +9,15 @@ import reactor.core.publisher.Mono;
  * <p>Implementations (Redis and Valkey, Memcached, in-process) live in the cache adapter module.
  * Keys are short strings of printable ASCII without spaces (at most 250 bytes, Memcached's limit);
  * values are opaque bytes that the store keeps exactly, every byte value included.
+ *
+ * <p>This interface holds what every store must do; a store with more implements the capability
+ * interfaces too, and the engine checks for them once, when it is built:
+ * <ul>
+ *   <li>{@link TaggedStore}: keys registered under tags and removed by tag, which invalidation
+ *       by table needs;
+ *   <li>{@link CompareAndSetStore}: an atomic compare-and-set, which background refreshes need;
+ *   <li>{@link SelfBoundedStore}: reads bounded by the store itself, so the engine adds no timer.
+ * </ul>
  *
  * <h2>Leases</h2>
  * A lease is the right to fill one missing key, held by one caller across every instance that
@@ -76,71 +84,6 @@ public interface CacheStore extends AutoCloseable {
      *     (deleted, expired, or replaced by a {@link #set})
      */
     Mono<Boolean> fill(String key, String leaseToken, byte[] value, Duration ttl);
-
-    /**
-     * Stores {@code value} under {@code key} if, and only if, the key holds exactly the bytes
-     * {@code expected}; atomic on the server. A background refresh writes with it, so that a
-     * refresh that read the database before an invalidation (or before a newer fill) never
-     * overwrites what came after.
-     *
-     * <p>The default signals an error: a store without an atomic compare-and-set cannot refresh
-     * in the background safely, so the engine then leaves the entry as it is (logged) and it
-     * expires as usual. Every store of this library implements it.
-     *
-     * @return {@code true} when the value was replaced; {@code false} when the key held anything
-     *     else or nothing
-     */
-    default Mono<Boolean> replace(String key, byte[] expected, byte[] value, Duration ttl) {
-        return Mono.error(new IllegalStateException(getClass().getName()
-                + " has no atomic replace, so entries are not refreshed in the background"));
-    }
-
-    /**
-     * How long each command this store sends may take before it fails by itself, or {@code null}
-     * when the store does not bound its commands. When it is no longer than the engine's cache
-     * timeout, the engine adds no timer of its own to reads ({@link #get}, {@link #getOrLease}):
-     * a timer per call is measurable on the hit path. A store that returns a timeout here bounds
-     * each read by it as a whole, a wait for its connection included, and signals a timeout as
-     * the class description says.
-     * Every other operation keeps the engine's timer. An in-process store that never waits
-     * returns {@link Duration#ZERO}.
-     */
-    default Duration operationTimeout() {
-        return null;
-    }
-
-    /**
-     * Whether this store implements {@link #tag} and {@link #invalidateTag}. Without tags the
-     * engine registers nothing and {@code invalidateTable} fails, saying so. Every store of this
-     * library has tags.
-     */
-    default boolean supportsTags() {
-        return false;
-    }
-
-    /**
-     * Registers {@code key} under each of {@code tags}, so that {@link #invalidateTag} of any of
-     * them removes it, and keeps each tag for at least {@code ttl}. The engine tags a key with the
-     * tables its query reads when it takes the key's lease, before it reads the database. The
-     * returned {@link Mono} completes once every registration is in place.
-     *
-     * <p>The default signals an error; a store that implements tags also overrides
-     * {@link #supportsTags()}.
-     */
-    default Mono<Void> tag(Collection<String> tags, String key, Duration ttl) {
-        return Mono.error(new IllegalStateException(getClass().getName() + " has no tags"));
-    }
-
-    /**
-     * Removes every key registered under {@code tag} (values and leases alike, as
-     * {@link #delete} does) and unregisters them. Keys registered while it runs either are removed
-     * or stay registered for the next call: none is lost.
-     *
-     * @return how many of the registered keys held a value that was removed
-     */
-    default Mono<Long> invalidateTag(String tag) {
-        return Mono.error(new IllegalStateException(getClass().getName() + " has no tags"));
-    }
 
     /**
      * Releases what this store holds (connections, threads). Lazy and idempotent; after it,

@@ -1,8 +1,6 @@
 package dev.cacheaside.spi;
 
-import dev.cacheaside.Rows;
 import java.util.List;
-import java.util.Map;
 import reactor.core.publisher.Mono;
 
 /**
@@ -30,14 +28,14 @@ public interface QueryExecutor extends AutoCloseable {
     Mono<Rows> execute(String sql, List<?> parameters);
 
     /**
-     * Runs one write ({@code INSERT}, {@code UPDATE}, {@code DELETE}, ...) with {@code parameters}
-     * bound to its {@code ?} placeholders, committed when the returned {@link Mono} completes.
+     * Runs one write ({@code INSERT}, {@code UPDATE}, {@code DELETE}, ...), its parameters bound
+     * to its {@code ?} placeholders, committed when the returned {@link Mono} completes.
      *
      * <p>The default signals an error: an executor that only reads cannot write.
      *
      * @return the number of rows the statement changed
      */
-    default Mono<Long> update(String sql, List<?> parameters) {
+    default Mono<Long> update(Statement statement) {
         return Mono.error(new UnsupportedOperationException(getClass().getName() + " does not run writes"));
     }
 
@@ -45,10 +43,12 @@ public interface QueryExecutor extends AutoCloseable {
      * Runs {@code statements} in order in one transaction: all of them are committed when the
      * returned {@link Mono} completes, none of them when it errors.
      *
-     * @param statements each a SQL text and its parameters
+     * <p>The default signals an error: an executor that only reads cannot write.
+     *
+     * @param statements the writes, at least one
      * @return the number of rows the statements changed, summed
      */
-    default Mono<Long> updateInTransaction(List<Map.Entry<String, List<?>>> statements) {
+    default Mono<Long> updateInTransaction(List<Statement> statements) {
         return Mono.error(new UnsupportedOperationException(getClass().getName() + " does not run writes"));
     }
 

@@ -1,7 +1,11 @@
 /**
- * The two service provider interfaces that adapters implement: {@link
- * dev.cacheaside.spi.QueryExecutor} for databases and {@link dev.cacheaside.spi.CacheStore} for
- * caches, with the providers that create them by engine name.
+ * The service provider interfaces that adapters implement: {@link
+ * dev.cacheaside.spi.QueryExecutor} for databases, with its values {@link dev.cacheaside.spi.Statement},
+ * {@link dev.cacheaside.spi.Rows} and {@link dev.cacheaside.spi.SqlDialect}; {@link
+ * dev.cacheaside.spi.CacheStore} for caches, with {@link dev.cacheaside.spi.CacheLookup} and the
+ * capabilities a store may add ({@link dev.cacheaside.spi.TaggedStore}, {@link
+ * dev.cacheaside.spi.CompareAndSetStore}, {@link dev.cacheaside.spi.SelfBoundedStore}); and the
+ * providers that create them by engine name.
  *
  * <p>Nothing in this package accepts or returns {@code null} unless its Javadoc says so.
  */

@@ -1,10 +1,9 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.Rows;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.internal.RowCodec.CorruptEntryException;
+import dev.cacheaside.spi.Rows;
 import java.util.Map;
 import java.util.Random;
 import net.jqwik.api.Arbitraries;

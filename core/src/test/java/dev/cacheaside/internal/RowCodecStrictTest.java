@@ -1,11 +1,10 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.Rows;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cacheaside.internal.RowCodec.CorruptEntryException;
+import dev.cacheaside.spi.Rows;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;

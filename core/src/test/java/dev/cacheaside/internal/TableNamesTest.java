@@ -1,9 +1,8 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.Rows;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cacheaside.spi.Rows;
 import org.junit.jupiter.api.Test;
 
 class TableNamesTest {

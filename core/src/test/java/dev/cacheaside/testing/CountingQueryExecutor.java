@@ -1,7 +1,7 @@
 package dev.cacheaside.testing;
 
-import dev.cacheaside.Rows;
 import dev.cacheaside.spi.QueryExecutor;
+import dev.cacheaside.spi.Rows;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -2,6 +2,8 @@ package dev.cacheaside.testing;
 
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
+import dev.cacheaside.spi.CompareAndSetStore;
+import dev.cacheaside.spi.TaggedStore;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -16,7 +18,7 @@ import reactor.core.publisher.Mono;
  * A {@link CacheStore} for tests: a map with TTLs on a clock the test moves, counters of every
  * call, and failures switched on by the test. Thread safe.
  */
-public final class InMemoryCacheStore implements CacheStore {
+public final class InMemoryCacheStore implements TaggedStore, CompareAndSetStore {
 
     private static final class Entry {
         final byte[] value;
@@ -222,11 +224,6 @@ public final class InMemoryCacheStore implements CacheStore {
     private final Map<String, java.util.Set<String>> tags = new ConcurrentHashMap<>();
     /** Calls of tag. */
     public final AtomicInteger tagCalls = new AtomicInteger();
-
-    @Override
-    public boolean supportsTags() {
-        return true;
-    }
 
     @Override
     public Mono<Void> tag(java.util.Collection<String> tagNames, String key, Duration ttl) {

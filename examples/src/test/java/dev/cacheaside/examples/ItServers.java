@@ -2,10 +2,10 @@ package dev.cacheaside.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.cacheaside.Rows;
 import dev.cacheaside.config.Settings;
 import dev.cacheaside.spi.QueryExecutor;
 import dev.cacheaside.spi.QueryExecutorProvider;
+import dev.cacheaside.spi.Rows;
 import dev.cacheaside.testing.TestServers;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

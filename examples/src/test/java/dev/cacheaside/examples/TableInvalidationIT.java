@@ -6,12 +6,13 @@ import dev.cacheaside.CacheAside;
 import dev.cacheaside.CacheAsideOptions;
 import dev.cacheaside.Query;
 import dev.cacheaside.QueryResult;
-import dev.cacheaside.Rows;
 import dev.cacheaside.Source;
 import dev.cacheaside.config.Settings;
 import dev.cacheaside.spi.CacheLookup;
-import dev.cacheaside.spi.CacheStore;
+import dev.cacheaside.spi.CompareAndSetStore;
 import dev.cacheaside.spi.QueryExecutor;
+import dev.cacheaside.spi.Rows;
+import dev.cacheaside.spi.TaggedStore;
 import dev.cacheaside.store.local.LocalCacheStore;
 import dev.cacheaside.testing.TestServers;
 import java.io.ByteArrayOutputStream;
@@ -326,11 +327,11 @@ class TableInvalidationIT {
     }
 
     /** One store seen by two instances; only the owner's view closes it. */
-    private static final class View implements CacheStore {
-        private final CacheStore store;
+    private static final class View implements TaggedStore, CompareAndSetStore {
+        private final LocalCacheStore store;
         private final boolean closes;
 
-        View(CacheStore store, boolean closes) {
+        View(LocalCacheStore store, boolean closes) {
             this.store = store;
             this.closes = closes;
         }
@@ -363,11 +364,6 @@ class TableInvalidationIT {
         @Override
         public Mono<Boolean> replace(String key, byte[] expected, byte[] value, Duration ttl) {
             return store.replace(key, expected, value, ttl);
-        }
-
-        @Override
-        public boolean supportsTags() {
-            return store.supportsTags();
         }
 
         @Override

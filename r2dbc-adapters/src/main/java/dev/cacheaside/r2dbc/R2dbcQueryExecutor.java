@@ -1,8 +1,9 @@
 package dev.cacheaside.r2dbc;
 
-import dev.cacheaside.Rows;
 import dev.cacheaside.spi.QueryExecutor;
+import dev.cacheaside.spi.Rows;
 import dev.cacheaside.spi.SqlDialect;
+import dev.cacheaside.spi.Statement;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.PoolMetrics;
 import io.r2dbc.spi.Blob;
@@ -15,7 +16,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -188,8 +188,11 @@ public final class R2dbcQueryExecutor implements QueryExecutor {
      * @return the number of rows it changed
      */
     @Override
-    public Mono<Long> update(String sql, List<?> parameters) {
-        return initialization.then(write(Mono.fromCallable(() -> List.of(binder.translate(sql, parameters))), false));
+    public Mono<Long> update(Statement statement) {
+        return initialization.then(write(Mono.fromCallable(() -> {
+            Objects.requireNonNull(statement, "statement");
+            return List.of(binder.translate(statement.sql(), statement.parameters()));
+        }), false));
     }
 
     /**
@@ -199,16 +202,16 @@ public final class R2dbcQueryExecutor implements QueryExecutor {
      * @return the number of rows they changed, summed
      */
     @Override
-    public Mono<Long> updateInTransaction(List<Map.Entry<String, List<?>>> statements) {
+    public Mono<Long> updateInTransaction(List<Statement> statements) {
         return initialization.then(write(Mono.fromCallable(() -> {
             Objects.requireNonNull(statements, "statements");
             if (statements.isEmpty()) {
                 throw new IllegalArgumentException("statements must not be empty");
             }
             List<StatementBinder.Bound> bound = new ArrayList<>(statements.size());
-            for (Map.Entry<String, List<?>> statement : statements) {
+            for (Statement statement : statements) {
                 Objects.requireNonNull(statement, "statement");
-                bound.add(binder.translate(statement.getKey(), statement.getValue()));
+                bound.add(binder.translate(statement.sql(), statement.parameters()));
             }
             return bound;
         }), true));

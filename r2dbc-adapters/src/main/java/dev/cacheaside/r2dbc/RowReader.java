@@ -1,6 +1,6 @@
 package dev.cacheaside.r2dbc;
 
-import dev.cacheaside.Rows;
+import dev.cacheaside.spi.Rows;
 import io.r2dbc.spi.Blob;
 import io.r2dbc.spi.Clob;
 import io.r2dbc.spi.R2dbcNonTransientResourceException;

@@ -1,6 +1,6 @@
 package dev.cacheaside.r2dbc;
 
-import dev.cacheaside.Rows;
+import dev.cacheaside.spi.Rows;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;

@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.CacheAside;
 import dev.cacheaside.QueryResult;
-import dev.cacheaside.Rows;
 import dev.cacheaside.Source;
 import dev.cacheaside.config.Settings;
 import dev.cacheaside.spi.QueryExecutor;
+import dev.cacheaside.spi.Rows;
+import dev.cacheaside.spi.Statement;
 import io.r2dbc.spi.R2dbcBadGrammarException;
 import io.r2dbc.spi.R2dbcException;
 import java.io.IOException;
@@ -296,10 +297,10 @@ abstract class AbstractDatabaseIT {
         run(executor, "DROP TABLE IF EXISTS " + t);
         run(executor, "CREATE TABLE " + t + " (id INT NOT NULL PRIMARY KEY, n INT NOT NULL, label VARCHAR(20))");
         try {
-            assertThat(executor.update("INSERT INTO " + t + " (id, n, label) VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?)",
-                    List.of(1, 10, "a", 2, 20, "b?", 3, 30, "c")).block(Duration.ofSeconds(30)))
+            assertThat(executor.update(Statement.of("INSERT INTO " + t + " (id, n, label) VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?)",
+                    List.of(1, 10, "a", 2, 20, "b?", 3, 30, "c"))).block(Duration.ofSeconds(30)))
                     .as("rows inserted by update").isEqualTo(3L);
-            assertThat(executor.update("UPDATE " + t + " SET n = n + ? WHERE id >= ?", List.of(1, 2))
+            assertThat(executor.update(Statement.of("UPDATE " + t + " SET n = n + ? WHERE id >= ?", List.of(1, 2)))
                     .block(Duration.ofSeconds(30))).as("rows updated by update").isEqualTo(2L);
             // committed: another executor (its own connections) sees it
             R2dbcQueryExecutor other = executorFor(settings());
@@ -309,16 +310,16 @@ abstract class AbstractDatabaseIT {
             } finally {
                 other.close();
             }
-            List<Map.Entry<String, List<?>>> good = List.of(
-                    Map.entry("INSERT INTO " + t + " (id, n) VALUES (?, ?)", List.of(4, 40)),
-                    Map.entry("DELETE FROM " + t + " WHERE id = ?", List.of(1)),
-                    Map.entry("UPDATE " + t + " SET label = ? WHERE id IN (?, ?)", List.of("tx", 2, 3)));
+            List<Statement> good = List.of(
+                    Statement.of("INSERT INTO " + t + " (id, n) VALUES (?, ?)", List.of(4, 40)),
+                    Statement.of("DELETE FROM " + t + " WHERE id = ?", List.of(1)),
+                    Statement.of("UPDATE " + t + " SET label = ? WHERE id IN (?, ?)", List.of("tx", 2, 3)));
             assertThat(executor.updateInTransaction(good).block(Duration.ofSeconds(30)))
                     .as("rows changed by the committed transaction").isEqualTo(4L);
-            List<Map.Entry<String, List<?>>> bad = List.of(
-                    Map.entry("INSERT INTO " + t + " (id, n) VALUES (?, ?)", List.of(5, 50)),
-                    Map.entry("UPDATE " + t + " SET n = ? WHERE id = ?", List.of(0, 2)),
-                    Map.entry("INSERT INTO " + t + " (id, n) VALUES (?, ?)", List.of(4, 99)));
+            List<Statement> bad = List.of(
+                    Statement.of("INSERT INTO " + t + " (id, n) VALUES (?, ?)", List.of(5, 50)),
+                    Statement.of("UPDATE " + t + " SET n = ? WHERE id = ?", List.of(0, 2)),
+                    Statement.of("INSERT INTO " + t + " (id, n) VALUES (?, ?)", List.of(4, 99)));
             StepVerifier.create(executor.updateInTransaction(bad))
                     .as("transaction ending in a duplicate key")
                     .expectError(R2dbcException.class)

@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.CacheAside;
 import dev.cacheaside.QueryResult;
-import dev.cacheaside.Rows;
 import dev.cacheaside.config.Settings;
+import dev.cacheaside.spi.Rows;
+import dev.cacheaside.spi.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -137,7 +138,7 @@ abstract class AbstractReadGuardFuzz {
     }
 
     void assertNoLockHeld() {
-        admin.update(lockProbe(suffix), List.of()).block(Duration.ofSeconds(10));
+        admin.update(Statement.of(lockProbe(suffix), List.of())).block(Duration.ofSeconds(10));
     }
 
     // ---- the generator ----
@@ -266,7 +267,7 @@ abstract class AbstractReadGuardFuzz {
         assertThat(store.size()).as("nothing cached").isEqualTo(before);
         assertThat(snapshot()).isEqualTo(baseline);
         // and the write path still writes: update() runs READ WRITE on the same pool
-        long rows = executor.update("UPDATE guard_canary_" + suffix + " SET v = v WHERE id = ?", List.of(1))
+        long rows = executor.update(Statement.of("UPDATE guard_canary_" + suffix + " SET v = v WHERE id = ?", List.of(1)))
                 .block(Duration.ofSeconds(10));
         assertThat(rows).isGreaterThanOrEqualTo(0L);
         Rows written = executor.execute("INSERT INTO guard_victim_" + suffix + " VALUES (7, 7)", List.of())

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.CacheAside;
 import dev.cacheaside.config.Settings;
+import dev.cacheaside.spi.Statement;
 import io.r2dbc.spi.R2dbcException;
 import java.io.IOException;
 import java.time.Duration;
@@ -156,8 +157,8 @@ abstract class AbstractServerIT extends AbstractDatabaseIT {
             R2dbcQueryExecutor observer = executorFor(settings());
             try {
                 reactor.core.Disposable running = executor.updateInTransaction(java.util.List.of(
-                        Map.entry("INSERT INTO " + t + " (id) VALUES (?)", java.util.List.of(1)),
-                        Map.entry(sleep(3), java.util.List.of()))).subscribe(n -> { }, e -> { });
+                        Statement.of("INSERT INTO " + t + " (id) VALUES (?)", java.util.List.of(1)),
+                        Statement.of(sleep(3), java.util.List.of()))).subscribe(n -> { }, e -> { });
                 long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
                 while (((Number) run(observer, sleeping).get(0, 0)).longValue() == 0 && System.nanoTime() < deadline) {
                     Thread.onSpinWait();
@@ -174,7 +175,7 @@ abstract class AbstractServerIT extends AbstractDatabaseIT {
             }
             assertThat(executor.poolMetrics().orElseThrow().acquiredSize()).as("connections acquired after the cancel").isZero();
             // rolled back: the same key inserts again at once (an open transaction would hold its lock)
-            assertThat(executor.update("INSERT INTO " + t + " (id) VALUES (?)", java.util.List.of(1))
+            assertThat(executor.update(Statement.of("INSERT INTO " + t + " (id) VALUES (?)", java.util.List.of(1)))
                     .block(Duration.ofSeconds(20))).as("insert of the key the cancelled transaction wrote").isEqualTo(1L);
             assertThat(((Number) run(executor, "SELECT COUNT(*) FROM " + t).get(0, 0)).longValue())
                     .as("rows: only the insert after the cancel").isEqualTo(1L);

@@ -2,9 +2,9 @@ package dev.cacheaside.r2dbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.cacheaside.Rows;
 import dev.cacheaside.config.Settings;
 import dev.cacheaside.spi.QueryExecutor;
+import dev.cacheaside.spi.Rows;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

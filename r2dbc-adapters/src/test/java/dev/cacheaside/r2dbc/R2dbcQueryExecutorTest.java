@@ -2,7 +2,8 @@ package dev.cacheaside.r2dbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.cacheaside.Rows;
+import dev.cacheaside.spi.Rows;
+import dev.cacheaside.spi.Statement;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.ConnectionPoolConfiguration;
 import io.r2dbc.spi.ConnectionFactories;
@@ -17,7 +18,6 @@ import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -242,7 +242,7 @@ class R2dbcQueryExecutorTest {
 
     @Test
     void updateCountsRowsTranslatesMarkersAndCommits() {
-        StepVerifier.create(executor.update("UPDATE t_exec SET name = ? WHERE id >= ? AND name <> '?'", List.of("x", 1)))
+        StepVerifier.create(executor.update(Statement.of("UPDATE t_exec SET name = ? WHERE id >= ? AND name <> '?'", List.of("x", 1))))
                 .as("update of both rows")
                 .expectNext(2L)
                 .verifyComplete();
@@ -258,17 +258,17 @@ class R2dbcQueryExecutorTest {
 
     @Test
     void updateOfNoRowIsZero() {
-        StepVerifier.create(executor.update("DELETE FROM t_exec WHERE id = ?", List.of(99)))
+        StepVerifier.create(executor.update(Statement.of("DELETE FROM t_exec WHERE id = ?", List.of(99))))
                 .expectNext(0L)
                 .verifyComplete();
     }
 
     @Test
     void updateInTransactionSumsAndCommitsEveryStatement() {
-        List<Map.Entry<String, List<?>>> statements = List.of(
-                Map.entry("INSERT INTO t_exec (id, name) VALUES (?, ?)", List.of(10, "ten")),
-                Map.entry("INSERT INTO t_exec (id, name) VALUES (?, ?)", List.of(11, "eleven")),
-                Map.entry("UPDATE t_exec SET price = ? WHERE id < ?", List.of(new BigDecimal("9.99"), 3)));
+        List<Statement> statements = List.of(
+                Statement.of("INSERT INTO t_exec (id, name) VALUES (?, ?)", List.of(10, "ten")),
+                Statement.of("INSERT INTO t_exec (id, name) VALUES (?, ?)", List.of(11, "eleven")),
+                Statement.of("UPDATE t_exec SET price = ? WHERE id < ?", List.of(new BigDecimal("9.99"), 3)));
         StepVerifier.create(executor.updateInTransaction(statements))
                 .as("two inserts and an update of two rows")
                 .expectNext(4L)
@@ -280,10 +280,10 @@ class R2dbcQueryExecutorTest {
 
     @Test
     void updateInTransactionRollsBackEverythingOnError() {
-        List<Map.Entry<String, List<?>>> statements = List.of(
-                Map.entry("INSERT INTO t_exec (id, name) VALUES (?, ?)", List.of(10, "ten")),
-                Map.entry("UPDATE t_exec SET name = ? WHERE id = ?", List.of("changed", 1)),
-                Map.entry("INSERT INTO t_exec (id, name) VALUES (?, ?)", List.of(1, "duplicate key")));
+        List<Statement> statements = List.of(
+                Statement.of("INSERT INTO t_exec (id, name) VALUES (?, ?)", List.of(10, "ten")),
+                Statement.of("UPDATE t_exec SET name = ? WHERE id = ?", List.of("changed", 1)),
+                Statement.of("INSERT INTO t_exec (id, name) VALUES (?, ?)", List.of(1, "duplicate key")));
         StepVerifier.create(executor.updateInTransaction(statements))
                 .as("a transaction whose last statement violates the primary key")
                 .expectError(io.r2dbc.spi.R2dbcException.class)
@@ -296,7 +296,7 @@ class R2dbcQueryExecutorTest {
 
     @Test
     void badWritesFailBeforeConnecting() {
-        StepVerifier.create(executor.update("UPDATE t_exec SET name = ? WHERE id = ?", List.of("x")))
+        StepVerifier.create(executor.update(Statement.of("UPDATE t_exec SET name = ? WHERE id = ?", List.of("x"))))
                 .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalArgumentException.class)
                         .hasMessageContaining("2 bind markers"))
                 .verify();
@@ -310,7 +310,7 @@ class R2dbcQueryExecutorTest {
     @Test
     void writesAfterCloseFail() {
         executor.close();
-        StepVerifier.create(executor.update("DELETE FROM t_exec", List.of()))
+        StepVerifier.create(executor.update(Statement.of("DELETE FROM t_exec", List.of())))
                 .expectError(IllegalStateException.class)
                 .verify();
     }
@@ -322,7 +322,7 @@ class R2dbcQueryExecutorTest {
                 .postAllocate(c -> reactor.core.publisher.Mono.from(c.setAutoCommit(false)))
                 .build());
         try (R2dbcQueryExecutor onManual = R2dbcQueryExecutor.create(manual)) {
-            StepVerifier.create(onManual.update("UPDATE t_exec SET name = ? WHERE id = ?", List.of("manual", 1)))
+            StepVerifier.create(onManual.update(Statement.of("UPDATE t_exec SET name = ? WHERE id = ?", List.of("manual", 1))))
                     .expectNext(1L)
                     .verifyComplete();
             assertThat(onManual.poolMetrics().orElseThrow().acquiredSize()).as("connections still acquired").isZero();

@@ -6,6 +6,9 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
+import dev.cacheaside.spi.CompareAndSetStore;
+import dev.cacheaside.spi.SelfBoundedStore;
+import dev.cacheaside.spi.TaggedStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -49,7 +52,7 @@ import reactor.core.publisher.Mono;
  * {@link NullPointerException}, a TTL that is not positive {@link IllegalArgumentException}.
  * After {@link #closeAsync()} every operation signals {@link IllegalStateException}.
  */
-public final class LocalCacheStore implements CacheStore {
+public final class LocalCacheStore implements TaggedStore, CompareAndSetStore, SelfBoundedStore {
 
     private final Cache<String, Entry> cache;
     private final Ticker ticker;
@@ -200,16 +203,10 @@ public final class LocalCacheStore implements CacheStore {
         });
     }
 
-    /** Tags are kept in this JVM: see the class description. */
     /** {@inheritDoc} In-process: nothing ever waits. */
     @Override
     public Duration operationTimeout() {
         return Duration.ZERO;
-    }
-
-    @Override
-    public boolean supportsTags() {
-        return true;
     }
 
     /**

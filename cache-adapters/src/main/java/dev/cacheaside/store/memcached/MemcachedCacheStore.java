@@ -2,6 +2,9 @@ package dev.cacheaside.store.memcached;
 
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
+import dev.cacheaside.spi.CompareAndSetStore;
+import dev.cacheaside.spi.SelfBoundedStore;
+import dev.cacheaside.spi.TaggedStore;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Objects;
@@ -50,7 +53,7 @@ import reactor.core.publisher.Mono;
  * {@link IllegalArgumentException}. After {@link #closeAsync()} every operation signals an
  * {@link IllegalStateException}.
  */
-public final class MemcachedCacheStore implements CacheStore {
+public final class MemcachedCacheStore implements TaggedStore, CompareAndSetStore, SelfBoundedStore {
 
     private final MemcachedStoreOptions options;
     private final ServerRouter router;
@@ -117,11 +120,6 @@ public final class MemcachedCacheStore implements CacheStore {
     @Override
     public Duration operationTimeout() {
         return options.timeout();
-    }
-
-    @Override
-    public boolean supportsTags() {
-        return true;
     }
 
     /**

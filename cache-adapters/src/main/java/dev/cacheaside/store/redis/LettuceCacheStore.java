@@ -2,6 +2,9 @@ package dev.cacheaside.store.redis;
 
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
+import dev.cacheaside.spi.CompareAndSetStore;
+import dev.cacheaside.spi.SelfBoundedStore;
+import dev.cacheaside.spi.TaggedStore;
 import io.lettuce.core.SetArgs;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -84,7 +87,7 @@ import reactor.core.publisher.Mono;
  * ({@link NullPointerException}, {@link IllegalArgumentException}). After {@link #closeAsync()}
  * every operation signals {@link IllegalStateException}.
  */
-public final class LettuceCacheStore implements CacheStore {
+public final class LettuceCacheStore implements TaggedStore, CompareAndSetStore, SelfBoundedStore {
 
     /** The longest TTL sent to the server (100 years); longer ones are cut to it. */
     static final Duration MAX_TTL = Duration.ofDays(36_500);
@@ -200,12 +203,6 @@ public final class LettuceCacheStore implements CacheStore {
     @Override
     public Duration operationTimeout() {
         return options.commandTimeout();
-    }
-
-    /** Tags are Redis sets: see the class description. */
-    @Override
-    public boolean supportsTags() {
-        return true;
     }
 
     /**

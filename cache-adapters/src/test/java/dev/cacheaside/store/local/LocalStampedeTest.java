@@ -2,6 +2,7 @@ package dev.cacheaside.store.local;
 
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
+import dev.cacheaside.spi.CompareAndSetStore;
 import dev.cacheaside.store.StoreStampedeContract;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -40,7 +41,7 @@ class LocalStampedeTest extends StoreStampedeContract {
      * A view of the shared store: every operation goes to it; closing the view closes only the
      * view (its operations then signal {@link IllegalStateException}, as the SPI says).
      */
-    private static final class SharedView implements CacheStore {
+    private static final class SharedView implements CompareAndSetStore {
         private final LocalCacheStore inner;
         private final AtomicBoolean closed = new AtomicBoolean();
 

@@ -3,6 +3,7 @@ package dev.cacheaside.store.memcached;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.spi.CacheStore;
+import dev.cacheaside.spi.TaggedStore;
 import dev.cacheaside.store.CacheStoreContract;
 import dev.cacheaside.testing.TestServers;
 import java.time.Duration;
@@ -101,7 +102,7 @@ class MemcachedCacheStoreContractIT extends CacheStoreContract {
 
     @Test
     void aTagListOfLiveKeysFillsUpThenTagFailsAndTheRegistrationsStay() {
-        CacheStore store = store();
+        TaggedStore store = taggedStore();
         String tag = key("table:full");
         String padding = "x".repeat(180);
         Throwable failure = null;
@@ -128,7 +129,7 @@ class MemcachedCacheStoreContractIT extends CacheStoreContract {
 
     @Test
     void aListOfRepeatedAndDeadKeysIsCompactedAndKeepsItsLiveKeys() {
-        CacheStore store = store();
+        TaggedStore store = taggedStore();
         String tag = key("table:compacted");
         String live = key("live-" + "y".repeat(180));
         await(store.set(live, bytes("v"), Duration.ofMinutes(5)), "set live");

@@ -3,6 +3,7 @@ package dev.cacheaside.store.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.spi.CacheStore;
+import dev.cacheaside.spi.TaggedStore;
 import dev.cacheaside.store.CacheStoreContract;
 import dev.cacheaside.testing.TestServers;
 import io.lettuce.core.RedisURI;
@@ -74,7 +75,7 @@ class LettuceCacheStoreClusterIT extends CacheStoreContract {
 
     @Test
     void tagMembersOnEveryMasterAreInvalidated() {
-        CacheStore store = store();
+        TaggedStore store = taggedStore();
         String tag = key("table:spread");
         Set<Integer> slotRanges = new HashSet<>();
         for (int i = 0; i < 30; i++) {

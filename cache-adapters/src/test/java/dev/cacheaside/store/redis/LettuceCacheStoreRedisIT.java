@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
+import dev.cacheaside.spi.CompareAndSetStore;
 import dev.cacheaside.store.CacheStoreContract;
 import dev.cacheaside.testing.TestServers;
 import java.nio.charset.StandardCharsets;
@@ -58,7 +59,7 @@ class LettuceCacheStoreRedisIT extends CacheStoreContract {
      */
     @Test
     void aHundredMegabyteJunkValueHealsAtTheFirstQuery() {
-        dev.cacheaside.Rows one = dev.cacheaside.Rows.of(java.util.List.of("one"), java.util.List.<Object[]>of(new Object[] {1}));
+        dev.cacheaside.spi.Rows one = dev.cacheaside.spi.Rows.of(java.util.List.of("one"), java.util.List.<Object[]>of(new Object[] {1}));
         dev.cacheaside.testing.CountingQueryExecutor database = dev.cacheaside.testing.CountingQueryExecutor.answering(one);
         try (dev.cacheaside.CacheAside cache = dev.cacheaside.CacheAside.builder().database(database).cache(store())
                 .options(dev.cacheaside.CacheAsideOptions.builder().keyPrefix(key("e2e:")).build()).build()) {
@@ -91,7 +92,7 @@ class LettuceCacheStoreRedisIT extends CacheStoreContract {
 
     @Test
     void replaceNeverTakesOverALeaseMarkerAndSetsItsOwnTtl() {
-        CacheStore store = store();
+        CompareAndSetStore store = compareAndSetStore();
         CacheLookup won = await(store.getOrLease(key("leased"), Duration.ofSeconds(30)), "getOrLease");
         assertThat(await(store.replace(key("leased"), LettuceLeases.marker(won.token()), bytes("stolen"),
                 Duration.ofMinutes(5)), "replace expecting the marker")).as("replace expecting the lease marker itself").isFalse();

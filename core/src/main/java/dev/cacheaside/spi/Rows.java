@@ -1,4 +1,4 @@
-package dev.cacheaside;
+package dev.cacheaside.spi;
 
 import java.util.AbstractList;
 import java.util.AbstractMap;
