@@ -1,7 +1,8 @@
 /**
  * The two service provider interfaces that adapters implement: {@link
  * dev.cacheaside.spi.QueryExecutor} for databases and {@link dev.cacheaside.spi.CacheStore} for
- * caches, with the providers that create them by engine name.
+ * caches. The providers that create them by engine name, from configuration variables, are in
+ * the {@code cache-aside-env} module ({@code dev.cacheaside.env}).
  *
  * <p>Nothing in this package accepts or returns {@code null} unless its Javadoc says so.
  */

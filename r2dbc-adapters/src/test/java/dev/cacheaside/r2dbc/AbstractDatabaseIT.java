@@ -6,7 +6,7 @@ import dev.cacheaside.CacheAside;
 import dev.cacheaside.QueryResult;
 import dev.cacheaside.Rows;
 import dev.cacheaside.Source;
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.Settings;
 import dev.cacheaside.spi.QueryExecutor;
 import io.r2dbc.spi.R2dbcBadGrammarException;
 import io.r2dbc.spi.R2dbcException;
@@ -97,8 +97,8 @@ abstract class AbstractDatabaseIT {
                 .create(settings.get("DB_ENGINE").orElseThrow(), settings);
     }
 
-    static dev.cacheaside.spi.QueryExecutorProvider providerFor(String engine) {
-        for (dev.cacheaside.spi.QueryExecutorProvider p : java.util.ServiceLoader.load(dev.cacheaside.spi.QueryExecutorProvider.class)) {
+    static dev.cacheaside.env.QueryExecutorProvider providerFor(String engine) {
+        for (dev.cacheaside.env.QueryExecutorProvider p : java.util.ServiceLoader.load(dev.cacheaside.env.QueryExecutorProvider.class)) {
             if (p.engines().contains(engine)) {
                 return p;
             }

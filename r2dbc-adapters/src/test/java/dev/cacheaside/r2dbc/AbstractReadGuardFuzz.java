@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cacheaside.CacheAside;
 import dev.cacheaside.QueryResult;
 import dev.cacheaside.Rows;
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.Settings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

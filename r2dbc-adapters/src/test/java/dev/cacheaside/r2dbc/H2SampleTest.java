@@ -3,7 +3,7 @@ package dev.cacheaside.r2dbc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.Rows;
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.Settings;
 import dev.cacheaside.spi.QueryExecutor;
 import java.time.Duration;
 import java.util.ArrayList;
