@@ -1,6 +1,5 @@
 package dev.cacheaside;
 
-import dev.cacheaside.config.Settings;
 import dev.cacheaside.internal.Call;
 import dev.cacheaside.internal.QueryEngine;
 import dev.cacheaside.internal.Recorder;
@@ -18,8 +17,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
 /**
@@ -67,8 +64,6 @@ import reactor.core.publisher.Mono;
  */
 public final class CacheAside implements AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger(CacheAside.class);
-
     private final CacheAsideOptions options;
     private final QueryEngine engine;
     /** What the read check found for each SQL text, in this executor's dialect (refusals too). */
@@ -88,41 +83,13 @@ public final class CacheAside implements AutoCloseable {
     }
 
     /**
-     * An instance configured from the environment and {@code ./.env} (see {@link Settings#load()}):
-     * {@code DB_ENGINE} (default {@code h2}, embedded) and {@code CACHE_ENGINE} (default
-     * {@code local}, in-process) choose the adapters; {@code CACHE_*} variables set the options
-     * (see {@link CacheAsideSettings}).
-     *
-     * @throws dev.cacheaside.config.ConfigurationException naming the variable and the value when
-     *     one is invalid or names an engine that is not on the classpath
+     * Opens the cache connection as part of an application's start: {@link #connect(Duration)}
+     * within {@link CacheAsideOptions#connectTimeout()}, waited for. A cache that does not answer
+     * in time is logged once (WARN) and never fails the start; queries then go to the database
+     * until it answers. On a thread that must not block (an event loop) the attempt runs in the
+     * background instead, and this method returns at once.
      */
-    public static CacheAside create() {
-        return create(Settings.load());
-    }
-
-    /** Like {@link #create()}, from the given settings. */
-    public static CacheAside create(Settings settings) {
-        CacheAsideOptions options = CacheAsideSettings.options(settings);
-        QueryExecutor database = Engines.database(settings);
-        CacheStore cache;
-        try {
-            cache = Engines.cache(settings);
-        } catch (RuntimeException e) {
-            database.closeAsync().subscribe(null, err -> log.debug("closing the database failed", err));
-            throw e;
-        }
-        CacheAside instance = new CacheAside(database, cache, options);
-        instance.connectAtStart();
-        return instance;
-    }
-
-    /**
-     * Opens the cache connection as part of the start, bounded by
-     * {@link CacheAsideOptions#connectTimeout()}; a cache that does not answer in time is logged
-     * once (WARN) and never fails the start. On a thread that must not block (an event loop) the
-     * attempt runs in the background instead.
-     */
-    void connectAtStart() {
+    public void connectAtStart() {
         StoreProbe.atStart(engine.store().delegate(), options, connect(options.connectTimeout()), engine.background());
     }
 
@@ -133,8 +100,8 @@ public final class CacheAside implements AutoCloseable {
      * {@link CacheAsideOptions#cacheTimeout()}, which would turn the first queries into misses
      * and the first invalidation into an error. The probes bypass the circuit breaker.
      *
-     * <p>{@link #create()} calls it with {@link CacheAsideOptions#connectTimeout()}; call it
-     * yourself after {@link #builder()}, at start, when the store connects lazily.
+     * <p>{@link #connectAtStart()} calls it with {@link CacheAsideOptions#connectTimeout()}; call
+     * either yourself after {@link #builder()}, at start, when the store connects lazily.
      *
      * @return a {@link Mono} of {@code true} once the cache answers, {@code false} when it did not
      *     answer in time (queries then go to the database until it does); it never errors

@@ -59,7 +59,7 @@ public final class CacheAsideOptions {
     public static final Duration DEFAULT_INVALIDATION_TIMEOUT = Duration.ofSeconds(5);
 
     /**
-     * How long {@link CacheAside#create()} waits for the cache connection at start: 5 s. A cache
+     * How long {@link CacheAside#connectAtStart()} waits for the cache connection at start: 5 s. A cache
      * that is not reachable by then never fails the start; queries go to the database until it is.
      */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -216,7 +216,7 @@ public final class CacheAsideOptions {
         return invalidationTimeout;
     }
 
-    /** How long {@link CacheAside#create()} waits at start for the cache to answer (see {@link #DEFAULT_CONNECT_TIMEOUT}). */
+    /** How long {@link CacheAside#connectAtStart()} waits at start for the cache to answer (see {@link #DEFAULT_CONNECT_TIMEOUT}). */
     public Duration connectTimeout() {
         return connectTimeout;
     }
@@ -369,7 +369,7 @@ public final class CacheAsideOptions {
             return this;
         }
 
-        /** How long {@link CacheAside#create()} waits at start for the cache connection; positive. */
+        /** How long {@link CacheAside#connectAtStart()} waits at start for the cache connection; positive. */
         public Builder connectTimeout(Duration connectTimeout) {
             this.connectTimeout = connectTimeout;
             return this;

@@ -3,7 +3,6 @@ package dev.cacheaside;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.cacheaside.config.Settings;
 import dev.cacheaside.spi.QueryExecutor;
 import dev.cacheaside.spi.Rows;
 import dev.cacheaside.spi.SqlDialect;
@@ -11,7 +10,6 @@ import dev.cacheaside.testing.CountingQueryExecutor;
 import dev.cacheaside.testing.InMemoryCacheStore;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 
@@ -56,7 +54,7 @@ class ReadGuardEngineTest {
     @Test
     void stateChangingFunctionsRunWhenAllowed() {
         CountingQueryExecutor db = CountingQueryExecutor.answering(Rows.empty());
-        CacheAsideOptions options = CacheAsideSettings.options(Settings.of(Map.of("CACHE_ALLOW_STATE_FUNCTIONS", "true")));
+        CacheAsideOptions options = CacheAsideOptions.builder().allowStateChangingFunctions(true).build();
         assertThat(options.allowStateChangingFunctions()).isTrue();
         assertThat(CacheAsideOptions.defaults().allowStateChangingFunctions()).isFalse();
         try (CacheAside cache = CacheAside.builder().database(db).cache(new InMemoryCacheStore()).options(options).build()) {

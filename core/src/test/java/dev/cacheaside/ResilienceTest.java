@@ -3,8 +3,6 @@ package dev.cacheaside;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.cacheaside.config.ConfigurationException;
-import dev.cacheaside.config.Settings;
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.CompareAndSetStore;
@@ -15,7 +13,6 @@ import dev.cacheaside.testing.InMemoryCacheStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
@@ -222,31 +219,5 @@ class ResilienceTest {
         assertThat(stats.cacheReadErrors()).isEqualTo(1);
         assertThat(stats.hitRatio()).isEqualTo(0.5);
         assertThat(stats.loadsInFlight()).isZero();
-    }
-
-    @Test
-    void cacheVariablesSetTheOptions() {
-        CacheAsideOptions o = CacheAsideSettings.options(Settings.of(Map.of(
-                "CACHE_TTL", "600", "CACHE_KEY_PREFIX", "app:", "CACHE_TIMEOUT", "100ms", "CACHE_LEASES", "false",
-                "CACHE_STALE_TTL", "30s", "CACHE_TTL_JITTER", "0.1", "CACHE_EARLY_REFRESH_BETA", "0",
-                "CACHE_LEASE_WAIT", "0", "CACHE_INVALIDATION_TIMEOUT", "30s", "CACHE_CONNECT_TIMEOUT", "7s")));
-        assertThat(o.defaultTtl()).isEqualTo(Duration.ofMinutes(10));
-        assertThat(o.keyPrefix()).isEqualTo("app:");
-        assertThat(o.cacheTimeout()).isEqualTo(Duration.ofMillis(100));
-        assertThat(o.leases()).isFalse();
-        assertThat(o.staleWhileRevalidate()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(o.ttlJitter()).isEqualTo(0.1);
-        assertThat(o.earlyRefreshBeta()).isZero();
-        assertThat(o.leaseWait()).isZero();
-        assertThat(o.invalidationTimeout()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(o.connectTimeout()).isEqualTo(Duration.ofSeconds(7));
-        assertThat(CacheAsideSettings.options(Settings.of(Map.of())).connectTimeout()).as("default")
-                .isEqualTo(CacheAsideOptions.DEFAULT_CONNECT_TIMEOUT);
-        assertThatThrownBy(() -> CacheAsideSettings.options(Settings.of(Map.of("CACHE_CONNECT_TIMEOUT", "soon"))))
-                .isInstanceOf(ConfigurationException.class).hasMessageContaining("CACHE_CONNECT_TIMEOUT");
-        assertThatThrownBy(() -> CacheAsideSettings.options(Settings.of(Map.of("CACHE_TTL_JITTER", "0.9"))))
-                .isInstanceOf(ConfigurationException.class).hasMessageContaining("CACHE_TTL_JITTER='0.9'");
-        assertThatThrownBy(() -> CacheAsideSettings.options(Settings.of(Map.of("CACHE_KEY_PREFIX", "a b"))))
-                .isInstanceOf(ConfigurationException.class).hasMessageContaining("'a b'");
     }
 }

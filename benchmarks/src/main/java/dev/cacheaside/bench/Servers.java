@@ -1,23 +1,22 @@
 package dev.cacheaside.bench;
 
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.Settings;
+import dev.cacheaside.spi.Rows;
+import dev.cacheaside.env.Engines;
 import dev.cacheaside.r2dbc.R2dbcQueryExecutor;
 import dev.cacheaside.r2dbc.SampleData;
 import dev.cacheaside.spi.CacheStore;
-import dev.cacheaside.spi.CacheStoreProvider;
 import dev.cacheaside.spi.QueryExecutor;
-import dev.cacheaside.spi.QueryExecutorProvider;
-import dev.cacheaside.spi.Rows;
+import dev.cacheaside.env.QueryExecutorProvider;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.function.Consumer;
 
 /**
  * The real servers of the load driver, made through the library's own engine providers (the same
- * path as {@code CacheAside.create()} with {@code DB_ENGINE}/{@code CACHE_ENGINE}): addresses from
+ * path as {@code CacheAsideEnvironment.create()} with {@code DB_ENGINE}/{@code CACHE_ENGINE}): addresses from
  * system properties ({@code bench.mariadb}, {@code bench.postgresql}, {@code bench.redis},
  * {@code bench.valkey}, {@code bench.memcached}), defaults the servers of
  * {@code scripts/services.sh}.
@@ -64,12 +63,7 @@ final class Servers {
         values.put("DB_POOL_SIZE", Integer.toString(poolSize));
         values.put("DB_STATEMENT_TIMEOUT", "60s");
         Settings settings = Settings.of(values);
-        for (QueryExecutorProvider provider : ServiceLoader.load(QueryExecutorProvider.class)) {
-            if (provider.engines().contains(engine)) {
-                return provider.create(engine, settings);
-            }
-        }
-        throw new IllegalStateException("no database provider for " + engine);
+        return Engines.queryExecutor(engine, settings);
     }
 
     /** A new store (its own client and connections) on the engine's server. */
@@ -85,12 +79,7 @@ final class Servers {
             values.put("CACHE_PORT", address.substring(colon + 1));
         }
         Settings settings = Settings.of(values);
-        for (CacheStoreProvider provider : ServiceLoader.load(CacheStoreProvider.class)) {
-            if (provider.engines().contains(engine)) {
-                return provider.create(engine, settings);
-            }
-        }
-        throw new IllegalStateException("no cache provider for " + engine);
+        return Engines.cacheStore(engine, settings);
     }
 
     /**

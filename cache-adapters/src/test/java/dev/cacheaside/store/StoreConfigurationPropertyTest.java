@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cacheaside.config.ConfigurationException;
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.Settings;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.store.local.LocalCacheStoreProvider;
 import dev.cacheaside.store.memcached.MemcachedCacheStoreProvider;

@@ -4,8 +4,9 @@
  * {@link dev.cacheaside.spi.Rows} and {@link dev.cacheaside.spi.SqlDialect}; {@link
  * dev.cacheaside.spi.CacheStore} for caches, with {@link dev.cacheaside.spi.CacheLookup} and the
  * capabilities a store may add ({@link dev.cacheaside.spi.TaggedStore}, {@link
- * dev.cacheaside.spi.CompareAndSetStore}, {@link dev.cacheaside.spi.SelfBoundedStore}); and the
- * providers that create them by engine name.
+ * dev.cacheaside.spi.CompareAndSetStore}, {@link dev.cacheaside.spi.SelfBoundedStore}). The
+ * providers that create them by engine name, from configuration variables, are in the
+ * {@code cache-aside-env} module ({@code dev.cacheaside.env}).
  *
  * <p>Nothing in this package accepts or returns {@code null} unless its Javadoc says so.
  */

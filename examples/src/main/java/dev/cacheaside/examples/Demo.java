@@ -3,7 +3,8 @@ package dev.cacheaside.examples;
 import dev.cacheaside.CacheAside;
 import dev.cacheaside.QueryResult;
 import dev.cacheaside.config.ConfigurationException;
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.CacheAsideEnvironment;
+import dev.cacheaside.env.Settings;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;
@@ -40,7 +41,7 @@ public final class Demo {
 
     /** Runs the five steps against the engines {@code settings} names, printing to {@code out}. */
     public static void run(Settings settings, PrintStream out) {
-        try (CacheAside cache = CacheAside.create(settings)) {
+        try (CacheAside cache = CacheAsideEnvironment.create(settings)) {
             out.println(RULE);
             out.println("Cache-Aside Pattern Demo");
             out.println(RULE);

@@ -1,16 +1,14 @@
 package dev.cacheaside.examples;
 
 import dev.cacheaside.config.ConfigurationException;
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.Engines;
+import dev.cacheaside.env.Settings;
 import dev.cacheaside.r2dbc.R2dbcQueryExecutor;
 import dev.cacheaside.r2dbc.SampleData;
 import dev.cacheaside.spi.QueryExecutor;
-import dev.cacheaside.spi.QueryExecutorProvider;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.ServiceLoader;
-import java.util.TreeSet;
 
 /**
  * Loads the airport sample ({@link SampleData}) into the database the settings name.
@@ -55,9 +53,9 @@ public final class LoadSampleData {
             err.println(USAGE);
             return 2;
         }
-        String engine = settings.get("DB_ENGINE", "h2").toLowerCase(Locale.ROOT);
+        String engine = settings.get("DB_ENGINE", Engines.DEFAULT_DB_ENGINE).toLowerCase(Locale.ROOT);
         SampleData data = SampleData.generate(scale, seed);
-        try (QueryExecutor executor = provider(engine).create(engine, settings)) {
+        try (QueryExecutor executor = Engines.queryExecutor(engine, settings)) {
             if (!(executor instanceof R2dbcQueryExecutor)) {
                 err.println("DB_ENGINE=" + engine + " is not an R2DBC engine; the sample loads through R2DBC only");
                 return 1;
@@ -80,16 +78,5 @@ public final class LoadSampleData {
             err.println("Load failed: " + e.getMessage());
             return 1;
         }
-    }
-
-    private static QueryExecutorProvider provider(String engine) {
-        TreeSet<String> known = new TreeSet<>();
-        for (QueryExecutorProvider p : ServiceLoader.load(QueryExecutorProvider.class)) {
-            if (p.engines().contains(engine)) {
-                return p;
-            }
-            known.addAll(p.engines());
-        }
-        throw new ConfigurationException("DB_ENGINE", "DB_ENGINE='" + engine + "' is not a known engine; available: " + known);
     }
 }

@@ -3,7 +3,8 @@ package dev.cacheaside.examples;
 import dev.cacheaside.CacheAside;
 import dev.cacheaside.QueryResult;
 import dev.cacheaside.config.ConfigurationException;
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.CacheAsideEnvironment;
+import dev.cacheaside.env.Settings;
 import dev.cacheaside.r2dbc.SqlScript;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +23,7 @@ import java.util.Locale;
  * <p>Usage: {@code RunSqlFile <file>}: a path, or a name on the classpath such as
  * {@code sql/03_advanced_queries.sql} (or just {@code 03_advanced_queries.sql}). Statements are
  * split with {@link SqlScript} under the rules of {@code DB_ENGINE}. Configured like the library
- * ({@code CacheAside.create(Settings.load())}): with nothing set it runs on the embedded H2
+ * ({@code CacheAsideEnvironment.create(Settings.load())}): with nothing set it runs on the embedded H2
  * sample and the in-process cache. A statement that fails (or is not a read, which the cache
  * refuses) is reported and the run goes on; the exit code is then 1. Run it with
  * {@code mvn -q -pl examples exec:java -Dexec.mainClass=dev.cacheaside.examples.RunSqlFile -Dexec.args="sql/01_simple_queries.sql"}.
@@ -55,7 +56,7 @@ public final class RunSqlFile {
             return 2;
         }
         List<String> statements = SqlScript.split(text, syntax(settings.get("DB_ENGINE", "h2")));
-        try (CacheAside cache = CacheAside.create(settings)) {
+        try (CacheAside cache = CacheAsideEnvironment.create(settings)) {
             out.printf("%s: %d statements on %s, cache %s%n", args[0], statements.size(),
                     settings.get("DB_ENGINE", "h2"), settings.get("CACHE_ENGINE", "local"));
             if (!cache.connect(Duration.ofSeconds(5)).block()) {

@@ -10,7 +10,9 @@ import dev.cacheaside.Query;
 import dev.cacheaside.QueryResult;
 import dev.cacheaside.Source;
 import dev.cacheaside.config.ConfigurationException;
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.CacheAsideEnvironment;
+import dev.cacheaside.env.Engines;
+import dev.cacheaside.env.Settings;
 import dev.cacheaside.spi.QueryExecutor;
 import dev.cacheaside.spi.Rows;
 import dev.cacheaside.testing.TestServers;
@@ -40,7 +42,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * "A cache must never become the reason a request fails or hangs", end to end through
- * {@link CacheAside#create(Settings)} on MariaDB's demo database: a cache server killed in the
+ * {@link CacheAsideEnvironment#create(Settings)} on MariaDB's demo database: a cache server killed in the
  * middle of a sustained load and started again (Redis, memcached: processes of our own), a cache
  * that answers slowly (a proxy adding latency in front of the shared Redis), a database that
  * refuses, drops or never answers connections (a proxy in front of MariaDB and PostgreSQL), a
@@ -163,7 +165,7 @@ class CacheFaultIT {
                     Integer.parseInt(server.substring(server.lastIndexOf(':') + 1))));
             closeLater(() -> raw.deleteByPrefix(prefix));
         } // memcached: the keys carry a fresh prefix and expire with the default TTL
-        CacheAside cache = closeLater(CacheAside.create(Settings.of(vars)));
+        CacheAside cache = closeLater(CacheAsideEnvironment.create(Settings.of(vars)));
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         CacheAsideMetrics.bind(cache, registry, "lateLease");
         assertThat(cache.query(SQL, 1).block(Duration.ofSeconds(30)).source()).as("warm").isEqualTo(Source.CACHE_MISS);
@@ -207,7 +209,7 @@ class CacheFaultIT {
     }
 
     /**
-     * The cache is down when the application starts: {@link CacheAside#create(Settings)} does not
+     * The cache is down when the application starts: {@link CacheAsideEnvironment#create(Settings)} does not
      * fail (it waits at most CACHE_CONNECT_TIMEOUT for the cache), no query fails or waits past
      * the bound while the cache is down, hits come once it is up, and a new instance started
      * while it is up is connected before its first query (that query is a hit, not a miss of a
@@ -223,7 +225,7 @@ class CacheFaultIT {
         if (engine.equals("memcached")) {
             vars.put("MEMCACHED_MAX_RECONNECT_DELAY", "1s");
         }
-        CacheAside cache = closeLater(CacheAside.create(Settings.of(vars)));
+        CacheAside cache = closeLater(CacheAsideEnvironment.create(Settings.of(vars)));
         assertThat(cache.cacheCircuitState()).as("create() did not fail without a cache").isNotNull();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         registry.config().meterFilter(new MeterFilter() {
@@ -254,7 +256,7 @@ class CacheFaultIT {
                     .isLessThanOrEqualTo(bound);
         }
 
-        CacheAside fresh = closeLater(CacheAside.create(Settings.of(vars)));
+        CacheAside fresh = closeLater(CacheAsideEnvironment.create(Settings.of(vars)));
         QueryResult first = fresh.query(SQL, IDS.get(0)).block(Duration.ofSeconds(30));
         assertThat(first.source()).as("a new instance's first query: connected at start, so the entry is read")
                 .isEqualTo(Source.CACHE_HIT);
@@ -280,7 +282,7 @@ class CacheFaultIT {
      * disconnected) it also checks that no failed cache read waited for the cache timeout.
      */
     private void underLoad(String fault, Settings settings, Runnable inject, Runnable heal, boolean refusesAtOnce) {
-        CacheAside cache = closeLater(CacheAside.create(settings));
+        CacheAside cache = closeLater(CacheAsideEnvironment.create(settings));
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         // keep each timer's max for the whole test (Micrometer's default forgets it after 2 minutes)
         registry.config().meterFilter(new MeterFilter() {
@@ -465,7 +467,7 @@ class CacheFaultIT {
         vars.put("DB_ACQUIRE_TIMEOUT", "2s");
         vars.put("CACHE_ENGINE", "local");
         Duration bound = Duration.ofSeconds(2).plus(MARGIN);
-        CacheAside cache = closeLater(CacheAside.create(Settings.of(vars)));
+        CacheAside cache = closeLater(CacheAsideEnvironment.create(Settings.of(vars)));
         assertThat(cache.query(SQL, 1).block(Duration.ofSeconds(30)).source()).as("through the proxy, before any fault")
                 .isEqualTo(Source.CACHE_MISS);
 
@@ -529,11 +531,11 @@ class CacheFaultIT {
         vars.put("CACHE_KEY_PREFIX", prefix);
         RawCache raw = closeLater(RawCache.redis(vars.get("CACHE_HOST"), Integer.parseInt(vars.get("CACHE_PORT"))));
         closeLater(() -> raw.deleteByPrefix(prefix));
-        return closeLater(CacheAside.create(Settings.of(vars)));
+        return closeLater(CacheAsideEnvironment.create(Settings.of(vars)));
     }
 
     private QueryExecutor directMariaDb() {
-        return closeLater(ItServers.provider("mariadb").create("mariadb", Settings.of(ItServers.database("mariadb"))));
+        return closeLater(Engines.queryExecutor("mariadb", Settings.of(ItServers.database("mariadb"))));
     }
 
     @Test
@@ -618,7 +620,7 @@ class CacheFaultIT {
             Map<String, String> vars = new HashMap<>(base);
             vars.put(c[0], c[1]);
             String what = c[0] + "=" + c[1];
-            assertThatThrownBy(() -> CacheAside.create(Settings.of(vars)).close()).as(what)
+            assertThatThrownBy(() -> CacheAsideEnvironment.create(Settings.of(vars)).close()).as(what)
                     .isInstanceOf(ConfigurationException.class)
                     .hasMessageContaining(c[0])
                     .hasMessageContaining(c[1])

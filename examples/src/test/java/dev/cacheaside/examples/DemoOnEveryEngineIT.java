@@ -3,7 +3,7 @@ package dev.cacheaside.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.CacheAsideOptions;
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.Settings;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;

@@ -2,10 +2,12 @@ package dev.cacheaside.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.Settings;
 import dev.cacheaside.spi.QueryExecutor;
-import dev.cacheaside.spi.QueryExecutorProvider;
+import dev.cacheaside.env.QueryExecutorProvider;
 import dev.cacheaside.spi.Rows;
+import dev.cacheaside.env.CacheAsideEnvironment;
+import dev.cacheaside.env.Engines;
 import dev.cacheaside.testing.TestServers;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -14,7 +16,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -118,7 +119,7 @@ final class ItServers {
         }
         Map<String, String> vars = database(engine);
         vars.put("DB_NAME", "mariadb".equals(server(engine)) ? "mysql" : "postgres");
-        try (QueryExecutor admin = provider(engine).create(engine, Settings.of(vars))) {
+        try (QueryExecutor admin = Engines.queryExecutor(engine, Settings.of(vars))) {
             if (server(engine).equals("mariadb")) {
                 admin.execute("CREATE DATABASE IF NOT EXISTS " + DEMO_DATABASE, List.of()).block(Duration.ofSeconds(30));
             } else {
@@ -154,7 +155,7 @@ final class ItServers {
         vars.put("DB_ENGINE", "h2");
         vars.put("DB_NAME", "warmup");
         vars.put("CACHE_TIMEOUT", "10s");
-        try (dev.cacheaside.CacheAside cache = dev.cacheaside.CacheAside.create(Settings.of(vars))) {
+        try (dev.cacheaside.CacheAside cache = CacheAsideEnvironment.create(Settings.of(vars))) {
             cache.invalidate("SELECT 1").block(Duration.ofSeconds(30));
         }
     }
@@ -162,15 +163,6 @@ final class ItServers {
     /** The server behind a database engine: the MySQL driver talks to MariaDB here. */
     private static String server(String engine) {
         return engine.equals("mysql") ? "mariadb" : engine;
-    }
-
-    static QueryExecutorProvider provider(String engine) {
-        for (QueryExecutorProvider p : ServiceLoader.load(QueryExecutorProvider.class)) {
-            if (p.engines().contains(engine)) {
-                return p;
-            }
-        }
-        throw new IllegalStateException("no provider for " + engine);
     }
 
     private static void put(Map<String, String> vars, String prefix, String hostPort) {

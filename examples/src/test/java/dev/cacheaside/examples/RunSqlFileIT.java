@@ -2,7 +2,7 @@ package dev.cacheaside.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.Settings;
 import dev.cacheaside.r2dbc.SqlScript;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

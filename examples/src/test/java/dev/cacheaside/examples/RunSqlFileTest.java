@@ -3,12 +3,12 @@ package dev.cacheaside.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.CacheAside;
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.QueryExecutorProvider;
+import dev.cacheaside.env.Settings;
 import dev.cacheaside.r2dbc.SqlScript;
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.QueryExecutor;
-import dev.cacheaside.spi.QueryExecutorProvider;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -7,7 +7,9 @@ import dev.cacheaside.CacheAsideOptions;
 import dev.cacheaside.Query;
 import dev.cacheaside.QueryResult;
 import dev.cacheaside.Source;
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.CacheAsideEnvironment;
+import dev.cacheaside.env.Engines;
+import dev.cacheaside.env.Settings;
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CompareAndSetStore;
 import dev.cacheaside.spi.QueryExecutor;
@@ -258,18 +260,9 @@ class TableInvalidationIT {
             return vars;
         }
 
-        static dev.cacheaside.spi.QueryExecutorProvider provider(String engine) {
-            for (dev.cacheaside.spi.QueryExecutorProvider p : java.util.ServiceLoader.load(dev.cacheaside.spi.QueryExecutorProvider.class)) {
-                if (p.engines().contains(engine)) {
-                    return p;
-                }
-            }
-            throw new IllegalStateException("no database provider for " + engine);
-        }
-
         /** A plain executor (no cache) on the sample database, to read what the database holds. */
         static QueryExecutor executor(String engine) {
-            return provider(engine).create(engine, Settings.of(database(engine, DATABASE)));
+            return Engines.queryExecutor(engine, Settings.of(database(engine, DATABASE)));
         }
 
         /** What the database returns for {@code query} right now. */
@@ -289,7 +282,7 @@ class TableInvalidationIT {
             vars.put("CACHE_KEY_PREFIX", prefix);
             vars.put("CACHE_TIMEOUT", "5s");
             if (!cacheSetup.equals("local")) {
-                return new Pair(CacheAside.create(Settings.of(vars)), CacheAside.create(Settings.of(vars)));
+                return new Pair(CacheAsideEnvironment.create(Settings.of(vars)), CacheAsideEnvironment.create(Settings.of(vars)));
             }
             LocalCacheStore shared = LocalCacheStore.create();
             CacheAsideOptions options = CacheAsideOptions.builder().keyPrefix(prefix).cacheTimeout(Duration.ofSeconds(5)).build();
@@ -307,7 +300,7 @@ class TableInvalidationIT {
                 return;
             }
             Map<String, String> admin = database(engine, engine.equals("postgresql") ? "postgres" : "mysql");
-            try (QueryExecutor executor = provider(engine).create(engine, Settings.of(admin))) {
+            try (QueryExecutor executor = Engines.queryExecutor(engine, Settings.of(admin))) {
                 if (engine.equals("postgresql")) {
                     Rows found = executor.execute("SELECT COUNT(*) FROM pg_database WHERE datname = ?", List.of(DATABASE))
                             .block(Duration.ofSeconds(30));

@@ -1,9 +1,9 @@
 package dev.cacheaside.r2dbc;
 
 import dev.cacheaside.config.ConfigurationException;
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.QueryExecutorProvider;
+import dev.cacheaside.env.Settings;
 import dev.cacheaside.spi.QueryExecutor;
-import dev.cacheaside.spi.QueryExecutorProvider;
 import io.r2dbc.spi.ConnectionFactoryOptions;
 import java.util.Set;
 import java.util.regex.Pattern;

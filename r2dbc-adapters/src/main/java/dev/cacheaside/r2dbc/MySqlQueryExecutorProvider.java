@@ -1,8 +1,8 @@
 package dev.cacheaside.r2dbc;
 
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.QueryExecutorProvider;
+import dev.cacheaside.env.Settings;
 import dev.cacheaside.spi.QueryExecutor;
-import dev.cacheaside.spi.QueryExecutorProvider;
 import java.util.Set;
 
 /**

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cacheaside.CacheAside;
 import dev.cacheaside.QueryResult;
 import dev.cacheaside.Source;
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.Settings;
 import dev.cacheaside.spi.QueryExecutor;
 import dev.cacheaside.spi.Rows;
 import dev.cacheaside.spi.Statement;
@@ -98,8 +98,8 @@ abstract class AbstractDatabaseIT {
                 .create(settings.get("DB_ENGINE").orElseThrow(), settings);
     }
 
-    static dev.cacheaside.spi.QueryExecutorProvider providerFor(String engine) {
-        for (dev.cacheaside.spi.QueryExecutorProvider p : java.util.ServiceLoader.load(dev.cacheaside.spi.QueryExecutorProvider.class)) {
+    static dev.cacheaside.env.QueryExecutorProvider providerFor(String engine) {
+        for (dev.cacheaside.env.QueryExecutorProvider p : java.util.ServiceLoader.load(dev.cacheaside.env.QueryExecutorProvider.class)) {
             if (p.engines().contains(engine)) {
                 return p;
             }

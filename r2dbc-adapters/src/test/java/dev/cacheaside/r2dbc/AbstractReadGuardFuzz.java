@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.CacheAside;
 import dev.cacheaside.QueryResult;
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.Settings;
 import dev.cacheaside.spi.Rows;
 import dev.cacheaside.spi.Statement;
 import java.time.Duration;

@@ -3,7 +3,7 @@ package dev.cacheaside.r2dbc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.CacheAside;
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.Settings;
 import dev.cacheaside.spi.Statement;
 import io.r2dbc.spi.R2dbcException;
 import java.io.IOException;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cacheaside.config.ConfigurationException;
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.QueryExecutorProvider;
+import dev.cacheaside.env.Settings;
 import dev.cacheaside.spi.QueryExecutor;
-import dev.cacheaside.spi.QueryExecutorProvider;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.HashMap;

@@ -1,6 +1,6 @@
 package dev.cacheaside.r2dbc;
 
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.Settings;
 import java.util.List;
 import java.util.Map;
 

@@ -2,9 +2,9 @@ package dev.cacheaside.r2dbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.cacheaside.config.Settings;
-import dev.cacheaside.spi.QueryExecutor;
+import dev.cacheaside.env.Settings;
 import dev.cacheaside.spi.Rows;
+import dev.cacheaside.spi.QueryExecutor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

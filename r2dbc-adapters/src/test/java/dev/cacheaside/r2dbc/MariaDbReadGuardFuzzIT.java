@@ -1,6 +1,6 @@
 package dev.cacheaside.r2dbc;
 
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.Settings;
 import java.util.List;
 
 /** The read guard fuzzed against MariaDB, through its own driver. */

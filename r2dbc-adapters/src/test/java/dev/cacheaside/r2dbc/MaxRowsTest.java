@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cacheaside.config.ConfigurationException;
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.Settings;
 import io.r2dbc.spi.ConnectionFactories;
 import io.r2dbc.spi.R2dbcException;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package dev.cacheaside.r2dbc;
 
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.Settings;
 
 /** The read guard fuzzed against MariaDB through the MySQL driver. */
 final class MySqlDriverReadGuardFuzzIT extends MariaDbReadGuardFuzzIT {

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cacheaside.config.ConfigurationException;
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.QueryExecutorProvider;
+import dev.cacheaside.env.Settings;
 import dev.cacheaside.spi.QueryExecutor;
-import dev.cacheaside.spi.QueryExecutorProvider;
 import io.r2dbc.spi.R2dbcException;
 import java.io.File;
 import java.lang.reflect.InvocationTargetException;
@@ -119,7 +119,7 @@ class ProvidersTest {
         try (URLClassLoader isolated = new URLClassLoader(urls.toArray(new URL[0]), ClassLoader.getPlatformClassLoader())) {
             Class<?> providerClass = Class.forName("dev.cacheaside.r2dbc." + provider, true, isolated);
             Object instance = providerClass.getConstructor().newInstance();
-            Class<?> settingsClass = Class.forName("dev.cacheaside.config.Settings", true, isolated);
+            Class<?> settingsClass = Class.forName("dev.cacheaside.env.Settings", true, isolated);
             Object settings = settingsClass.getMethod("empty").invoke(null);
             assertThatThrownBy(() -> {
                 try {

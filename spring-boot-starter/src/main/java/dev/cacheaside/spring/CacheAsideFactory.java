@@ -3,21 +3,16 @@ package dev.cacheaside.spring;
 import dev.cacheaside.CacheAside;
 import dev.cacheaside.CacheAsideOptions;
 import dev.cacheaside.config.ConfigurationException;
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.Engines;
+import dev.cacheaside.env.Settings;
 import dev.cacheaside.r2dbc.R2dbcOptions;
 import dev.cacheaside.r2dbc.R2dbcQueryExecutor;
 import dev.cacheaside.spi.CacheStore;
-import dev.cacheaside.spi.CacheStoreProvider;
 import dev.cacheaside.spi.QueryExecutor;
-import dev.cacheaside.spi.QueryExecutorProvider;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.r2dbc.spi.ConnectionFactory;
 import java.util.Locale;
 import java.util.Map;
-import java.util.ServiceLoader;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * Builds the {@link CacheAside} of the auto-configuration from {@link CacheAsideProperties}: the
  * options from the typed properties, the database side over the application's
  * {@link ConnectionFactory} when there is one (otherwise through the {@code DB_ENGINE} provider),
- * and the cache side through the {@code CACHE_ENGINE} provider, both providers reading
- * {@link Settings#of(Map)} of the library's variable names. Stateless.
+ * and the cache side through the {@code CACHE_ENGINE} provider, both found by {@link Engines}
+ * and reading {@link Settings#of(Map)} of the library's variable names. Stateless.
  */
 final class CacheAsideFactory {
 
@@ -55,16 +50,16 @@ final class CacheAsideFactory {
             database = R2dbcQueryExecutor.create(applicationFactory, r2dbcOptions(properties.getDb()));
             databaseSource = "the application's ConnectionFactory (" + applicationFactory.getMetadata().getName() + ")";
         } else {
-            String engine = settings.get("DB_ENGINE", "h2").toLowerCase(Locale.ROOT);
-            database = configurable(() -> find(QueryExecutorProvider.class, "DB_ENGINE", "db.engine", engine,
-                    QueryExecutorProvider::engines).create(engine, settings));
+            String engine = settings.get("DB_ENGINE", Engines.DEFAULT_DB_ENGINE).toLowerCase(Locale.ROOT);
+            database = configurable(() -> named("DB_ENGINE", "cacheaside.db.engine",
+                    () -> Engines.queryExecutor(engine, settings)));
             databaseSource = "cacheaside.db.engine=" + engine;
         }
-        String cacheEngine = settings.get("CACHE_ENGINE", "local").toLowerCase(Locale.ROOT);
+        String cacheEngine = settings.get("CACHE_ENGINE", Engines.DEFAULT_CACHE_ENGINE).toLowerCase(Locale.ROOT);
         CacheStore store;
         try {
-            store = configurable(() -> find(CacheStoreProvider.class, "CACHE_ENGINE", "engine", cacheEngine,
-                    CacheStoreProvider::engines).create(cacheEngine, settings));
+            store = configurable(() -> named("CACHE_ENGINE", "cacheaside.engine",
+                    () -> Engines.cacheStore(cacheEngine, settings)));
         } catch (RuntimeException e) {
             database.closeAsync().subscribe(null, err -> log.debug("closing the database executor failed", err));
             throw e;
@@ -117,6 +112,25 @@ final class CacheAsideFactory {
                 .build());
     }
 
+    /**
+     * Runs {@code create}, naming the property instead of the variable in an error that starts
+     * with it: {@code CACHE_ENGINE='x' is not a known engine} becomes {@code cacheaside.engine='x' ...}.
+     */
+    private static <T> T named(String variable, String property, java.util.function.Supplier<T> create) {
+        try {
+            return create.get();
+        } catch (ConfigurationException e) {
+            String message = e.getMessage();
+            if (!variable.equals(e.variable()) || message == null || !message.startsWith(variable + "=")) {
+                throw e;
+            }
+            ConfigurationException named = new ConfigurationException(variable,
+                    property + message.substring(variable.length()));
+            named.initCause(e);
+            throw named;
+        }
+    }
+
     /** Runs {@code build}, turning a bad value into an IllegalStateException that says where to look. */
     private static <T> T configurable(java.util.function.Supplier<T> build) {
         try {
@@ -157,19 +171,5 @@ final class CacheAsideFactory {
 
     private static String kebab(String camel) {
         return camel.replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT);
-    }
-
-    private static <P> P find(Class<P> type, String variable, String property, String engine,
-                              Function<P, Set<String>> names) {
-        Set<String> available = new TreeSet<>();
-        for (P provider : ServiceLoader.load(type, CacheAsideFactory.class.getClassLoader())) {
-            Set<String> engines = names.apply(provider);
-            if (engines.contains(engine)) {
-                return provider;
-            }
-            available.addAll(engines);
-        }
-        throw new ConfigurationException(variable, "cacheaside." + property + "='" + engine
-                + "' is not a known engine; available engines: " + available);
     }
 }

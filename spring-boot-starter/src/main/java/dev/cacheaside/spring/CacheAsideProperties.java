@@ -147,7 +147,7 @@ public class CacheAsideProperties {
 
     /**
      * These properties under the library's variable names ({@code CACHE_*}, {@code DB_*},
-     * {@code MEMCACHED_*}), for {@link dev.cacheaside.config.Settings#of(Map)}; properties that
+     * {@code MEMCACHED_*}), for {@link dev.cacheaside.env.Settings#of(Map)}; properties that
      * are not set (no default here, such as the port) are left out, so that the library's
      * engine-dependent defaults apply. Durations are written in milliseconds ({@code 250ms}).
      */

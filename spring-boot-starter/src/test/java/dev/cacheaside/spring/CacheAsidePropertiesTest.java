@@ -110,10 +110,10 @@ class CacheAsidePropertiesTest {
         p.setTtl(Duration.ofSeconds(Long.MAX_VALUE / 2));
         p.setConnectTimeout(Duration.ofDays(2));
         Map<String, String> vars = p.toVariables();
-        dev.cacheaside.config.Settings settings = dev.cacheaside.config.Settings.of(vars);
+        dev.cacheaside.env.Settings settings = dev.cacheaside.env.Settings.of(vars);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> settings.getDuration("CACHE_TTL", Duration.ZERO))
                 .isInstanceOf(dev.cacheaside.config.ConfigurationException.class).hasMessageContaining("CACHE_TTL=");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.cacheaside.CacheAside.create(
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.cacheaside.env.CacheAsideEnvironment.create(
                         settings.with("CACHE_TTL", null).with("CACHE_ENGINE", "redis")))
                 .isInstanceOf(dev.cacheaside.config.ConfigurationException.class)
                 .hasMessageContaining("CACHE_CONNECT_TIMEOUT=");

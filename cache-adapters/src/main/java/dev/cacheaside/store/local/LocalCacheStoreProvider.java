@@ -1,9 +1,9 @@
 package dev.cacheaside.store.local;
 
 import dev.cacheaside.config.ConfigurationException;
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.CacheStoreProvider;
+import dev.cacheaside.env.Settings;
 import dev.cacheaside.spi.CacheStore;
-import dev.cacheaside.spi.CacheStoreProvider;
 import java.util.Locale;
 import java.util.Set;
 

@@ -1,7 +1,7 @@
 package dev.cacheaside.store.memcached;
 
 import dev.cacheaside.config.ConfigurationException;
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.Settings;
 import dev.cacheaside.spi.CacheStore;
 
 /**

@@ -1,9 +1,9 @@
 package dev.cacheaside.store.redis;
 
 import dev.cacheaside.config.ConfigurationException;
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.CacheStoreProvider;
+import dev.cacheaside.env.Settings;
 import dev.cacheaside.spi.CacheStore;
-import dev.cacheaside.spi.CacheStoreProvider;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cacheaside.config.ConfigurationException;
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.CacheStoreProvider;
+import dev.cacheaside.env.Settings;
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
-import dev.cacheaside.spi.CacheStoreProvider;
 import java.time.Duration;
 import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicLong;

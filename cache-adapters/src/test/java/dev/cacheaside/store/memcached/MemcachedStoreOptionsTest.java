@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cacheaside.config.ConfigurationException;
-import dev.cacheaside.config.Settings;
-import dev.cacheaside.spi.CacheStoreProvider;
+import dev.cacheaside.env.CacheStoreProvider;
+import dev.cacheaside.env.Settings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cacheaside.config.ConfigurationException;
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.CacheStoreProvider;
+import dev.cacheaside.env.Settings;
 import dev.cacheaside.spi.CacheStore;
-import dev.cacheaside.spi.CacheStoreProvider;
 import java.io.File;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -147,7 +147,7 @@ class LettuceCacheStoreProviderTest {
         try (URLClassLoader withoutLettuce = new URLClassLoader(urls.toArray(new URL[0]), ClassLoader.getPlatformClassLoader())) {
             assertThatThrownBy(() -> Class.forName(LettuceCacheStoreProvider.LETTUCE_CLASS, false, withoutLettuce))
                     .as("Lettuce is really absent from the test class loader").isInstanceOf(ClassNotFoundException.class);
-            Class<?> spi = Class.forName("dev.cacheaside.spi.CacheStoreProvider", true, withoutLettuce);
+            Class<?> spi = Class.forName("dev.cacheaside.env.CacheStoreProvider", true, withoutLettuce);
             Object provider = null;
             for (Object candidate : ServiceLoader.load(spi, withoutLettuce)) {
                 @SuppressWarnings("unchecked")
@@ -157,7 +157,7 @@ class LettuceCacheStoreProviderTest {
                 }
             }
             assertThat(provider).as("redis provider loaded by ServiceLoader without Lettuce").isNotNull();
-            Class<?> settingsClass = Class.forName("dev.cacheaside.config.Settings", true, withoutLettuce);
+            Class<?> settingsClass = Class.forName("dev.cacheaside.env.Settings", true, withoutLettuce);
             Object settings = settingsClass.getMethod("empty").invoke(null);
             Method create = spi.getMethod("create", String.class, settingsClass);
             Object target = provider;

@@ -2,7 +2,7 @@ package dev.cacheaside.store.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.Settings;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.store.CacheStoreContract;
 import dev.cacheaside.testing.TestServers;

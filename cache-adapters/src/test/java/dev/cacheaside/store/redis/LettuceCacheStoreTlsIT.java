@@ -3,7 +3,7 @@ package dev.cacheaside.store.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.Settings;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.store.CacheStoreContract;
 import dev.cacheaside.testing.TestServers;

@@ -7,7 +7,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.Settings;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.testing.TestServers;
 import io.lettuce.core.RedisConnectionException;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cacheaside.CacheAsideOptions;
 import dev.cacheaside.config.ConfigurationException;
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.env.Settings;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -1,10 +1,11 @@
-package dev.cacheaside;
+package dev.cacheaside.env;
 
+import dev.cacheaside.CacheAsideOptions;
 import dev.cacheaside.config.ConfigurationException;
-import dev.cacheaside.config.Settings;
 
 /**
- * The {@code CACHE_*} variables that set {@link CacheAsideOptions}, for {@link CacheAside#create}.
+ * The {@code CACHE_*} variables that set {@link CacheAsideOptions}, for
+ * {@link CacheAsideEnvironment#create}. A variable that is not set takes the option's default.
  *
  * <table>
  *   <caption>Variables</caption>
@@ -27,12 +28,18 @@ import dev.cacheaside.config.Settings;
  *   <tr><td>CACHE_MAX_ENTRY_BYTES</td><td>1048576</td><td>{@link CacheAsideOptions#maxEntryBytes()}</td></tr>
  * </table>
  */
-final class CacheAsideSettings {
+public final class CacheAsideSettings {
 
     private CacheAsideSettings() {
     }
 
-    static CacheAsideOptions options(Settings s) {
+    /**
+     * The options the {@code CACHE_*} variables of {@code s} set.
+     *
+     * @throws ConfigurationException naming the variable and its value when one is invalid, or
+     *     when {@link CacheAsideOptions.Builder#build()} refuses the options they make
+     */
+    public static CacheAsideOptions options(Settings s) {
         CacheAsideOptions.Builder b = CacheAsideOptions.builder()
                 .defaultTtl(s.getDuration("CACHE_TTL", CacheAsideOptions.DEFAULT_TTL))
                 .keyPrefix(s.get("CACHE_KEY_PREFIX", CacheAsideOptions.DEFAULT_KEY_PREFIX))

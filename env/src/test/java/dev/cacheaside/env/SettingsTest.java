@@ -1,9 +1,9 @@
-package dev.cacheaside.config;
+package dev.cacheaside.env;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.cacheaside.CacheAside;
+import dev.cacheaside.config.ConfigurationException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -75,10 +75,10 @@ class SettingsTest {
 
     @Test
     void unknownEngineNamesTheVariableAndTheValue() {
-        assertThatThrownBy(() -> CacheAside.create(Settings.of(Map.of("DB_ENGINE", "oracle"))))
+        assertThatThrownBy(() -> CacheAsideEnvironment.create(Settings.of(Map.of("DB_ENGINE", "oracle"))))
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("DB_ENGINE='oracle' is not a known engine");
-        assertThatThrownBy(() -> CacheAside.create(Settings.of(Map.of("CACHE_TTL", "0"))))
+        assertThatThrownBy(() -> CacheAsideEnvironment.create(Settings.of(Map.of("CACHE_TTL", "0"))))
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("CACHE_TTL='0'");
     }
@@ -99,7 +99,7 @@ class SettingsTest {
                     .as(value).isInstanceOf(ConfigurationException.class)
                     .hasMessageContaining("CACHE_TTL='" + value + "'");
         }
-        assertThatThrownBy(() -> CacheAside.create(Settings.of(Map.of("CACHE_TTL", "9999999999999999h"))))
+        assertThatThrownBy(() -> CacheAsideEnvironment.create(Settings.of(Map.of("CACHE_TTL", "9999999999999999h"))))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("CACHE_TTL");
     }
 

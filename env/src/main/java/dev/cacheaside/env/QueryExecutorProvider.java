@@ -1,14 +1,14 @@
-package dev.cacheaside.spi;
+package dev.cacheaside.env;
 
-import dev.cacheaside.config.Settings;
+import dev.cacheaside.spi.QueryExecutor;
 import java.util.Set;
 
 /**
  * Creates a {@link QueryExecutor} for a database engine named in {@code DB_ENGINE}.
  *
- * <p>Providers are found with {@link java.util.ServiceLoader}: an adapter lists its class in
- * {@code META-INF/services/dev.cacheaside.spi.QueryExecutorProvider}. Adding an engine never
- * touches core.
+ * <p>Providers are found with {@link java.util.ServiceLoader} by {@link Engines}: an adapter
+ * lists its class in {@code META-INF/services/dev.cacheaside.env.QueryExecutorProvider}. Adding
+ * an engine never touches core or this module. A provider is stateless and thread safe.
  */
 public interface QueryExecutorProvider {
 

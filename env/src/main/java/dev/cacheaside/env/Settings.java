@@ -1,5 +1,6 @@
-package dev.cacheaside.config;
+package dev.cacheaside.env;
 
+import dev.cacheaside.config.ConfigurationException;
 import io.github.cdimascio.dotenv.Dotenv;
 import io.github.cdimascio.dotenv.DotenvEntry;
 import java.nio.file.Files;

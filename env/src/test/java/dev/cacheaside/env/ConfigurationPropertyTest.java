@@ -1,9 +1,9 @@
-package dev.cacheaside;
+package dev.cacheaside.env;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cacheaside.CacheAsideOptions;
 import dev.cacheaside.config.ConfigurationException;
-import dev.cacheaside.config.Settings;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.HashMap;
