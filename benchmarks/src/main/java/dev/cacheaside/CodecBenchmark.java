@@ -12,21 +12,28 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * What the row codec costs: encoding a result to the cached bytes (on every miss) and decoding
- * them back (on every hit), for results of 1, 100 and 1,000 typical airport rows (11 columns:
+ * them back (on every hit), for results of 8, 100 and 1,000 typical airport rows (11 columns:
  * ints, strings, a decimal price, two timestamps; see {@link SampleRows}). Average time per
  * result, and allocation per result with the gc profiler.
+ *
+ * <p>{@code decode} runs two decoders side by side on the same bytes: {@code current}, the
+ * library's {@code RowCodec.decodeEntry}, and {@code baseline}, the Jackson-only decoder it
+ * replaced ({@link BaselineRowDecoder}), so one run gives their ratio on the same machine.
  *
  * <p>Lives in package {@code dev.cacheaside} to call the package-private {@code RowCodec}
  * directly: through the public API the codec is only reachable together with a cache store and
  * the engine, which {@link HitBenchmark} measures. Run alone with
- * {@code mvn -q -pl benchmarks compile dependency:copy-dependencies exec:exec -Dbench.args="jmh CodecBenchmark"}.
+ * {@code mvn -q -pl benchmarks compile dependency:copy-dependencies exec:exec -Dbench.args="jmh CodecBenchmark"},
+ * or, after {@code mvn -o -q -pl benchmarks -am package -DskipTests dependency:copy-dependencies},
+ * {@code java -cp "benchmarks/target/classes:benchmarks/target/bench-lib/*" org.openjdk.jmh.Main
+ * CodecBenchmark.decode -f 1 -wi 3 -i 5 -w 1s -r 1s -prof gc}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class CodecBenchmark {
 
-    @Param({"1", "100", "1000"})
+    @Param({"8", "100", "1000"})
     public int rows;
 
     Rows result;
@@ -44,7 +51,24 @@ public class CodecBenchmark {
     }
 
     @Benchmark
-    public CachedEntry decode() {
-        return RowCodec.decodeEntry(encoded, CacheAsideOptions.DEFAULT_MAX_ENTRY_BYTES);
+    public CachedEntry decode(Decoder decoder) {
+        return decoder.current
+                ? RowCodec.decodeEntry(encoded, CacheAsideOptions.DEFAULT_MAX_ENTRY_BYTES)
+                : BaselineRowDecoder.decodeEntry(encoded, CacheAsideOptions.DEFAULT_MAX_ENTRY_BYTES);
+    }
+
+    /** Which decoder {@code decode} runs; a state of its own, so that {@code encode} runs once per size. */
+    @State(Scope.Benchmark)
+    public static class Decoder {
+
+        @Param({"baseline", "current"})
+        public String decoder;
+
+        boolean current;
+
+        @Setup
+        public void setUp() {
+            current = decoder.equals("current");
+        }
     }
 }
