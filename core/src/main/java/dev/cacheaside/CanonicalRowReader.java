@@ -19,7 +19,7 @@ import java.util.UUID;
  * Reads an entry written exactly as {@link RowEncoder} writes it straight from its bytes, without
  * a JSON parser and without a {@code String} per number or date: the fields in the encoder's
  * order, no whitespace, strings of well-formed UTF-8 with JSON's escapes, integers without
- * leading zeros, no byte arrays (their Base64 is left to Jackson).
+ * leading zeros, byte arrays in padded Base64 without stray bits.
  *
  * <p>For any other bytes it returns {@code null} and {@link RowDecoder} reads them with Jackson,
  * which accepts or refuses them. It gives up wherever the two could disagree (a byte sequence
@@ -199,8 +199,10 @@ final class CanonicalRowReader extends CanonicalJson {
                 return Instant.parse(string());
             case RowFormat.UUID_ID:
                 return UUID.fromString(string());
+            case RowFormat.BINARY:
+                return binary();
             default:
-                // BINARY (Jackson's Base64 reading is left to Jackson) or a value in a column of nulls
+                // a value in a column of nulls
                 throw NOT_CANONICAL;
         }
     }
@@ -273,6 +275,64 @@ final class CanonicalRowReader extends CanonicalJson {
             throw NOT_CANONICAL;
         }
         return text;
+    }
+
+    /**
+     * Bytes in Base64 as Jackson writes them (padded, no line feeds, unused bits zero), which
+     * Jackson reads back to the same bytes.
+     */
+    private byte[] binary() {
+        int start = i + 1;
+        int end = stringEnd();
+        int n = end - start;
+        if (escaped || n % 4 != 0) {
+            throw NOT_CANONICAL;
+        }
+        int pad = n == 0 || b[end - 1] != '=' ? 0 : b[end - 2] == '=' ? 2 : 1;
+        byte[] out = new byte[n / 4 * 3 - pad];
+        int o = 0;
+        for (int k = start; k < end; k += 4) {
+            int bits = sextet(k) << 18 | sextet(k + 1) << 12;
+            if (k + 4 == end && pad == 2) {
+                if ((bits & 0xFFFF) != 0) {
+                    throw NOT_CANONICAL;
+                }
+                out[o] = (byte) (bits >> 16);
+                break;
+            }
+            bits |= sextet(k + 2) << 6;
+            if (k + 4 == end && pad == 1) {
+                if ((bits & 0xFF) != 0) {
+                    throw NOT_CANONICAL;
+                }
+                out[o] = (byte) (bits >> 16);
+                out[o + 1] = (byte) (bits >> 8);
+                break;
+            }
+            bits |= sextet(k + 3);
+            out[o++] = (byte) (bits >> 16);
+            out[o++] = (byte) (bits >> 8);
+            out[o++] = (byte) bits;
+        }
+        return out;
+    }
+
+    /** The value of the Base64 character at {@code at}. */
+    private int sextet(int at) {
+        int c = b[at];
+        if (c >= 'A' && c <= 'Z') {
+            return c - 'A';
+        }
+        if (c >= 'a' && c <= 'z') {
+            return c - 'a' + 26;
+        }
+        if (c >= '0' && c <= '9') {
+            return c - '0' + 52;
+        }
+        if (c == '+' || c == '/') {
+            return c == '+' ? 62 : 63;
+        }
+        throw NOT_CANONICAL;
     }
 
     /** {@code yyyy-MM-dd} from the bytes; other text as {@link RowDecoder#parseLocalDate} reads it. */
