@@ -27,6 +27,15 @@ abstract class CanonicalJson {
      */
     private static final int MAX_STRING_BYTES = 1 << 20;
 
+    /** The bytes a string holds as they are: printable ASCII but the quote and the backslash. */
+    private static final boolean[] PLAIN = new boolean[256];
+
+    static {
+        for (int c = 0x20; c < 0x80; c++) {
+            PLAIN[c] = c != '"' && c != '\\';
+        }
+    }
+
     final byte[] b;
     int i;
     /** Whether the last string read was ASCII only. */
@@ -50,32 +59,35 @@ abstract class CanonicalJson {
      */
     final int stringEnd() {
         expect('"');
+        byte[] b = this.b;
         boolean onlyAscii = true;
         boolean escapes = false;
         int start = i;
+        int k = start;
         while (true) {
-            byte c = b[i];
+            while (PLAIN[b[k] & 0xFF]) {
+                k++;
+            }
+            byte c = b[k];
             if (c == '"') {
                 break;
-            }
-            if (c == '\\') {
+            } else if (c == '\\') {
                 escapes = true;
-                i = escape(i);
-            } else if (c >= 0x20) {
-                i++;
+                k = escape(k);
             } else if (c >= 0) {
                 throw NOT_CANONICAL;
             } else {
-                i = utf8(i);
+                k = utf8(k);
                 onlyAscii = false;
             }
         }
-        if (i - start > MAX_STRING_BYTES) {
+        if (k - start > MAX_STRING_BYTES) {
             throw NOT_CANONICAL;
         }
         ascii = onlyAscii;
         escaped = escapes;
-        return i++;
+        i = k + 1;
+        return k;
     }
 
     /** The index after the escape at {@code at}: one of JSON's (which are all Jackson reads). */
@@ -194,23 +206,23 @@ abstract class CanonicalJson {
 
     /** A JSON integer of at most 19 digits, without leading zeros, not {@code -0}. */
     final long integer() {
+        byte[] b = this.b;
         int start = i;
-        boolean negative = b[i] == '-';
-        if (negative) {
-            i++;
-        }
-        int first = i;
+        boolean negative = b[start] == '-';
+        int first = negative ? start + 1 : start;
+        int k = first;
         long v = 0;
-        for (byte c = b[i]; c >= '0' && c <= '9'; c = b[++i]) {
+        for (byte c = b[k]; c >= '0' && c <= '9'; c = b[++k]) {
             v = v * 10 + (c - '0');
         }
-        int digits = i - first;
+        i = k;
+        int digits = k - first;
         if (digits == 0 || b[first] == '0' && (digits > 1 || negative)) {
             throw NOT_CANONICAL;
         }
         if (digits > 18) {
             // may overflow: Long.parseLong checks (and refuses more than 19 digits)
-            return Long.parseLong(new String(b, start, i - start, ISO_8859_1));
+            return Long.parseLong(new String(b, start, k - start, ISO_8859_1));
         }
         return negative ? -v : v;
     }

@@ -371,6 +371,7 @@ final class CanonicalRowReader extends CanonicalJson {
 
     /** The {@code count} ASCII digits at {@code from} as an int. */
     private int digits(int from, int count) {
+        byte[] b = this.b;
         int v = 0;
         for (int k = from; k < from + count; k++) {
             int d = b[k] - '0';
