@@ -17,16 +17,17 @@ import org.openjdk.jmh.annotations.State;
  * result, and allocation per result with the gc profiler.
  *
  * <p>{@code decode} runs two decoders side by side on the same bytes: {@code current}, the
- * library's {@code RowCodec.decodeEntry}, and {@code baseline}, the Jackson-only decoder it
- * replaced ({@link BaselineRowDecoder}), so one run gives their ratio on the same machine.
+ * library's {@code RowCodec.decodeEntry}, and {@code baseline}, the decoder before it, which
+ * parsed every entry with Jackson ({@link BaselineRowDecoder}), so one run gives their ratio on
+ * the same machine.
  *
  * <p>Lives in package {@code dev.cacheaside} to call the package-private {@code RowCodec}
  * directly: through the public API the codec is only reachable together with a cache store and
  * the engine, which {@link HitBenchmark} measures. Run alone with
  * {@code mvn -q -pl benchmarks compile dependency:copy-dependencies exec:exec -Dbench.args="jmh CodecBenchmark"},
- * or, after {@code mvn -o -q -pl benchmarks -am package -DskipTests dependency:copy-dependencies},
- * {@code java -cp "benchmarks/target/classes:benchmarks/target/bench-lib/*" org.openjdk.jmh.Main
- * CodecBenchmark.decode -f 1 -wi 3 -i 5 -w 1s -r 1s -prof gc}.
+ * or only the decoders, from {@code benchmarks/} once the jars are copied:
+ * {@code java -cp "target/classes:target/bench-lib/*" org.openjdk.jmh.Main CodecBenchmark.decode
+ * -f 1 -wi 3 -i 5 -w 1s -r 1s -jvmArgs "-Xms1g -Xmx1g" -prof gc}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
