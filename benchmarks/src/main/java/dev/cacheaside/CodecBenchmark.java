@@ -2,7 +2,6 @@ package dev.cacheaside;
 
 import dev.cacheaside.internal.CachedEntry;
 import dev.cacheaside.internal.RowCodec;
-
 import dev.cacheaside.spi.Rows;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -16,21 +15,29 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * What the row codec costs: encoding a result to the cached bytes (on every miss) and decoding
- * them back (on every hit), for results of 1, 100 and 1,000 typical airport rows (11 columns:
+ * them back (on every hit), for results of 8, 100 and 1,000 typical airport rows (11 columns:
  * ints, strings, a decimal price, two timestamps; see {@link SampleRows}). Average time per
  * result, and allocation per result with the gc profiler.
  *
- * <p>Calls the engine's {@code RowCodec} (in {@code dev.cacheaside.internal}) directly: through
- * the public API the codec is only reachable together with a cache store and
+ * <p>{@code decode} runs two decoders side by side on the same bytes: {@code current}, the
+ * library's {@code RowCodec.decodeEntry}, and {@code baseline}, the decoder before it, which
+ * parsed every entry with Jackson ({@link BaselineRowDecoder}), so one run gives their ratio on
+ * the same machine.
+ *
+ * <p>Lives in package {@code dev.cacheaside} to call the package-private {@code RowCodec}
+ * directly: through the public API the codec is only reachable together with a cache store and
  * the engine, which {@link HitBenchmark} measures. Run alone with
- * {@code mvn -q -pl benchmarks compile dependency:copy-dependencies exec:exec -Dbench.args="jmh CodecBenchmark"}.
+ * {@code mvn -q -pl benchmarks compile dependency:copy-dependencies exec:exec -Dbench.args="jmh CodecBenchmark"},
+ * or only the decoders, from {@code benchmarks/} once the jars are copied:
+ * {@code java -cp "target/classes:target/bench-lib/*" org.openjdk.jmh.Main CodecBenchmark.decode
+ * -f 1 -wi 3 -i 5 -w 1s -r 1s -jvmArgs "-Xms1g -Xmx1g" -prof gc}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class CodecBenchmark {
 
-    @Param({"1", "100", "1000"})
+    @Param({"8", "100", "1000"})
     public int rows;
 
     Rows result;
@@ -48,7 +55,24 @@ public class CodecBenchmark {
     }
 
     @Benchmark
-    public CachedEntry decode() {
-        return RowCodec.decodeEntry(encoded, CacheAsideOptions.DEFAULT_MAX_ENTRY_BYTES);
+    public CachedEntry decode(Decoder decoder) {
+        return decoder.current
+                ? RowCodec.decodeEntry(encoded, CacheAsideOptions.DEFAULT_MAX_ENTRY_BYTES)
+                : BaselineRowDecoder.decodeEntry(encoded, CacheAsideOptions.DEFAULT_MAX_ENTRY_BYTES);
+    }
+
+    /** Which decoder {@code decode} runs; a state of its own, so that {@code encode} runs once per size. */
+    @State(Scope.Benchmark)
+    public static class Decoder {
+
+        @Param({"baseline", "current"})
+        public String decoder;
+
+        boolean current;
+
+        @Setup
+        public void setUp() {
+            current = decoder.equals("current");
+        }
     }
 }
