@@ -2,7 +2,7 @@ package dev.cacheaside.store.local;
 
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
-import dev.cacheaside.store.CacheStoreContract;
+import dev.cacheaside.testkit.CacheStoreContract;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;

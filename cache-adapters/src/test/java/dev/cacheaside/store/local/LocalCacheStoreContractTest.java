@@ -1,7 +1,7 @@
 package dev.cacheaside.store.local;
 
 import dev.cacheaside.spi.CacheStore;
-import dev.cacheaside.store.CacheStoreContract;
+import dev.cacheaside.testkit.CacheStoreContract;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 

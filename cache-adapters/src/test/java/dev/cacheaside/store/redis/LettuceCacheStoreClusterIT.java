@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.TaggedStore;
-import dev.cacheaside.store.CacheStoreContract;
+import dev.cacheaside.testkit.CacheStoreContract;
 import dev.cacheaside.testing.TestServers;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.cluster.RedisClusterClient;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.CompareAndSetStore;
-import dev.cacheaside.store.CacheStoreContract;
+import dev.cacheaside.testkit.CacheStoreContract;
 import dev.cacheaside.testing.TestServers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.env.Settings;
 import dev.cacheaside.spi.CacheStore;
-import dev.cacheaside.store.CacheStoreContract;
+import dev.cacheaside.testkit.CacheStoreContract;
 import dev.cacheaside.testing.TestServers;
 import java.io.File;
 import java.io.IOException;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.cacheaside.env.Settings;
 import dev.cacheaside.spi.CacheStore;
-import dev.cacheaside.store.CacheStoreContract;
+import dev.cacheaside.testkit.CacheStoreContract;
 import dev.cacheaside.testing.TestServers;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;

@@ -1,7 +1,7 @@
 package dev.cacheaside.store.redis;
 
 import dev.cacheaside.spi.CacheStore;
-import dev.cacheaside.store.CacheStoreContract;
+import dev.cacheaside.testkit.CacheStoreContract;
 import dev.cacheaside.testing.TestServers;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
