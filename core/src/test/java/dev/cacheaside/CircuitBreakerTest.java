@@ -18,7 +18,7 @@ class CircuitBreakerTest {
 
     final InMemoryCacheStore store = new InMemoryCacheStore();
     final CountingQueryExecutor database = CountingQueryExecutor.answering(PLANE);
-    final StampedeContract.MutableClock clock = new StampedeContract.MutableClock();
+    final MutableClock clock = new MutableClock();
     final CacheAside cache = CacheAside.builder().database(database).cache(store)
             .options(CacheAsideOptions.builder().clock(clock).build()).build();
 

@@ -45,7 +45,7 @@ class PlainStoreTest {
 
     @Test
     void withoutCompareAndSetAStaleEntryIsServedAndLeftAsItIs() {
-        StampedeContract.MutableClock clock = new StampedeContract.MutableClock();
+        MutableClock clock = new MutableClock();
         CacheAside cache = CacheAside.builder().database(database).cache(store)
                 .options(CacheAsideOptions.builder().clock(clock).staleWhileRevalidate(Duration.ofHours(1))
                         .earlyRefreshBeta(0).build()).build();

@@ -3,7 +3,7 @@ package dev.cacheaside.store.local;
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.CompareAndSetStore;
-import dev.cacheaside.store.StoreStampedeContract;
+import dev.cacheaside.testkit.StampedeContract;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -11,11 +11,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Mono;
 
 /**
- * Core's stampede contract on one {@link LocalCacheStore} with the real ticker, shared by every
+ * The stampede contract on one {@link LocalCacheStore} with the real ticker, shared by every
  * engine instance of a test through views whose close leaves it open: the in-process store is
  * per JVM, so "instances" here are engines in one process sharing it.
  */
-class LocalStampedeTest extends StoreStampedeContract {
+class LocalStampedeTest extends StampedeContract {
 
     private final LocalCacheStore shared = LocalCacheStore.create();
 

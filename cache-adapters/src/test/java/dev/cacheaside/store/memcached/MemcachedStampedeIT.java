@@ -1,7 +1,7 @@
 package dev.cacheaside.store.memcached;
 
 import dev.cacheaside.spi.CacheStore;
-import dev.cacheaside.store.StoreStampedeContract;
+import dev.cacheaside.testkit.StampedeContract;
 import dev.cacheaside.testing.TestServers;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,12 +9,12 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
- * Core's stampede contract on two memcached servers together ({@code MEMCACHED} on 11211 and
+ * The stampede contract on two memcached servers together ({@code MEMCACHED} on 11211 and
  * {@code MEMCACHED2} on 11212), so keys and their {@code :refresh} leases spread over the ketama
  * ring. Each engine instance has its own {@link MemcachedCacheStore} (own Vert.x and
  * connections); TTLs are read back with {@code mg <key> t} on a raw socket to each server.
  */
-class MemcachedStampedeIT extends StoreStampedeContract {
+class MemcachedStampedeIT extends StampedeContract {
 
     private static String first;
     private static String second;

@@ -1,7 +1,7 @@
 package dev.cacheaside.store.redis;
 
 import dev.cacheaside.spi.CacheStore;
-import dev.cacheaside.store.StoreStampedeContract;
+import dev.cacheaside.testkit.StampedeContract;
 import dev.cacheaside.testing.TestServers;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.cluster.RedisClusterClient;
@@ -13,11 +13,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
- * Core's stampede contract on a Redis Cluster ({@code REDIS_CLUSTER}: seeds on the given port
+ * The stampede contract on a Redis Cluster ({@code REDIS_CLUSTER}: seeds on the given port
  * and the next two, 7000-7002 by default). Each engine instance has its own cluster client;
  * TTLs are read back with {@code PTTL} through a plain cluster connection, routed by slot.
  */
-class RedisClusterStampedeIT extends StoreStampedeContract {
+class RedisClusterStampedeIT extends StampedeContract {
 
     private static List<String> seeds;
     private static RedisClusterClient adminClient;

@@ -1,17 +1,17 @@
 package dev.cacheaside.store.redis;
 
 import dev.cacheaside.spi.CacheStore;
-import dev.cacheaside.store.StoreStampedeContract;
+import dev.cacheaside.testkit.StampedeContract;
 import dev.cacheaside.testing.TestServers;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
- * Core's stampede contract on Valkey ({@code VALKEY}, 6380): each engine instance has its own
+ * The stampede contract on Valkey ({@code VALKEY}, 6380): each engine instance has its own
  * {@link LettuceCacheStore} (own client and connection); TTLs are read back with {@code PTTL}.
  */
-class ValkeyStampedeIT extends StoreStampedeContract {
+class ValkeyStampedeIT extends StampedeContract {
 
     private static String address;
     private static RedisTestSupport.Admin admin;

@@ -1,18 +1,18 @@
-package dev.cacheaside;
-
-import dev.cacheaside.internal.BackgroundRefresher;
-import dev.cacheaside.internal.RowCodec;
+package dev.cacheaside.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cacheaside.CacheAside;
+import dev.cacheaside.CacheAsideOptions;
+import dev.cacheaside.QueryResult;
+import dev.cacheaside.Source;
+import dev.cacheaside.internal.BackgroundRefresher;
+import dev.cacheaside.internal.RowCodec;
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.QueryExecutor;
 import dev.cacheaside.spi.Rows;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -20,12 +20,14 @@ import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -35,13 +37,57 @@ import reactor.core.scheduler.Schedulers;
  * database query for a cold key across instances, no stale set under leases (and a stale set
  * found without them), stale-while-revalidate, early refresh, TTL jitter, and a dead lease holder.
  *
- * <p>Each {@link CacheAside} instance gets a store of its own from {@link #newStore()} (its own
- * connection), as separate services would. Every test uses keys of its own.
+ * <p>The database is a fake inside the contract; the store is the subclass's. Each
+ * {@link CacheAside} instance gets a client of its own from {@link #createClient()} (its own
+ * connection), as separate services would. Every test uses keys of its own, and after each test
+ * the contract checks that no load, refresh or lease was left behind.
+ *
+ * <p>Every client made during a test is closed after it, by an extension, which JUnit runs after
+ * every {@code @AfterEach} method, so the contract's own checks after each test still run on
+ * open clients. A subclass that needs a server checks for it in a {@code @BeforeAll} method.
+ *
+ * <h2>Example</h2>
+ * <pre>{@code
+ * class MyStoreStampedeTest extends StampedeContract {
+ *
+ *     protected CacheStore createClient() {
+ *         return MyStore.connect("localhost:1234");
+ *     }
+ *
+ *     protected Duration serverTtl(String key) {
+ *         return MyAdminClient.ttlOf(key);   // optional: checks the TTL jitter on the server
+ *     }
+ * }
+ * }</pre>
+ * The two randomized cases print how many of their rounds ended with a stale entry.
  */
 public abstract class StampedeContract {
 
-    /** A new client of the shared cache server, as another service instance would hold. */
-    protected abstract CacheStore newStore();
+    private final List<CacheStore> clients = new CopyOnWriteArrayList<>();
+
+    @RegisterExtension
+    final AfterEachCallback closeEveryClient = context -> {
+        List<Throwable> failures = new ArrayList<>();
+        for (CacheStore client : clients) {
+            try {
+                client.closeAsync().block(Duration.ofSeconds(30));
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        }
+        clients.clear();
+        if (!failures.isEmpty()) {
+            AssertionError error = new AssertionError("closing " + failures.size() + " store client(s) failed");
+            failures.forEach(error::addSuppressed);
+            throw error;
+        }
+    };
+
+    /**
+     * A new client of the shared cache server, as another service instance would hold (or a new
+     * view of a shared in-process store). The contract closes it after the test.
+     */
+    protected abstract CacheStore createClient();
 
     /**
      * The time to live the server reports for {@code key}, or {@code null} when the store cannot
@@ -51,33 +97,15 @@ public abstract class StampedeContract {
         return null;
     }
 
+    /** A client from {@link #createClient()}, closed after the test. */
+    protected final CacheStore newStore() {
+        CacheStore client = createClient();
+        clients.add(client);
+        return client;
+    }
+
     private final List<CacheAside> instances = new ArrayList<>();
     private final Set<String> keys = new HashSet<>();
-
-    /** A fake database: one row whose value is the current version; reads take a little while. */
-    protected static final class VersionedDatabase implements QueryExecutor {
-        final AtomicLong version = new AtomicLong();
-        final AtomicInteger executions = new AtomicInteger();
-        final Random random = new Random();
-        volatile int maxDelayMillis;
-
-        @Override
-        public Mono<Rows> execute(String sql, List<?> parameters) {
-            return Mono.defer(() -> {
-                // read first, then count: a test that waits for the count knows the read is done
-                long seen = version.get();
-                executions.incrementAndGet();
-                Rows rows = Rows.of(List.of("version"), List.<Object[]>of(new Object[] {seen}));
-                int delay = maxDelayMillis == 0 ? 0 : random.nextInt(maxDelayMillis + 1);
-                return delay == 0 ? Mono.just(rows) : Mono.just(rows).delayElement(Duration.ofMillis(delay));
-            });
-        }
-
-        @Override
-        public Mono<Void> closeAsync() {
-            return Mono.empty();
-        }
-    }
 
     private CacheAside instance(QueryExecutor database, Consumer<CacheAsideOptions.Builder> options) {
         CacheAsideOptions.Builder b = CacheAsideOptions.builder().cacheTimeout(Duration.ofSeconds(2));
@@ -100,11 +128,11 @@ public abstract class StampedeContract {
         try {
             for (CacheAside c : instances) {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while ((c.engine().flights().size() > 0 || c.engine().refresher().inFlight() > 0) && System.nanoTime() < deadline) {
+                while ((EngineProbe.flights(c) > 0 || EngineProbe.refreshes(c) > 0) && System.nanoTime() < deadline) {
                     Thread.onSpinWait();
                 }
-                assertThat(c.engine().flights().size()).as("loads in flight after the test").isZero();
-                assertThat(c.engine().refresher().inFlight()).as("refreshes in flight after the test").isZero();
+                assertThat(EngineProbe.flights(c)).as("loads in flight after the test").isZero();
+                assertThat(EngineProbe.refreshes(c)).as("refreshes in flight after the test").isZero();
             }
             if (!instances.isEmpty()) {
                 CacheAside any = instances.get(0);
@@ -145,10 +173,10 @@ public abstract class StampedeContract {
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         String key = gatedInstances.get(0).keyFor(sql);
-        while (gatedInstances.stream().mapToInt(c -> c.engine().flights().callersOf(key)).sum() < 500 && System.nanoTime() < deadline) {
+        while (gatedInstances.stream().mapToInt(c -> EngineProbe.callersOf(c, key)).sum() < 500 && System.nanoTime() < deadline) {
             Thread.onSpinWait();
         }
-        assertThat(gatedInstances.stream().mapToInt(c -> c.engine().flights().callersOf(key)).sum())
+        assertThat(gatedInstances.stream().mapToInt(c -> EngineProbe.callersOf(c, key)).sum())
                 .as("all 500 requests are waiting on a load or a lease").isEqualTo(500);
         gated.release();
         for (CompletableFuture<QueryResult> r : results) {
@@ -209,7 +237,7 @@ public abstract class StampedeContract {
                 Flux.merge(ops).then().block(Duration.ofSeconds(30));
                 for (CacheAside c : four) {
                     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                    while (c.engine().flights().size() > 0 && System.nanoTime() < deadline) {
+                    while (EngineProbe.flights(c) > 0 && System.nanoTime() < deadline) {
                         Thread.onSpinWait();
                     }
                 }
@@ -247,7 +275,7 @@ public abstract class StampedeContract {
                 .allSatisfy(r -> assertThat(r.source()).isIn(Source.CACHE_STALE, Source.CACHE_HIT));
         assertThat(served.get(0).source()).isEqualTo(Source.CACHE_STALE);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while ((two.get(0).engine().refresher().inFlight() + two.get(1).engine().refresher().inFlight() > 0) && System.nanoTime() < deadline) {
+        while ((EngineProbe.refreshes(two.get(0)) + EngineProbe.refreshes(two.get(1)) > 0) && System.nanoTime() < deadline) {
             Thread.onSpinWait();
         }
         assertThat(database.executions).as("one load, then exactly one refresh").hasValue(2);
@@ -278,7 +306,7 @@ public abstract class StampedeContract {
         assertThat(c.query(sql, Duration.ofMinutes(10)).block().source()).isEqualTo(Source.CACHE_MISS);
         int misses = 0;
         // a steady load of hits as the expiry nears: one every 10 ms of the last minute
-        for (int step = 0; step < 6000 && database.executions.get() < 2 && c.engine().refresher().inFlight() == 0; step++) {
+        for (int step = 0; step < 6000 && database.executions.get() < 2 && EngineProbe.refreshes(c) == 0; step++) {
             clock.advance(Duration.ofMillis(step == 0 ? 540_000 : 10));
             QueryResult r = c.query(sql, Duration.ofMinutes(10)).block();
             if (r.source() == Source.CACHE_MISS) {
@@ -287,7 +315,7 @@ public abstract class StampedeContract {
         }
         // the refresh runs in real time while the test's clock is fake: let it finish
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (c.engine().refresher().inFlight() > 0 && System.nanoTime() < deadline) {
+        while (EngineProbe.refreshes(c) > 0 && System.nanoTime() < deadline) {
             Thread.onSpinWait();
         }
         assertThat(database.executions).as("refreshed once before expiry").hasValue(2);
@@ -353,54 +381,5 @@ public abstract class StampedeContract {
         QueryResult next = writer.query(sql).block();
         assertThat(next.source()).as("the old read was not cached").isEqualTo(Source.CACHE_MISS);
         assertThat(next.rows().get(0, 0)).isEqualTo(1L);
-    }
-
-    /** A database whose answers wait for {@link #release()}, though it reads at once. */
-    static final class GatedDatabase implements QueryExecutor {
-        private final QueryExecutor inner;
-        private final reactor.core.publisher.Sinks.Empty<Void> gate = reactor.core.publisher.Sinks.empty();
-
-        GatedDatabase(QueryExecutor inner) {
-            this.inner = inner;
-        }
-
-        void release() {
-            gate.tryEmitEmpty();
-        }
-
-        @Override
-        public Mono<Rows> execute(String sql, List<?> parameters) {
-            return inner.execute(sql, parameters).flatMap(rows -> gate.asMono().thenReturn(rows));
-        }
-
-        @Override
-        public Mono<Void> closeAsync() {
-            return Mono.empty();
-        }
-    }
-
-    /** A wall clock the test moves. */
-    static final class MutableClock extends Clock {
-        final Instant start = Instant.now();
-        private final AtomicLong offsetMillis = new AtomicLong();
-
-        void advance(Duration d) {
-            offsetMillis.addAndGet(d.toMillis());
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return start.plusMillis(offsetMillis.get());
-        }
     }
 }
