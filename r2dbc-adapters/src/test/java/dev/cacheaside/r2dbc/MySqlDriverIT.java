@@ -21,7 +21,7 @@ class MySqlDriverIT extends AbstractServerIT {
         return Settings.of(env(server(), "mysql", 3306, "root", "test"));
     }
 
-    private static String server() {
+    static String server() {
         boolean named = System.getenv("TEST_MYSQL_HOST") != null || System.getenv("TEST_MYSQL_PORT") != null;
         if (named) {
             return "MYSQL";
