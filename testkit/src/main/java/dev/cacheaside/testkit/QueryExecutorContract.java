@@ -32,7 +32,7 @@ import reactor.test.StepVerifier;
  *       committed.
  *   <li>The table, when the defaults do not suit the database: {@link #table()} (its name),
  *       {@link #createTable(String)} and {@link #dropTable(String)} (its DDL, run through
- *       {@link QueryExecutor#execute} before and after each test).
+ *       {@link QueryExecutor#execute} before and after each test, as is the insert of its rows).
  *   <li>Optionally {@link #databaseError()} (the class of the database's errors, for example
  *       {@code io.r2dbc.spi.R2dbcException}), {@link #assertIdle(QueryExecutor)} (that an
  *       executor holds no connection once an operation ended) and {@link #supportsWrites()}
