@@ -3,7 +3,6 @@ package dev.cacheaside;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
@@ -84,44 +83,23 @@ public final class CacheAsideOptions {
             .ignoreExceptions(IllegalArgumentException.class)
             .build();
 
-    private final Duration defaultTtl;
-    private final String keyPrefix;
+    // the settings in groups, each checked when it is made
+    private final Freshness freshness;
+    private final Entries entries;
+    private final LeaseSettings lease;
+    private final TimeLimits limits;
+    private final TimeSources time;
     private final CircuitBreakerConfig circuitBreaker;
-    private final boolean leases;
-    private final Duration leaseTtl;
-    private final Duration leaseWait;
-    private final Duration staleWhileRevalidate;
-    private final double earlyRefreshBeta;
-    private final double ttlJitter;
-    private final Duration cacheTimeout;
-    private final Duration invalidationTimeout;
-    private final Duration connectTimeout;
-    private final int maxEntryBytes;
     private final boolean allowStateChangingFunctions;
-    private final Clock clock;
-    private final LongSupplier nanoTime;
-    private final Scheduler scheduler;
-    private final DoubleSupplier random;
 
     private CacheAsideOptions(Builder b) {
-        this.defaultTtl = b.defaultTtl;
-        this.keyPrefix = b.keyPrefix;
+        this.freshness = new Freshness(b.defaultTtl, b.staleWhileRevalidate, b.earlyRefreshBeta, b.ttlJitter);
+        this.entries = new Entries(b.keyPrefix, b.maxEntryBytes);
+        this.lease = new LeaseSettings(b.leases, b.leaseTtl, b.leaseWait);
+        this.limits = new TimeLimits(b.cacheTimeout, b.invalidationTimeout, b.connectTimeout);
+        this.time = new TimeSources(b.clock, b.nanoTime, b.scheduler, b.random);
         this.circuitBreaker = b.circuitBreaker;
-        this.leases = b.leases;
-        this.leaseTtl = b.leaseTtl;
-        this.leaseWait = b.leaseWait;
-        this.staleWhileRevalidate = b.staleWhileRevalidate;
-        this.earlyRefreshBeta = b.earlyRefreshBeta;
-        this.ttlJitter = b.ttlJitter;
-        this.cacheTimeout = b.cacheTimeout;
-        this.invalidationTimeout = b.invalidationTimeout;
-        this.connectTimeout = b.connectTimeout;
-        this.maxEntryBytes = b.maxEntryBytes;
         this.allowStateChangingFunctions = b.allowStateChangingFunctions;
-        this.clock = b.clock;
-        this.nanoTime = b.nanoTime;
-        this.scheduler = b.scheduler;
-        this.random = b.random;
     }
 
     /** The options with every default. */
@@ -137,65 +115,65 @@ public final class CacheAsideOptions {
     /** A builder holding these options, to change some of them. */
     public Builder mutate() {
         Builder b = new Builder();
-        b.defaultTtl = defaultTtl;
-        b.keyPrefix = keyPrefix;
+        b.defaultTtl = freshness.defaultTtl();
+        b.staleWhileRevalidate = freshness.staleWhileRevalidate();
+        b.earlyRefreshBeta = freshness.earlyRefreshBeta();
+        b.ttlJitter = freshness.ttlJitter();
+        b.keyPrefix = entries.keyPrefix();
+        b.maxEntryBytes = entries.maxEntryBytes();
+        b.leases = lease.leases();
+        b.leaseTtl = lease.leaseTtl();
+        b.leaseWait = lease.leaseWait();
+        b.cacheTimeout = limits.cacheTimeout();
+        b.invalidationTimeout = limits.invalidationTimeout();
+        b.connectTimeout = limits.connectTimeout();
+        b.clock = time.clock();
+        b.nanoTime = time.nanoTime();
+        b.scheduler = time.scheduler();
+        b.random = time.random();
         b.circuitBreaker = circuitBreaker;
-        b.leases = leases;
-        b.leaseTtl = leaseTtl;
-        b.leaseWait = leaseWait;
-        b.staleWhileRevalidate = staleWhileRevalidate;
-        b.earlyRefreshBeta = earlyRefreshBeta;
-        b.ttlJitter = ttlJitter;
-        b.cacheTimeout = cacheTimeout;
-        b.invalidationTimeout = invalidationTimeout;
-        b.connectTimeout = connectTimeout;
-        b.maxEntryBytes = maxEntryBytes;
         b.allowStateChangingFunctions = allowStateChangingFunctions;
-        b.clock = clock;
-        b.nanoTime = nanoTime;
-        b.scheduler = scheduler;
-        b.random = random;
         return b;
     }
 
     /** The time to live of a query that does not set its own. */
     public Duration defaultTtl() {
-        return defaultTtl;
+        return freshness.defaultTtl();
     }
 
     /** The prefix of every key. */
     public String keyPrefix() {
-        return keyPrefix;
+        return entries.keyPrefix();
     }
 
     /** Whether misses take a lease so that one caller, across instances, loads a key. */
     public boolean leases() {
-        return leases;
+        return lease.leases();
     }
 
     /** How long a lease lives before it expires by itself. */
     public Duration leaseTtl() {
-        return leaseTtl;
+        return lease.leaseTtl();
     }
 
     /** How long a caller waits for another's load before asking the database itself. */
     public Duration leaseWait() {
-        return leaseWait;
+        return lease.leaseWait();
     }
 
     /** How long past its TTL a result may still be served while one refresh runs; zero is off. */
     public Duration staleWhileRevalidate() {
-        return staleWhileRevalidate;
+        return freshness.staleWhileRevalidate();
     }
 
     /** XFetch's beta for probabilistic early refresh; 0 is off. */
     public double earlyRefreshBeta() {
-        return earlyRefreshBeta;
+        return freshness.earlyRefreshBeta();
     }
 
     /** The fraction by which TTLs are randomly shortened (0 to 0.5); 0 is off. */
     public double ttlJitter() {
-        return ttlJitter;
+        return freshness.ttlJitter();
     }
 
     /** The circuit breaker's settings, or {@code null} when the cache has no breaker. */
@@ -205,7 +183,7 @@ public final class CacheAsideOptions {
 
     /** The time limit of every cache operation. */
     public Duration cacheTimeout() {
-        return cacheTimeout;
+        return limits.cacheTimeout();
     }
 
     /**
@@ -213,17 +191,17 @@ public final class CacheAsideOptions {
      * the invalidation after a write), both of its attempts included.
      */
     public Duration invalidationTimeout() {
-        return invalidationTimeout;
+        return limits.invalidationTimeout();
     }
 
     /** How long {@link CacheAside#connectAtStart()} waits at start for the cache to answer (see {@link #DEFAULT_CONNECT_TIMEOUT}). */
     public Duration connectTimeout() {
-        return connectTimeout;
+        return limits.connectTimeout();
     }
 
     /** The largest encoded entry that is cached. */
     public int maxEntryBytes() {
-        return maxEntryBytes;
+        return entries.maxEntryBytes();
     }
 
     /**
@@ -239,32 +217,33 @@ public final class CacheAsideOptions {
 
     /** The wall clock that entries' fresh times are written and read with. */
     public Clock clock() {
-        return clock;
+        return time.clock();
     }
 
     /** The monotonic clock, in nanoseconds, that latencies are measured with. */
     public LongSupplier nanoTime() {
-        return nanoTime;
+        return time.nanoTime();
     }
 
     /** The scheduler of timeouts and of the waits between lease polls. */
     public Scheduler scheduler() {
-        return scheduler;
+        return time.scheduler();
     }
 
     /** The source of uniform random numbers in [0, 1) for jitter and early refresh. */
     public DoubleSupplier random() {
-        return random;
+        return time.random();
     }
 
     @Override
     public String toString() {
-        return "CacheAsideOptions[defaultTtl=" + defaultTtl + ", keyPrefix='" + keyPrefix + "', leases=" + leases
-                + ", leaseTtl=" + leaseTtl + ", leaseWait=" + leaseWait + ", staleWhileRevalidate="
-                + staleWhileRevalidate + ", earlyRefreshBeta=" + earlyRefreshBeta + ", ttlJitter=" + ttlJitter
-                + ", cacheTimeout=" + cacheTimeout + ", invalidationTimeout=" + invalidationTimeout
-                + ", connectTimeout=" + connectTimeout + ", circuitBreaker=" + (circuitBreaker != null) + ", maxEntryBytes="
-                + maxEntryBytes + (allowStateChangingFunctions ? ", allowStateChangingFunctions" : "") + "]";
+        return "CacheAsideOptions[defaultTtl=" + defaultTtl() + ", keyPrefix='" + keyPrefix() + "', leases=" + leases()
+                + ", leaseTtl=" + leaseTtl() + ", leaseWait=" + leaseWait() + ", staleWhileRevalidate="
+                + staleWhileRevalidate() + ", earlyRefreshBeta=" + earlyRefreshBeta() + ", ttlJitter=" + ttlJitter()
+                + ", cacheTimeout=" + cacheTimeout() + ", invalidationTimeout=" + invalidationTimeout()
+                + ", connectTimeout=" + connectTimeout() + ", circuitBreaker=" + (circuitBreaker != null)
+                + ", maxEntryBytes=" + maxEntryBytes() + (allowStateChangingFunctions ? ", allowStateChangingFunctions" : "")
+                + "]";
     }
 
     /** Builds {@link CacheAsideOptions}; reusable, not thread safe. */
@@ -411,53 +390,6 @@ public final class CacheAsideOptions {
          * @throws IllegalArgumentException naming the setting and the value when one is invalid
          */
         public CacheAsideOptions build() {
-            if (defaultTtl == null || defaultTtl.isNegative() || defaultTtl.toMillis() < 1) {
-                throw new IllegalArgumentException("defaultTtl must be at least 1 ms, was " + defaultTtl);
-            }
-            Objects.requireNonNull(keyPrefix, "keyPrefix");
-            if (keyPrefix.length() > MAX_KEY_PREFIX_LENGTH) {
-                throw new IllegalArgumentException("keyPrefix must be at most " + MAX_KEY_PREFIX_LENGTH
-                        + " characters, was " + keyPrefix.length());
-            }
-            for (int i = 0; i < keyPrefix.length(); i++) {
-                char ch = keyPrefix.charAt(i);
-                if (ch <= ' ' || ch > '~') {
-                    throw new IllegalArgumentException("keyPrefix must be printable ASCII without spaces, was '"
-                            + keyPrefix + "' (character " + i + ")");
-                }
-            }
-            if (leaseTtl == null || leaseTtl.compareTo(Duration.ofSeconds(1)) < 0) {
-                throw new IllegalArgumentException("leaseTtl must be at least 1 s, was " + leaseTtl);
-            }
-            if (leaseWait == null || leaseWait.isNegative()) {
-                throw new IllegalArgumentException("leaseWait must not be negative, was " + leaseWait);
-            }
-            if (staleWhileRevalidate == null || staleWhileRevalidate.isNegative()) {
-                throw new IllegalArgumentException("staleWhileRevalidate must not be negative, was "
-                        + staleWhileRevalidate);
-            }
-            if (!(earlyRefreshBeta >= 0 && earlyRefreshBeta <= 10)) {
-                throw new IllegalArgumentException("earlyRefreshBeta must be from 0 to 10, was " + earlyRefreshBeta);
-            }
-            if (!(ttlJitter >= 0 && ttlJitter <= 0.5)) {
-                throw new IllegalArgumentException("ttlJitter must be from 0 to 0.5, was " + ttlJitter);
-            }
-            if (cacheTimeout == null || cacheTimeout.isNegative() || cacheTimeout.isZero()) {
-                throw new IllegalArgumentException("cacheTimeout must be positive, was " + cacheTimeout);
-            }
-            if (invalidationTimeout == null || invalidationTimeout.isNegative() || invalidationTimeout.isZero()) {
-                throw new IllegalArgumentException("invalidationTimeout must be positive, was " + invalidationTimeout);
-            }
-            if (connectTimeout == null || connectTimeout.isNegative() || connectTimeout.isZero()) {
-                throw new IllegalArgumentException("connectTimeout must be positive, was " + connectTimeout);
-            }
-            if (maxEntryBytes < 1) {
-                throw new IllegalArgumentException("maxEntryBytes must be positive, was " + maxEntryBytes);
-            }
-            Objects.requireNonNull(clock, "clock");
-            Objects.requireNonNull(nanoTime, "nanoTime");
-            Objects.requireNonNull(scheduler, "scheduler");
-            Objects.requireNonNull(random, "random");
             return new CacheAsideOptions(this);
         }
     }
