@@ -103,7 +103,7 @@ final class CacheAsideFactory {
     }
 
     /** The pool and timeouts for an application's factory (ignored by one that is a pool already). */
-    static R2dbcOptions r2dbcOptions(CacheAsideProperties.Db db) {
+    static R2dbcOptions r2dbcOptions(CacheAsideDbProperties db) {
         return configurable(() -> R2dbcOptions.builder()
                 .poolMaxSize(db.getPoolSize())
                 .acquireTimeout(db.getAcquireTimeout())

@@ -3,10 +3,10 @@ package dev.cacheaside.spring;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.boot.convert.DurationUnit;
 import org.springframework.util.unit.DataSize;
 
@@ -137,7 +137,8 @@ public class CacheAsideProperties {
     private final Memcached memcached = new Memcached();
 
     /** The database, when the application has no R2DBC ConnectionFactory of its own. */
-    private final Db db = new Db();
+    @NestedConfigurationProperty
+    private final CacheAsideDbProperties db = new CacheAsideDbProperties();
 
     /** The health indicator of the cache. */
     private final Health health = new Health();
@@ -152,66 +153,7 @@ public class CacheAsideProperties {
      * engine-dependent defaults apply. Durations are written in milliseconds ({@code 250ms}).
      */
     public Map<String, String> toVariables() {
-        Map<String, String> v = new LinkedHashMap<>();
-        put(v, "CACHE_ENGINE", engine);
-        put(v, "CACHE_HOST", host);
-        put(v, "CACHE_PORT", port);
-        put(v, "CACHE_NODES", nodes.isEmpty() ? null : String.join(",", nodes));
-        put(v, "CACHE_CLUSTER", cluster);
-        put(v, "CACHE_SENTINEL_MASTER", sentinelMaster);
-        put(v, "CACHE_SENTINEL_PASSWORD", sentinelPassword);
-        put(v, "CACHE_USER", user);
-        put(v, "CACHE_PASSWORD", password);
-        put(v, "CACHE_TLS", tls);
-        put(v, "CACHE_TLS_CA_FILE", tlsCaFile);
-        put(v, "CACHE_DATABASE", database);
-        put(v, "CACHE_CONNECT_TIMEOUT", millis(connectTimeout));
-        put(v, "CACHE_TTL", millis(ttl));
-        put(v, "CACHE_KEY_PREFIX", keyPrefix);
-        put(v, "CACHE_TIMEOUT", millis(timeout));
-        put(v, "CACHE_LEASES", leases);
-        put(v, "CACHE_LEASE_TTL", millis(leaseTtl));
-        put(v, "CACHE_LEASE_WAIT", millis(leaseWait));
-        put(v, "CACHE_STALE_TTL", millis(staleWhileRevalidate));
-        put(v, "CACHE_EARLY_REFRESH_BETA", earlyRefreshBeta);
-        put(v, "CACHE_TTL_JITTER", ttlJitter);
-        put(v, "CACHE_BREAKER", breaker.enabled);
-        put(v, "CACHE_BREAKER_OPEN", millis(breaker.open));
-        put(v, "CACHE_BREAKER_FAILURE_RATE", breaker.failureRate);
-        put(v, "CACHE_MAX_ENTRY_BYTES", maxEntryBytes);
-        put(v, "CACHE_LOCAL_MAX_BYTES", local.maxBytes == null ? null : local.maxBytes.toBytes());
-        put(v, "MEMCACHED_MAX_RECONNECT_DELAY", millis(memcached.maxReconnectDelay));
-        put(v, "MEMCACHED_MAX_VALUE_BYTES", memcached.maxValueBytes);
-        put(v, "MEMCACHED_MAX_PENDING", memcached.maxPending);
-        put(v, "DB_ENGINE", db.engine);
-        put(v, "DB_HOST", db.host);
-        put(v, "DB_PORT", db.port);
-        put(v, "DB_USER", db.user);
-        put(v, "DB_PASSWORD", db.password);
-        put(v, "DB_NAME", db.name);
-        put(v, "DB_POOL_SIZE", db.poolSize);
-        put(v, "DB_ACQUIRE_TIMEOUT", millis(db.acquireTimeout));
-        put(v, "DB_CONNECT_TIMEOUT", millis(db.connectTimeout));
-        put(v, "DB_STATEMENT_TIMEOUT", millis(db.statementTimeout));
-        return v;
-    }
-
-    private static void put(Map<String, String> v, String name, Object value) {
-        if (value != null && !value.toString().isBlank()) {
-            v.put(name, value.toString());
-        }
-    }
-
-    private static String millis(Duration d) {
-        if (d == null) {
-            return null;
-        }
-        try {
-            return d.toMillis() + "ms";
-        } catch (ArithmeticException e) {
-            // too long for milliseconds: passed on as seconds, which Settings refuses by name
-            return d.getSeconds() + "s";
-        }
+        return CacheAsideVariables.of(this);
     }
 
     /** An empty or blank value (as {@code ${CACHE_HOST:}} gives) counts as not set. */
@@ -294,7 +236,7 @@ public class CacheAsideProperties {
     public Breaker getBreaker() { return breaker; }
     public Local getLocal() { return local; }
     public Memcached getMemcached() { return memcached; }
-    public Db getDb() { return db; }
+    public CacheAsideDbProperties getDb() { return db; }
     public Health getHealth() { return health; }
     public Metrics getMetrics() { return metrics; }
 
@@ -363,79 +305,6 @@ public class CacheAsideProperties {
         public String toString() {
             return "memcached[maxReconnectDelay=" + maxReconnectDelay + ", maxValueBytes=" + maxValueBytes
                     + ", maxPending=" + maxPending + "]";
-        }
-    }
-
-    /**
-     * {@code cacheaside.db.*}: the database. The engine and address are used only when the
-     * application has no R2DBC {@code ConnectionFactory} bean; the pool size and timeouts also
-     * apply to an application's factory that is not already a pool.
-     */
-    public static class Db {
-
-        /**
-         * Database engine: h2 (embedded, in memory, filled with the airport sample), mysql,
-         * mariadb or postgresql (DB_ENGINE). Used only without an application ConnectionFactory.
-         */
-        private String engine = "h2";
-
-        /** Database host (DB_HOST). */
-        private String host = "localhost";
-
-        /** Database port; by default 3306 for MySQL and MariaDB, 5432 for PostgreSQL (DB_PORT). */
-        private Integer port;
-
-        /** Database user; by default root for MySQL and MariaDB, postgres for PostgreSQL (DB_USER). */
-        private String user;
-
-        /** Database password (DB_PASSWORD); never logged or shown. */
-        private String password;
-
-        /** Database name; for h2, the name of the in-memory database (DB_NAME). */
-        private String name = "airportdb";
-
-        /** Connections in the pool (DB_POOL_SIZE). */
-        private int poolSize = 10;
-
-        /** How long a query waits for a free connection (DB_ACQUIRE_TIMEOUT). */
-        @DurationUnit(ChronoUnit.SECONDS)
-        private Duration acquireTimeout = Duration.ofSeconds(5);
-
-        /** TCP connect timeout of the database (DB_CONNECT_TIMEOUT). */
-        @DurationUnit(ChronoUnit.SECONDS)
-        private Duration connectTimeout = Duration.ofSeconds(5);
-
-        /** Longest a query may run on the server (DB_STATEMENT_TIMEOUT). */
-        @DurationUnit(ChronoUnit.SECONDS)
-        private Duration statementTimeout = Duration.ofSeconds(30);
-
-        public String getEngine() { return engine; }
-        public void setEngine(String engine) { this.engine = blankToNull(engine); }
-        public String getHost() { return host; }
-        public void setHost(String host) { this.host = blankToNull(host); }
-        public Integer getPort() { return port; }
-        public void setPort(Integer port) { this.port = port; }
-        public String getUser() { return user; }
-        public void setUser(String user) { this.user = blankToNull(user); }
-        public String getPassword() { return password; }
-        public void setPassword(String password) { this.password = blankToNull(password); }
-        public String getName() { return name; }
-        public void setName(String name) { this.name = blankToNull(name); }
-        public int getPoolSize() { return poolSize; }
-        public void setPoolSize(int poolSize) { this.poolSize = poolSize; }
-        public Duration getAcquireTimeout() { return acquireTimeout; }
-        public void setAcquireTimeout(Duration acquireTimeout) { this.acquireTimeout = acquireTimeout; }
-        public Duration getConnectTimeout() { return connectTimeout; }
-        public void setConnectTimeout(Duration connectTimeout) { this.connectTimeout = connectTimeout; }
-        public Duration getStatementTimeout() { return statementTimeout; }
-        public void setStatementTimeout(Duration statementTimeout) { this.statementTimeout = statementTimeout; }
-
-        @Override
-        public String toString() {
-            return "db[engine=" + engine + ", host=" + host + ", port=" + port + ", user=" + user
-                    + ", password=" + redact(password) + ", name=" + name + ", poolSize=" + poolSize
-                    + ", acquireTimeout=" + acquireTimeout + ", connectTimeout=" + connectTimeout
-                    + ", statementTimeout=" + statementTimeout + "]";
         }
     }
 

@@ -1,0 +1,102 @@
+package dev.cacheaside.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.springframework.util.unit.DataSize;
+
+/** Every property reaches the library under its own variable name, with its own value. */
+class CacheAsideVariablesTest {
+
+    @Test
+    void everyPropertyHasItsVariable() {
+        CacheAsideProperties p = new CacheAsideProperties();
+        p.setEngine("redis");
+        p.setHost("cache.internal");
+        p.setPort(6390);
+        p.setNodes(List.of(" a:1 ", "", "b:2"));
+        p.setCluster(true);
+        p.setSentinelMaster("primary");
+        p.setSentinelPassword("sentinel-pw");
+        p.setUser("app");
+        p.setPassword("cache-pw");
+        p.setTls(true);
+        p.setTlsCaFile("/etc/ca.pem");
+        p.setDatabase(4);
+        p.setConnectTimeout(Duration.ofSeconds(3));
+        p.setTtl(Duration.ofMinutes(2));
+        p.setKeyPrefix("app:");
+        p.setTimeout(Duration.ofMillis(75));
+        p.setLeases(false);
+        p.setLeaseTtl(Duration.ofSeconds(11));
+        p.setLeaseWait(Duration.ofMillis(1500));
+        p.setStaleWhileRevalidate(Duration.ofSeconds(30));
+        p.setEarlyRefreshBeta(2.0);
+        p.setTtlJitter(0.1);
+        p.setMaxEntryBytes(2048);
+        p.getBreaker().setEnabled(false);
+        p.getBreaker().setOpen(Duration.ofSeconds(7));
+        p.getBreaker().setFailureRate(25);
+        p.getLocal().setMaxBytes(DataSize.ofKilobytes(8));
+        p.getMemcached().setMaxReconnectDelay(Duration.ofSeconds(9));
+        p.getMemcached().setMaxValueBytes(4096);
+        p.getMemcached().setMaxPending(77);
+        p.getDb().setEngine("mariadb");
+        p.getDb().setHost("db.internal");
+        p.getDb().setPort(3307);
+        p.getDb().setUser("reader");
+        p.getDb().setPassword("db-pw");
+        p.getDb().setName("shop");
+        p.getDb().setPoolSize(3);
+        p.getDb().setAcquireTimeout(Duration.ofSeconds(4));
+        p.getDb().setConnectTimeout(Duration.ofSeconds(6));
+        p.getDb().setStatementTimeout(Duration.ofSeconds(12));
+
+        assertThat(p.toVariables()).containsExactly(
+                entry("CACHE_ENGINE", "redis"),
+                entry("CACHE_HOST", "cache.internal"),
+                entry("CACHE_PORT", "6390"),
+                entry("CACHE_NODES", "a:1,b:2"),
+                entry("CACHE_CLUSTER", "true"),
+                entry("CACHE_SENTINEL_MASTER", "primary"),
+                entry("CACHE_SENTINEL_PASSWORD", "sentinel-pw"),
+                entry("CACHE_USER", "app"),
+                entry("CACHE_PASSWORD", "cache-pw"),
+                entry("CACHE_TLS", "true"),
+                entry("CACHE_TLS_CA_FILE", "/etc/ca.pem"),
+                entry("CACHE_DATABASE", "4"),
+                entry("CACHE_CONNECT_TIMEOUT", "3000ms"),
+                entry("CACHE_TTL", "120000ms"),
+                entry("CACHE_KEY_PREFIX", "app:"),
+                entry("CACHE_TIMEOUT", "75ms"),
+                entry("CACHE_LEASES", "false"),
+                entry("CACHE_LEASE_TTL", "11000ms"),
+                entry("CACHE_LEASE_WAIT", "1500ms"),
+                entry("CACHE_STALE_TTL", "30000ms"),
+                entry("CACHE_EARLY_REFRESH_BETA", "2.0"),
+                entry("CACHE_TTL_JITTER", "0.1"),
+                entry("CACHE_BREAKER", "false"),
+                entry("CACHE_BREAKER_OPEN", "7000ms"),
+                entry("CACHE_BREAKER_FAILURE_RATE", "25"),
+                entry("CACHE_MAX_ENTRY_BYTES", "2048"),
+                entry("CACHE_LOCAL_MAX_BYTES", "8192"),
+                entry("MEMCACHED_MAX_RECONNECT_DELAY", "9000ms"),
+                entry("MEMCACHED_MAX_VALUE_BYTES", "4096"),
+                entry("MEMCACHED_MAX_PENDING", "77"),
+                entry("DB_ENGINE", "mariadb"),
+                entry("DB_HOST", "db.internal"),
+                entry("DB_PORT", "3307"),
+                entry("DB_USER", "reader"),
+                entry("DB_PASSWORD", "db-pw"),
+                entry("DB_NAME", "shop"),
+                entry("DB_POOL_SIZE", "3"),
+                entry("DB_ACQUIRE_TIMEOUT", "4000ms"),
+                entry("DB_CONNECT_TIMEOUT", "6000ms"),
+                entry("DB_STATEMENT_TIMEOUT", "12000ms"));
+        assertThat(p.toString()).as("toString hides both passwords and the Sentinels' one")
+                .doesNotContain("cache-pw").doesNotContain("db-pw").doesNotContain("sentinel-pw");
+    }
+}
