@@ -84,7 +84,7 @@ public final class CacheAsideOptions {
             .build();
 
     // the settings in groups, each checked when it is made
-    private final Freshness freshness;
+    private final FreshnessSettings freshness;
     private final Entries entries;
     private final LeaseSettings lease;
     private final TimeLimits limits;
@@ -93,7 +93,7 @@ public final class CacheAsideOptions {
     private final boolean allowStateChangingFunctions;
 
     private CacheAsideOptions(Builder b) {
-        this.freshness = new Freshness(b.defaultTtl, b.staleWhileRevalidate, b.earlyRefreshBeta, b.ttlJitter);
+        this.freshness = new FreshnessSettings(b.defaultTtl, b.staleWhileRevalidate, b.earlyRefreshBeta, b.ttlJitter);
         this.entries = new Entries(b.keyPrefix, b.maxEntryBytes);
         this.lease = new LeaseSettings(b.leases, b.leaseTtl, b.leaseWait);
         this.limits = new TimeLimits(b.cacheTimeout, b.invalidationTimeout, b.connectTimeout);

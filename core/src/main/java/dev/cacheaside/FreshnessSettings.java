@@ -12,14 +12,14 @@ import java.time.Duration;
  * @param earlyRefreshBeta XFetch's beta, 0 (off) to 10
  * @param ttlJitter the largest random fraction a TTL is shortened by, 0 (off) to 0.5
  */
-record Freshness(Duration defaultTtl, Duration staleWhileRevalidate, double earlyRefreshBeta, double ttlJitter) {
+record FreshnessSettings(Duration defaultTtl, Duration staleWhileRevalidate, double earlyRefreshBeta, double ttlJitter) {
 
     /**
      * Checks the values.
      *
      * @throws IllegalArgumentException naming the setting and the value when one is invalid
      */
-    Freshness {
+    FreshnessSettings {
         if (defaultTtl == null || defaultTtl.isNegative() || defaultTtl.toMillis() < 1) {
             throw new IllegalArgumentException("defaultTtl must be at least 1 ms, was " + defaultTtl);
         }
