@@ -44,6 +44,9 @@ public final class BlockHoundExtension implements BeforeAllCallback, AfterEachCa
             "reactor-tcp-",               // reactor-netty loops of the R2DBC drivers
             "reactor-http-");             // reactor-netty loops of WebFlux servers and clients
 
+    /** Frames of each distinct violation written into the failure's message. */
+    private static final int MAX_FRAMES = 25;
+
     private record Violation(String method, String thread, Throwable where) {
     }
 
@@ -173,9 +176,35 @@ public final class BlockHoundExtension implements BeforeAllCallback, AfterEachCa
         StringBuilder message = new StringBuilder()
                 .append(found.size()).append(" blocking call(s) on non-blocking threads, noticed after ")
                 .append(where).append(':');
-        found.stream().map(v -> v.method() + " on " + v.thread()).distinct()
-                .forEach(line -> message.append("\n  ").append(line));
-        AssertionError failure = new AssertionError(message.toString(), found.get(0).where());
-        throw failure;
+        Set<String> shown = new java.util.HashSet<>();
+        for (Violation v : found) {
+            String line = v.method() + " on " + v.thread();
+            if (shown.add(line)) {
+                message.append("\n  ").append(line);
+                appendWhere(message, v.where());
+            }
+        }
+        throw new AssertionError(message.toString(), found.get(0).where());
+    }
+
+    /**
+     * The frames of {@code where} from the blocking method's caller on, so that the build's
+     * summary (which prints only the message) shows who blocked.
+     */
+    private static void appendWhere(StringBuilder message, Throwable where) {
+        StackTraceElement[] frames = where.getStackTrace();
+        int shown = 0;
+        for (StackTraceElement frame : frames) {
+            String type = frame.getClassName();
+            if (type.startsWith("reactor.blockhound.") || type.startsWith(BlockHoundExtension.class.getName())
+                    || type.startsWith("jdk.internal.misc.Unsafe")) {
+                continue;
+            }
+            message.append("\n      at ").append(frame);
+            if (++shown == MAX_FRAMES) {
+                message.append("\n      ...");
+                return;
+            }
+        }
     }
 }
