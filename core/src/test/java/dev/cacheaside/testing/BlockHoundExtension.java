@@ -100,6 +100,12 @@ public final class BlockHoundExtension implements BeforeAllCallback, AfterEachCa
                 // ... and checks its queue's size before a write (ArrayBlockingQueue.size takes
                 // the queue's lock for that read)
                 .allowBlockingCallsInside("io.lettuce.core.protocol.DefaultEndpoint", "validateWrite")
+                // ... and, for a command written while the connection is still being activated,
+                // adds it to its buffer of commands sent on activation: with a bounded request
+                // queue that is an ArrayBlockingQueue, whose lock is held for one add or poll (the
+                // activation drains it on the event loop at the same time)
+                .allowBlockingCallsInside("io.lettuce.core.protocol.DefaultEndpoint", "writeToDisconnectedBuffer")
+                .allowBlockingCallsInside("io.lettuce.core.protocol.DefaultEndpoint", "writeToBuffer")
                 // closing a store shuts Lettuce's executors down once; the shutdown wakes each
                 // executor through its task queue's lock
                 .allowBlockingCallsInside("io.netty.util.concurrent.SingleThreadEventExecutor", "shutdownGracefully")
