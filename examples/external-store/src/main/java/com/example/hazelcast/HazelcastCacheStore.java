@@ -162,7 +162,7 @@ public final class HazelcastCacheStore implements TaggedStore, CompareAndSetStor
             String token = new UUID(random.nextLong(), random.nextLong()).toString();
             return call(() -> entries.submitToKey(key, new Entries.GetOrLease(token, leaseMillis, maxValueBytes)),
                     result -> {
-                        if (result != Entries.HELD && result[0] == Entries.LEASE) {
+                        if (result[0] == Entries.LEASE && result.length > Entries.HELD.length) {
                             // won after the caller gave up: nobody will fill it, so free the key
                             entries.submitToKey(key, new Entries.Release(token));
                         }
