@@ -122,8 +122,8 @@ interface RawCache extends AutoCloseable {
     static RawCache memcached(String nodes) {
         List<String> servers = List.of(nodes.split(","));
         // writes go through the library's client, which picks the key's server by consistent hashing
-        dev.cacheaside.store.memcached.MemcachedCacheStore writer = dev.cacheaside.store.memcached.MemcachedCacheStore.create(
-                dev.cacheaside.store.memcached.MemcachedStoreOptions.builder().servers(nodes)
+        dev.cacheaside.memcached.MemcachedCacheStore writer = dev.cacheaside.memcached.MemcachedCacheStore.create(
+                dev.cacheaside.memcached.MemcachedStoreOptions.builder().servers(nodes)
                         .timeout(Duration.ofSeconds(2)).build());
         return new RawCache() {
             @Override

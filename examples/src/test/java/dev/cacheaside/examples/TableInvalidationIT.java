@@ -15,7 +15,7 @@ import dev.cacheaside.spi.CompareAndSetStore;
 import dev.cacheaside.spi.QueryExecutor;
 import dev.cacheaside.spi.Rows;
 import dev.cacheaside.spi.TaggedStore;
-import dev.cacheaside.store.local.LocalCacheStore;
+import dev.cacheaside.caffeine.LocalCacheStore;
 import dev.cacheaside.testing.TestServers;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
