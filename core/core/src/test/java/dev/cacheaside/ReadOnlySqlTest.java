@@ -239,7 +239,7 @@ class ReadOnlySqlTest {
 
     static Stream<String> sampleQueries() throws IOException {
         List<String> out = new ArrayList<>();
-        Path dir = Path.of("..", "..", "examples", "src", "main", "resources", "sql");
+        Path dir = Path.of("..", "..", "examples", "demo", "src", "main", "resources", "sql");
         try (Stream<Path> files = Files.list(dir)) {
             for (Path file : (Iterable<Path>) files.sorted()::iterator) {
                 String text = Files.readString(file, StandardCharsets.UTF_8);

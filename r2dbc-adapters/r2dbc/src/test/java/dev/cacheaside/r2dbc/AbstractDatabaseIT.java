@@ -270,7 +270,7 @@ abstract class AbstractDatabaseIT {
             try (CacheAside sampleCache = CacheAside.builder().database(sample).cache(sampleStore).build()) {
                 int statements = 0;
                 for (String file : List.of("01_simple_queries.sql", "02_medium_queries.sql", "03_advanced_queries.sql")) {
-                    Path path = Path.of("..", "examples", "src", "main", "resources", "sql", file);
+                    Path path = Path.of("..", "..", "examples", "demo", "src", "main", "resources", "sql", file);
                     for (String sql : SqlScript.split(Files.readString(path))) {
                         QueryResult miss = sampleCache.query(sql).block(Duration.ofSeconds(60));
                         QueryResult hit = sampleCache.query(sql).block(Duration.ofSeconds(60));
