@@ -1,4 +1,4 @@
-package dev.cacheaside.examples;
+package dev.cacheaside.integration;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;

@@ -1,4 +1,4 @@
-package dev.cacheaside.examples;
+package dev.cacheaside.integration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,6 +10,7 @@ import dev.cacheaside.Source;
 import dev.cacheaside.env.CacheAsideEnvironment;
 import dev.cacheaside.env.Engines;
 import dev.cacheaside.env.Settings;
+import dev.cacheaside.examples.LoadSampleData;
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CompareAndSetStore;
 import dev.cacheaside.spi.QueryExecutor;

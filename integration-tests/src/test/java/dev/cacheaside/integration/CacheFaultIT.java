@@ -1,4 +1,4 @@
-package dev.cacheaside.examples;
+package dev.cacheaside.integration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

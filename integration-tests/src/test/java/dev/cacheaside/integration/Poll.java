@@ -1,4 +1,4 @@
-package dev.cacheaside.examples;
+package dev.cacheaside.integration;
 
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;

@@ -26,7 +26,7 @@ import java.util.Locale;
  * ({@code CacheAsideEnvironment.create(Settings.load())}): with nothing set it runs on the embedded H2
  * sample and the in-process cache. A statement that fails (or is not a read, which the cache
  * refuses) is reported and the run goes on; the exit code is then 1. Run it with
- * {@code mvn -q -pl examples exec:java -Dexec.mainClass=dev.cacheaside.examples.RunSqlFile -Dexec.args="sql/01_simple_queries.sql"}.
+ * {@code mvn -q -pl examples/demo exec:java -Dexec.mainClass=dev.cacheaside.examples.RunSqlFile -Dexec.args="sql/01_simple_queries.sql"}.
  */
 public final class RunSqlFile {
 
@@ -43,7 +43,11 @@ public final class RunSqlFile {
         }
     }
 
-    static int run(String[] args, Settings settings, PrintStream out, PrintStream err) {
+    /**
+     * Does the work of {@link #main}: returns 0 when every statement ran, 1 when one failed or the
+     * configuration is wrong, 2 when the arguments are wrong.
+     */
+    public static int run(String[] args, Settings settings, PrintStream out, PrintStream err) {
         if (args.length != 1) {
             err.println(USAGE);
             return 2;
@@ -112,7 +116,8 @@ public final class RunSqlFile {
         return comment.toString();
     }
 
-    static SqlScript.Syntax syntax(String engine) {
+    /** The lexical rules of the engine {@code DB_ENGINE} names ({@code STANDARD} for one not known). */
+    public static SqlScript.Syntax syntax(String engine) {
         switch (engine.toLowerCase(Locale.ROOT)) {
             case "mysql":
             case "mariadb":
@@ -126,7 +131,7 @@ public final class RunSqlFile {
     }
 
     /** A file's text: a path on disk first, then the classpath (as given, then under {@code sql/}). */
-    static String read(String name) throws IOException {
+    public static String read(String name) throws IOException {
         Path path = Path.of(name);
         if (Files.isRegularFile(path)) {
             return Files.readString(path, StandardCharsets.UTF_8);

@@ -1,4 +1,4 @@
-package dev.cacheaside.examples;
+package dev.cacheaside.integration;
 
 import java.io.IOException;
 import java.io.InputStream;

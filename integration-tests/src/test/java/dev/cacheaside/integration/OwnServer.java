@@ -1,4 +1,4 @@
-package dev.cacheaside.examples;
+package dev.cacheaside.integration;
 
 import dev.cacheaside.testing.TestServers;
 import java.io.File;

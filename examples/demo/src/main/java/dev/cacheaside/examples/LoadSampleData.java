@@ -18,7 +18,7 @@ import java.util.Locale;
  * like the library's ({@code DB_ENGINE}, {@code DB_HOST}, {@code DB_PORT}, {@code DB_USER},
  * {@code DB_PASSWORD}, {@code DB_NAME}); the database {@code DB_NAME} must exist. Tables the
  * loader did not create are never touched: the load stops with an error naming such a table.
- * Run it with {@code mvn -q -pl examples exec:java -Dexec.mainClass=dev.cacheaside.examples.LoadSampleData -Dexec.args="100"}.
+ * Run it with {@code mvn -q -pl examples/demo exec:java -Dexec.mainClass=dev.cacheaside.examples.LoadSampleData -Dexec.args="100"}.
  */
 public final class LoadSampleData {
 
@@ -40,7 +40,7 @@ public final class LoadSampleData {
      * Does the work of {@link #main}: returns 0 when loaded, 1 when the load or the configuration
      * failed, 2 when the arguments are wrong.
      */
-    static int run(String[] args, Settings settings, PrintStream out, PrintStream err) {
+    public static int run(String[] args, Settings settings, PrintStream out, PrintStream err) {
         int scale;
         long seed;
         try {

@@ -1,8 +1,9 @@
-package dev.cacheaside.examples;
+package dev.cacheaside.integration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.env.Settings;
+import dev.cacheaside.examples.RunSqlFile;
 import dev.cacheaside.r2dbc.SqlScript;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,8 +1,9 @@
-package dev.cacheaside.examples;
+package dev.cacheaside.integration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.env.Settings;
+import dev.cacheaside.examples.LoadSampleData;
 import dev.cacheaside.spi.QueryExecutor;
 import dev.cacheaside.env.QueryExecutorProvider;
 import dev.cacheaside.spi.Rows;

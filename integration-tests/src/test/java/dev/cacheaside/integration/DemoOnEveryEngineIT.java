@@ -1,9 +1,10 @@
-package dev.cacheaside.examples;
+package dev.cacheaside.integration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.CacheAsideOptions;
 import dev.cacheaside.env.Settings;
+import dev.cacheaside.examples.Demo;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;

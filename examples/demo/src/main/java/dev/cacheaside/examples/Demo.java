@@ -15,11 +15,12 @@ import java.util.Locale;
  *
  * <p>Configured like the library: the environment and {@code ./.env} ({@code DB_ENGINE},
  * {@code CACHE_ENGINE}, ...); with nothing set it runs on embedded H2 and the in-process cache.
- * Run it with {@code mvn -q -pl examples -am install -DskipTests && mvn -q -pl examples exec:java}.
+ * Run it with {@code mvn -q -pl examples/demo -am install -DskipTests && mvn -q -pl examples/demo exec:java}.
  */
 public final class Demo {
 
-    static final String SQL = "SELECT * FROM airline WHERE airline_id = 1";
+    /** The query the demo runs, misses, hits and invalidates. */
+    public static final String SQL = "SELECT * FROM airline WHERE airline_id = 1";
     private static final String RULE = "=".repeat(60);
 
     private Demo() {
