@@ -27,7 +27,7 @@ import java.util.Set;
  * seeds); otherwise one server. {@code CACHE_NODES} replaces {@code CACHE_HOST}/{@code CACHE_PORT}
  * and is accepted only with Sentinel or Cluster.
  *
- * <p>Loads without Lettuce on the class path (it is an optional dependency); {@link #create}
+ * <p>Loads without Lettuce on the class path (an application may exclude it); {@link #create}
  * then fails with a {@link ConfigurationException} naming {@code io.lettuce:lettuce-core}.
  * Stateless and thread safe.
  */
@@ -74,7 +74,7 @@ public final class LettuceCacheStoreProvider implements CacheStoreProvider {
         String host = settings.getHost("CACHE_HOST", LettuceStoreOptions.DEFAULT_HOST);
         int port = settings.getPort("CACHE_PORT",
                 sentinelMaster != null ? LettuceStoreOptions.DEFAULT_SENTINEL_PORT : LettuceStoreOptions.DEFAULT_PORT);
-        List<String> nodes = settings.get("CACHE_NODES").map(LettuceStoreOptions::split).orElse(null);
+        List<String> nodes = settings.get("CACHE_NODES").map(LettuceNodes::split).orElse(null);
         if (nodes != null) {
             if (sentinelMaster == null && !cluster) {
                 throw new ConfigurationException("CACHE_NODES", "CACHE_NODES='" + settings.get("CACHE_NODES").get()
@@ -83,7 +83,7 @@ public final class LettuceCacheStoreProvider implements CacheStoreProvider {
             }
             for (String node : nodes) {
                 try {
-                    LettuceStoreOptions.checkHostPort(node);
+                    LettuceNodes.checkHostPort(node);
                 } catch (IllegalArgumentException e) {
                     throw new ConfigurationException("CACHE_NODES", "CACHE_NODES='" + settings.get("CACHE_NODES").get()
                             + "' is not a list of host:port: " + e.getMessage());

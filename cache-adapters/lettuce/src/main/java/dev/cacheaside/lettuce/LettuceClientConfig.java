@@ -56,7 +56,7 @@ final class LettuceClientConfig {
     List<RedisURI> clusterSeeds() {
         List<RedisURI> seeds = new ArrayList<>();
         for (String node : options.nodes()) {
-            seeds.add(authenticated(RedisURI.Builder.redis(LettuceStoreOptions.host(node), LettuceStoreOptions.port(node))).build());
+            seeds.add(authenticated(RedisURI.Builder.redis(LettuceNodes.host(node), LettuceNodes.port(node))).build());
         }
         return seeds;
     }
@@ -159,19 +159,19 @@ final class LettuceClientConfig {
             char[] sentinelPassword = options.sentinelPassword();
             String first = nodes.get(0);
             builder = sentinelPassword == null
-                    ? RedisURI.Builder.sentinel(LettuceStoreOptions.host(first), LettuceStoreOptions.port(first), options.sentinelMaster())
-                    : RedisURI.Builder.sentinel(LettuceStoreOptions.host(first), LettuceStoreOptions.port(first),
+                    ? RedisURI.Builder.sentinel(LettuceNodes.host(first), LettuceNodes.port(first), options.sentinelMaster())
+                    : RedisURI.Builder.sentinel(LettuceNodes.host(first), LettuceNodes.port(first),
                             options.sentinelMaster(), new String(sentinelPassword));
             for (String node : nodes.subList(1, nodes.size())) {
                 if (sentinelPassword == null) {
-                    builder.withSentinel(LettuceStoreOptions.host(node), LettuceStoreOptions.port(node));
+                    builder.withSentinel(LettuceNodes.host(node), LettuceNodes.port(node));
                 } else {
-                    builder.withSentinel(LettuceStoreOptions.host(node), LettuceStoreOptions.port(node), new String(sentinelPassword));
+                    builder.withSentinel(LettuceNodes.host(node), LettuceNodes.port(node), new String(sentinelPassword));
                 }
             }
         } else {
             String node = nodes.get(0);
-            builder = RedisURI.Builder.redis(LettuceStoreOptions.host(node), LettuceStoreOptions.port(node));
+            builder = RedisURI.Builder.redis(LettuceNodes.host(node), LettuceNodes.port(node));
         }
         return authenticated(builder).withDatabase(options.database()).build();
     }

@@ -1,10 +1,8 @@
 package dev.cacheaside.lettuce;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
@@ -390,97 +388,15 @@ public final class LettuceStoreOptions {
             }
             List<String> checked = new ArrayList<>();
             for (String node : nodes) {
-                checked.add(checkHostPort(node));
+                checked.add(LettuceNodes.checkHostPort(node));
             }
-            if (topology == Topology.STANDALONE && checked.size() != 1) {
-                throw new IllegalArgumentException("a standalone server has exactly one node, got " + checked);
-            }
-            if (topology == Topology.SENTINEL && (sentinelMaster == null || sentinelMaster.isBlank())) {
-                throw new IllegalArgumentException("sentinelMaster must be set for topology SENTINEL");
-            }
-            if (topology == Topology.CLUSTER && database != 0) {
-                throw new IllegalArgumentException("database must be 0 for a cluster (Redis Cluster has only database 0), was " + database);
-            }
-            if (database < 0) {
-                throw new IllegalArgumentException("database must not be negative, was " + database);
-            }
-            if (tlsCaFile != null && !tls) {
-                throw new IllegalArgumentException("tlsCaFile (" + tlsCaFile + ") is set but tls is off");
-            }
-            if (tlsCaFile != null && !Files.isReadable(tlsCaFile)) {
-                throw new IllegalArgumentException("tlsCaFile " + tlsCaFile + " is not a readable file");
-            }
-            if (username != null && password == null) {
-                throw new IllegalArgumentException("username '" + username + "' needs a password");
-            }
-            requirePositive("commandTimeout", commandTimeout);
-            requirePositive("connectTimeout", connectTimeout);
-            if (connectTimeout.compareTo(MAX_CONNECT_TIMEOUT) > 0) {
-                throw new IllegalArgumentException("connectTimeout must be at most " + MAX_CONNECT_TIMEOUT + ", was " + connectTimeout);
-            }
-            if (commandTimeout.compareTo(MAX_CONNECT_TIMEOUT) > 0) {
-                throw new IllegalArgumentException("commandTimeout must be at most " + MAX_CONNECT_TIMEOUT + ", was " + commandTimeout);
-            }
-            requirePositive("reconnectDelay min", reconnectDelayMin);
-            requirePositive("topologyRefreshPeriod", topologyRefreshPeriod);
-            if (reconnectDelayMax.compareTo(reconnectDelayMin) < 0) {
-                throw new IllegalArgumentException("reconnectDelay max (" + reconnectDelayMax
-                        + ") must not be shorter than min (" + reconnectDelayMin + ")");
-            }
-            if (maxValueBytes <= 0) {
-                throw new IllegalArgumentException("maxValueBytes must be positive, was " + maxValueBytes);
-            }
-            if (requestQueueSize <= 0) {
-                throw new IllegalArgumentException("requestQueueSize must be positive, was " + requestQueueSize);
-            }
-            return new LettuceStoreOptions(this, Collections.unmodifiableList(checked));
-        }
-
-        private static void requirePositive(String name, Duration value) {
-            if (value.isZero() || value.isNegative()) {
-                throw new IllegalArgumentException(name + " must be positive, was " + value);
-            }
+            LettuceStoreOptions options = new LettuceStoreOptions(this, Collections.unmodifiableList(checked));
+            LettuceOptionChecks.check(options);
+            return options;
         }
 
         private static String hostPort(String host, int port) {
             return Objects.requireNonNull(host, "host") + ":" + port;
         }
-    }
-
-    /** {@code host:port} checked: a host and a port from 1 to 65535 ({@code [v6]:port} allowed). */
-    static String checkHostPort(String node) {
-        String s = Objects.requireNonNull(node, "node").trim();
-        int colon = s.lastIndexOf(':');
-        if (colon <= 0 || colon == s.length() - 1) {
-            throw new IllegalArgumentException("node '" + node + "' is not host:port");
-        }
-        try {
-            int port = Integer.parseInt(s.substring(colon + 1));
-            if (port < 1 || port > 65535) {
-                throw new IllegalArgumentException("node '" + node + "' has port " + port + " out of range 1-65535");
-            }
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("node '" + node + "' has no numeric port");
-        }
-        return s;
-    }
-
-    static String host(String node) {
-        String host = node.substring(0, node.lastIndexOf(':'));
-        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-    }
-
-    static int port(String node) {
-        return Integer.parseInt(node.substring(node.lastIndexOf(':') + 1));
-    }
-
-    static List<String> split(String nodes) {
-        List<String> list = new ArrayList<>();
-        for (String part : Arrays.asList(nodes.split(","))) {
-            if (!part.isBlank()) {
-                list.add(part.trim());
-            }
-        }
-        return list;
     }
 }

@@ -142,8 +142,8 @@ class LettuceAclIT {
 
     private Settings settings(String asUser, String pw) {
         return Settings.of(Map.of(
-                "CACHE_HOST", LettuceStoreOptions.host(address),
-                "CACHE_PORT", Integer.toString(LettuceStoreOptions.port(address)),
+                "CACHE_HOST", LettuceNodes.host(address),
+                "CACHE_PORT", Integer.toString(LettuceNodes.port(address)),
                 "CACHE_USER", asUser,
                 "CACHE_PASSWORD", pw,
                 "CACHE_TIMEOUT", "2s"));

@@ -28,8 +28,8 @@ class LettuceCacheStoreClusterIT extends CacheStoreContract {
     @BeforeAll
     static void cluster() {
         String first = TestServers.require("REDIS_CLUSTER", 7000);
-        String host = LettuceStoreOptions.host(first);
-        int port = LettuceStoreOptions.port(first);
+        String host = LettuceNodes.host(first);
+        int port = LettuceNodes.port(first);
         seeds = List.of(host + ":" + port, host + ":" + (port + 1), host + ":" + (port + 2));
     }
 

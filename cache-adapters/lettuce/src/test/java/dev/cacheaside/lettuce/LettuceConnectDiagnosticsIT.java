@@ -66,8 +66,8 @@ class LettuceConnectDiagnosticsIT {
         }
         int database = databases + 83;
         CacheStore store = new LettuceCacheStoreProvider().create("redis", Settings.of(Map.of(
-                "CACHE_HOST", LettuceStoreOptions.host(address),
-                "CACHE_PORT", Integer.toString(LettuceStoreOptions.port(address)),
+                "CACHE_HOST", LettuceNodes.host(address),
+                "CACHE_PORT", Integer.toString(LettuceNodes.port(address)),
                 "CACHE_DATABASE", Integer.toString(database))));
         try {
             for (int attempt = 0; attempt < 3; attempt++) {
@@ -159,7 +159,7 @@ class LettuceConnectDiagnosticsIT {
                 while (!server.isClosed()) {
                     try {
                         Socket client = server.accept();
-                        Socket upstream = new Socket(LettuceStoreOptions.host(target), LettuceStoreOptions.port(target));
+                        Socket upstream = new Socket(LettuceNodes.host(target), LettuceNodes.port(target));
                         sockets.add(client);
                         sockets.add(upstream);
                         long start = System.nanoTime();

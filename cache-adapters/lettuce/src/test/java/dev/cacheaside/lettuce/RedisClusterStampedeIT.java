@@ -26,12 +26,12 @@ class RedisClusterStampedeIT extends StampedeContract {
     @BeforeAll
     static void cluster() {
         String first = TestServers.require("REDIS_CLUSTER", 7000);
-        String host = LettuceStoreOptions.host(first);
-        int port = LettuceStoreOptions.port(first);
+        String host = LettuceNodes.host(first);
+        int port = LettuceNodes.port(first);
         seeds = List.of(host + ":" + port, host + ":" + (port + 1), host + ":" + (port + 2));
         List<RedisURI> uris = new ArrayList<>();
         for (String seed : seeds) {
-            uris.add(RedisURI.Builder.redis(LettuceStoreOptions.host(seed), LettuceStoreOptions.port(seed))
+            uris.add(RedisURI.Builder.redis(LettuceNodes.host(seed), LettuceNodes.port(seed))
                     .withTimeout(Duration.ofSeconds(5)).build());
         }
         adminClient = RedisClusterClient.create(uris);

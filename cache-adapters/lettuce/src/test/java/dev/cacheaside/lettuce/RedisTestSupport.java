@@ -23,7 +23,7 @@ final class RedisTestSupport {
     /** Options for the single server at {@code address} ({@code host:port}). */
     static LettuceStoreOptions.Builder standalone(String address) {
         return LettuceStoreOptions.builder()
-                .standalone(LettuceStoreOptions.host(address), LettuceStoreOptions.port(address))
+                .standalone(LettuceNodes.host(address), LettuceNodes.port(address))
                 .commandTimeout(TEST_COMMAND_TIMEOUT);
     }
 
@@ -34,7 +34,7 @@ final class RedisTestSupport {
 
         Admin(String address) {
             client = RedisClient.create(RedisURI.Builder
-                    .redis(LettuceStoreOptions.host(address), LettuceStoreOptions.port(address))
+                    .redis(LettuceNodes.host(address), LettuceNodes.port(address))
                     .withTimeout(Duration.ofSeconds(5)).build());
             connection = client.connect();
         }
