@@ -92,7 +92,8 @@ public final class Engines {
             available.addAll(engines);
         }
         throw new ConfigurationException(variable, variable + "='" + engine + "' is not a known engine; "
-                + (available.isEmpty() ? "no engines are on the classpath (add cache-aside-r2dbc and cache-aside-stores)"
+                + (available.isEmpty() ? "no engines are on the classpath (add cache-aside-r2dbc and a cache store:"
+                        + " cache-aside-caffeine, cache-aside-lettuce or cache-aside-memcached)"
                 : "available engines: " + available));
     }
 }
