@@ -5,7 +5,7 @@ import dev.cacheaside.internal.RowCodec;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.QueryExecutor;
 import dev.cacheaside.spi.Rows;
-import dev.cacheaside.store.local.LocalCacheStore;
+import dev.cacheaside.caffeine.LocalCacheStore;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.CacheAsideOptions;
 import dev.cacheaside.r2dbc.R2dbcOptions;
-import dev.cacheaside.store.local.LocalStoreOptions;
-import dev.cacheaside.store.memcached.MemcachedStoreOptions;
+import dev.cacheaside.caffeine.LocalStoreOptions;
+import dev.cacheaside.memcached.MemcachedStoreOptions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
