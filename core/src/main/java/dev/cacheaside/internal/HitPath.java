@@ -47,21 +47,28 @@ final class HitPath {
 
     /** The answer to {@code call} through the cache; nothing happens until subscription. */
     Mono<Served> read(Call call) {
-        return new Read(call);
+        return Read.of(this, call);
     }
 
     /** One query's read, lazy; each subscription reads again. */
-    private final class Read extends Mono<Served> {
+    private static final class Read extends Mono<Served> {
 
+        private final HitPath path;
         private final Call call;
 
-        Read(Call call) {
+        private Read(HitPath path, Call call) {
+            this.path = path;
             this.call = call;
+        }
+
+        /** The read, passed through the assembly hooks as Reactor's own operators are. */
+        static Mono<Served> of(HitPath path, Call call) {
+            return onAssembly(new Read(path, call));
         }
 
         @Override
         public void subscribe(CoreSubscriber<? super Served> actual) {
-            Reader reader = new Reader(actual, call);
+            Reader reader = path.new Reader(actual, call);
             actual.onSubscribe(reader);
             reader.start();
         }
@@ -88,7 +95,6 @@ final class HitPath {
 
         /** {@link #IDLE} until the breaker lets the read through, then {@link #READING}, then {@link #ENDED}. */
         volatile int readState;
-        @SuppressWarnings("rawtypes")
         static final AtomicIntegerFieldUpdater<Reader> READ_STATE =
                 AtomicIntegerFieldUpdater.newUpdater(Reader.class, "readState");
         /** The store's subscription, once it is there. */
@@ -96,7 +102,6 @@ final class HitPath {
         volatile Disposable timer;
         /** The subscription to the answer of a read that was not a served hit. */
         volatile Subscription answer;
-        @SuppressWarnings("rawtypes")
         static final AtomicReferenceFieldUpdater<Reader, Subscription> ANSWER =
                 AtomicReferenceFieldUpdater.newUpdater(Reader.class, Subscription.class, "answer");
 
