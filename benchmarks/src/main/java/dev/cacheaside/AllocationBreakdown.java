@@ -12,9 +12,10 @@ import java.util.Locale;
 import java.util.function.Supplier;
 
 /**
- * Where the decode of a hit allocates: bytes allocated by this thread per call (HotSpot's
- * per-thread allocation counter, exact and independent of timing) for decoding one typical row
- * and for the parsing steps the codec runs per cell. Run with
+ * Where a hit allocates: bytes allocated by this thread per call (HotSpot's per-thread
+ * allocation counter, exact and independent of timing) for a whole hit of one row over the
+ * in-process store against its hand-written floor ({@link HitBenchmark}), for decoding one
+ * typical row, and for the parsing steps the codec runs per cell. Run with
  * {@code mvn -q -pl benchmarks compile dependency:copy-dependencies exec:exec -Dbench.args=alloc}.
  */
 public final class AllocationBreakdown {
@@ -30,6 +31,15 @@ public final class AllocationBreakdown {
         String timestamp = "2025-06-14T09:35";
         String decimal = "734.12";
         List<String> out = new ArrayList<>();
+        HitBenchmark hit = new HitBenchmark();
+        hit.rows = 1;
+        hit.setUp();
+        try {
+            out.add(measure(threads, "hit, hand-written (store get + decode, 1 row)", hit::handWritten));
+            out.add(measure(threads, "hit, library (CacheAside.query, 1 row)", hit::library));
+        } finally {
+            hit.tearDown();
+        }
         out.add(measure(threads, "decode, 1 row of 11 columns", () -> RowCodec.decodeEntry(oneRow, CacheAsideOptions.DEFAULT_MAX_ENTRY_BYTES)));
         out.add(measure(threads, "decode, 100 rows, per row", () -> RowCodec.decodeEntry(hundred, CacheAsideOptions.DEFAULT_MAX_ENTRY_BYTES), 100));
         out.add(measure(threads, "LocalDateTime.parse(\"" + timestamp + "\")", () -> LocalDateTime.parse(timestamp)));

@@ -66,6 +66,18 @@ final class LoadDriver {
 
     static final int[] CONCURRENCY = {1, 16, 64};
 
+    /**
+     * The concurrencies of the floor cells: {@link #CONCURRENCY}, or those listed in
+     * {@code -Dbench.floorConcurrency} (comma separated, e.g. {@code 16,64}).
+     */
+    static int[] floorConcurrency() {
+        String listed = System.getProperty("bench.floorConcurrency", "");
+        if (listed.isBlank()) {
+            return CONCURRENCY;
+        }
+        return Arrays.stream(listed.split(",")).map(String::strip).mapToInt(Integer::parseInt).toArray();
+    }
+
     /** What a run does: the full run or the smoke run (seconds, for CI). */
     record Plan(boolean smoke, int scale, String database, List<String> databases, List<String> caches,
                 Duration hitWarmup, Duration hitMeasure, Duration dbBudget, int dbMaxSamples,
@@ -127,6 +139,27 @@ final class LoadDriver {
         results.stampedeStatement = expensive.name() + ": " + expensive.label() + " (on " + plan.databases().get(0) + ")";
         for (String cache : plan.caches()) {
             stampede(plan.databases().get(0), cache, expensive);
+        }
+    }
+
+    /**
+     * Only the hit path against its floor, on Redis and Memcached (and, with
+     * {@code -Dbench.explain=true}, where the hit spends its time over it): the part to rerun
+     * when the hit path changes.
+     */
+    void runFloors() {
+        String db = plan.databases().get(0);
+        progress.note("preparing %s: database %s, airport sample at scale %d (loaded once, reused when present)",
+                db, plan.database(), plan.scale());
+        Servers.prepare(db, plan.database(), plan.scale(), line -> progress.note("  %s", line));
+        boolean explain = Boolean.getBoolean("bench.explain");
+        progress.expect((2 * 3 + (explain ? 6 : 0)) * floorConcurrency().length * (1 + plan.floorRounds()));
+        Statement typical = find(statements(), "medium", 4);
+        results.floorStatement = typical.name() + ": " + typical.label();
+        floorRedis(db, typical);
+        floorMemcached(db, typical);
+        if (explain) {
+            explainRedis(db, typical);
         }
     }
 
@@ -266,7 +299,7 @@ final class LoadDriver {
 
     private void floor(String store, Map<String, Supplier<Mono<?>>> variants) {
         List<String> names = new ArrayList<>(variants.keySet());
-        for (int c : CONCURRENCY) {
+        for (int c : floorConcurrency()) {
             for (String name : names) {
                 Cell warm = ClosedLoop.run(c, plan.floorWarmup(), Long.MAX_VALUE, variants.get(name));
                 progress.cell("floor %-9s c=%-2d %-18s warm-up: %,.0f ops/s", store, c, name, warm.throughput());

@@ -14,6 +14,7 @@ import java.util.List;
  * mvn -q -pl benchmarks compile dependency:copy-dependencies exec:exec -Dbench.smoke=true                  # seconds: proves it all still runs
  * mvn -q -pl benchmarks compile dependency:copy-dependencies exec:exec -Dbench.args="jmh CodecBenchmark"   # only some JMH benchmarks
  * mvn -q -pl benchmarks compile dependency:copy-dependencies exec:exec -Dbench.args="load"                 # only the load driver
+ * mvn -q -pl benchmarks compile dependency:copy-dependencies exec:exec -Dbench.args="floor"                # only the hit path against its floor
  * </pre>
  * The full run writes {@code benchmarks/results/}; the smoke run writes
  * {@code benchmarks/target/bench-smoke/} and so never replaces the committed results. Exits with
@@ -35,8 +36,8 @@ public final class RunBenchmarks {
         }
         boolean smoke = Boolean.getBoolean("bench.smoke");
         String part = words.isEmpty() ? "all" : words.get(0);
-        if (!List.of("all", "jmh", "load", "alloc").contains(part)) {
-            System.err.println("usage: RunBenchmarks [all | jmh [Benchmark|Benchmark...] | load | alloc]");
+        if (!List.of("all", "jmh", "load", "floor", "alloc").contains(part)) {
+            System.err.println("usage: RunBenchmarks [all | jmh [Benchmark|Benchmark...] | load | floor | alloc]");
             System.exit(2);
         }
         if (part.equals("alloc")) {
@@ -59,6 +60,14 @@ public final class RunBenchmarks {
                 progress.note("load driver: databases %s, caches %s, scale %d, %d cells", plan.databases(), plan.caches(),
                         plan.scale(), plan.cells());
                 new LoadDriver(plan, results, progress).run();
+            }
+            if (part.equals("floor")) {
+                LoadDriver.Plan plan = LoadDriver.Plan.of(smoke);
+                results.scale = plan.scale();
+                results.database = plan.database();
+                progress.note("the hit path against its floor: database %s, concurrency %s", plan.databases().get(0),
+                        java.util.Arrays.toString(LoadDriver.floorConcurrency()));
+                new LoadDriver(plan, results, progress).runFloors();
             }
             results.seconds = progress.seconds();
             Report.write(results, out);

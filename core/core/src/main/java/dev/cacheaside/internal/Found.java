@@ -32,6 +32,11 @@ final class Found {
         this.token = token;
     }
 
+    /** A value read without a lease ({@code get}). */
+    static Found hit(byte[] bytes) {
+        return new Found(Kind.HIT, bytes, null);
+    }
+
     static Found of(CacheLookup lookup) {
         switch (lookup.kind()) {
             case HIT:

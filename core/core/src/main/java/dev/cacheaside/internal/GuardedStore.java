@@ -32,7 +32,12 @@ import reactor.core.publisher.SignalType;
  * {@link #release} end what a permitted read began and bypass the breaker, as invalidations
  * ({@link #invalidation}) do. {@link #closeAsync()} closes the wrapped store, unguarded.
  *
- * <p>Thread safe; every method is lazy, as the wrapped store's are.
+ * <p>A read can also be guarded inline, by a subscriber that calls the store itself
+ * ({@link HitPath}): {@link #readLimit}, {@link #permitRead} or {@link #readRefused} before it,
+ * {@link #readEnded} or {@link #readAbandoned} after it, with the same timeout, breaker and
+ * counts as {@link #get} and {@link #getOrLease}.
+ *
+ * <p>Thread safe; every method returning a {@link Mono} is lazy, as the wrapped store's are.
  */
 public final class GuardedStore implements CacheStore {
 
@@ -172,6 +177,52 @@ public final class GuardedStore implements CacheStore {
     /** Installs the recorder of timings. */
     public void recorder(Recorder recorder) {
         this.recorder = recorder;
+    }
+
+    // ---------------------------------------------------------------- a read guarded inline
+    // What guard() does for a READ with operators, as calls that one subscriber (HitPath) makes
+    // itself, in this order: readLimit and permitRead (or readRefused) before the read,
+    // readEnded or readAbandoned after it.
+
+    /** The limit the engine puts on a read: the cache timeout, or null when the store bounds its reads itself. */
+    Duration readLimit() {
+        return storeBoundsItself ? null : options.cacheTimeout();
+    }
+
+    /** Whether the breaker lets a read through now (always, without a breaker); a permitted read must end in {@link #readEnded} or {@link #readAbandoned}. */
+    boolean permitRead() {
+        return breaker == null || breaker.tryAcquirePermission();
+    }
+
+    /** The error of a read the breaker refused ({@link #permitRead}), counted as a rejection. */
+    CallNotPermittedException readRefused() {
+        CallNotPermittedException refused = CallNotPermittedException.createCallNotPermittedException(breaker);
+        failed(refused);
+        return refused;
+    }
+
+    /**
+     * A permitted read ended, at {@code startNanos} on {@link System#nanoTime()} when it began:
+     * with its value or empty ({@code error} null), or with {@code error}; the breaker records it.
+     */
+    void readEnded(long startNanos, Throwable error) {
+        if (error == null) {
+            if (breaker != null) {
+                breaker.onSuccess(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+            }
+            return;
+        }
+        if (breaker != null) {
+            breaker.onError(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS, error);
+        }
+        failed(error);
+    }
+
+    /** A permitted read was cancelled: its permission goes back to the breaker. */
+    void readAbandoned() {
+        if (breaker != null) {
+            breaker.releasePermission();
+        }
     }
 
     private <T> Mono<T> guard(StoreOperation op, Supplier<Mono<T>> call) {

@@ -60,25 +60,53 @@ public final class LeaseProtocol {
                 ? store.getOrLease(key, options.leaseTtl())
                 : store.get(key).map(CacheLookup::hit);
         return call
-                .map(lookup -> {
-                    if (lookup.kind() != CacheLookup.Kind.LEASE_HELD && !orphanLeases.isEmpty()) {
-                        // a value or a lease of ours: whatever we may have orphaned is gone
-                        orphanLeases.remove(key);
-                    }
-                    return Found.of(lookup);
-                })
-                .defaultIfEmpty(Found.ABSENT)
-                .doOnNext(found -> readAnswered(key))
-                .onErrorResume(e -> {
-                    counters.cacheReadErrors.increment();
-                    failures.failed("cache read of " + key + " failed, the database answers", e);
-                    readFailed(key, e);
-                    if (options.leases() && timedOut(e)) {
-                        // the store may have taken the lease for us with a reply that came too late
-                        rememberOrphan(key);
-                    }
-                    return Mono.just(Found.UNREACHABLE);
-                });
+                .map(lookup -> answered(key, lookup))
+                .switchIfEmpty(Mono.fromSupplier(() -> answered(key, null)))
+                .onErrorResume(e -> Mono.just(unreachable(key, e)));
+    }
+
+    /**
+     * The unguarded read behind {@link #lookup}, for a caller that guards it inline
+     * ({@link HitPath}): the wrapped store's {@code getOrLease} (a {@link CacheLookup}) with leases
+     * on, its {@code get} (the bytes) without. The store is called now.
+     */
+    Mono<?> read(String key) {
+        CacheStore raw = store.delegate();
+        return options.leases() ? raw.getOrLease(key, options.leaseTtl()) : raw.get(key);
+    }
+
+    /**
+     * What a read of {@code key} that answered found: {@code value} is a {@link CacheLookup}, the
+     * bytes of a {@code get}, or null when the read completed empty.
+     */
+    Found answered(String key, Object value) {
+        Found found;
+        if (value == null) {
+            found = Found.ABSENT;
+        } else if (value instanceof byte[] bytes) {
+            found = Found.hit(bytes);
+        } else {
+            CacheLookup lookup = (CacheLookup) value;
+            if (lookup.kind() != CacheLookup.Kind.LEASE_HELD && !orphanLeases.isEmpty()) {
+                // a value or a lease of ours: whatever we may have orphaned is gone
+                orphanLeases.remove(key);
+            }
+            found = Found.of(lookup);
+        }
+        readAnswered(key);
+        return found;
+    }
+
+    /** What a read of {@code key} that failed with {@code e} found: {@link Found#UNREACHABLE}, counted and logged. */
+    Found unreachable(String key, Throwable e) {
+        counters.cacheReadErrors.increment();
+        failures.failed("cache read of " + key + " failed, the database answers", e);
+        readFailed(key, e);
+        if (options.leases() && timedOut(e)) {
+            // the store may have taken the lease for us with a reply that came too late
+            rememberOrphan(key);
+        }
+        return Found.UNREACHABLE;
     }
 
     /**

@@ -17,9 +17,10 @@ import reactor.core.publisher.Mono;
  * The engine behind {@link CacheAside}: its parts, and the flow of one query through them.
  *
  * <p>A query's {@link Call} (key, query, TTL) joins the load in flight for its key
- * ({@link SingleFlight}) or reads the cache ({@link LeaseProtocol#lookup}, through the
- * {@link GuardedStore}). A hit is decoded ({@link EntryCodec}) and served, stale or due for an
- * early refresh as {@link Freshness} says ({@link BackgroundRefresher}); a miss is loaded from
+ * ({@link SingleFlight}) or reads the cache ({@link HitPath}: the read of {@link LeaseProtocol},
+ * guarded as {@link GuardedStore} guards it, in one subscriber). A hit is decoded
+ * ({@link EntryCodec}) and served, stale or due for an early refresh as {@link Freshness} says
+ * ({@link BackgroundRefresher}); a miss is loaded from
  * the database and stored ({@link Loader}): under the lease it won, unconditionally, not at all,
  * or after waiting for another caller's lease. Thread safe; one instance per {@link CacheAside}.
  */
@@ -38,6 +39,7 @@ public final class QueryEngine {
     private final EntryCodec codec;
     private final Loader loader;
     private final BackgroundRefresher refresher;
+    private final HitPath hits;
 
     /** The engine over {@code database} and {@code cache}; it closes both in {@link #closeAsync()}. */
     public QueryEngine(QueryExecutor database, CacheStore cache, CacheAsideOptions options) {
@@ -53,6 +55,7 @@ public final class QueryEngine {
         this.codec = new EntryCodec(options, counters, freshness);
         this.loader = new Loader(database, store, options, counters, failures, flights, leases, invalidator, codec);
         this.refresher = new BackgroundRefresher(store, options, counters, flights, leases, loader, codec, background);
+        this.hits = new HitPath(this, store, leases, options);
     }
 
     /**
@@ -69,18 +72,31 @@ public final class QueryEngine {
             // a load for this key is running here: share it and spare the cache a round trip
             return inFlight;
         }
-        return leases.lookup(call.key()).flatMap(found -> answer(call, found));
+        return hits.read(call);
     }
 
-    private Mono<Served> answer(Call call, Found found) {
+    /**
+     * The rows of a fresh or stale hit, served as {@link #serveEntry} says; null when {@code found}
+     * is not a hit or its bytes do not decode (counted and logged), which {@link #answer} then
+     * answers.
+     */
+    Served served(Call call, Found found) {
+        if (found.kind != Found.Kind.HIT) {
+            return null;
+        }
+        CachedEntry entry = codec.decode(call.key(), found.bytes);
+        return entry == null ? null : serveEntry(call, entry, found.bytes);
+    }
+
+    /**
+     * Answers what the cache read found when it is not a hit that {@link #served} serves: a hit
+     * here is one whose bytes do not decode.
+     */
+    Mono<Served> answer(Call call, Found found) {
         switch (found.kind) {
             case HIT:
-                CachedEntry entry = codec.decode(call.key(), found.bytes);
-                if (entry == null) {
-                    // garbage under the key: replace it
-                    return loader.joinOrStart(call, Mode.SET);
-                }
-                return Mono.just(serveEntry(call, entry, found.bytes));
+                // garbage under the key: replace it
+                return loader.joinOrStart(call, Mode.SET);
             case WON:
                 return loader.start(call, Mode.FILL, found.token, true);
             case HELD:
