@@ -3,8 +3,7 @@ package dev.cacheaside.bench;
 import dev.cacheaside.env.Settings;
 import dev.cacheaside.spi.Rows;
 import dev.cacheaside.env.Engines;
-import dev.cacheaside.r2dbc.R2dbcQueryExecutor;
-import dev.cacheaside.r2dbc.SampleData;
+import dev.cacheaside.examples.SampleData;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.QueryExecutor;
 import dev.cacheaside.env.QueryExecutorProvider;
@@ -102,7 +101,7 @@ final class Servers {
             }
         }
         try (QueryExecutor executor = database(engine, database, 4)) {
-            SampleData.generate(scale).loadInto((R2dbcQueryExecutor) executor, progress).block(Duration.ofMinutes(30));
+            SampleData.generate(scale).loadInto(executor, progress).block(Duration.ofMinutes(30));
         }
     }
 }

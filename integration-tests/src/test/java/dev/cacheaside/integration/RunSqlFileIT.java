@@ -24,8 +24,6 @@ import org.junit.jupiter.params.provider.CsvSource;
  * shared Redis as the cache, configured through settings only: the statements are split under
  * the engine's rules and each one is a miss and then a hit. Each file runs twice, so the second
  * run proves that the program starts cold (invalidates) over entries a run before it left.
- * (The r2dbc module's ITs run the same statements through the executor directly; this runs the
- * program a user runs.)
  */
 class RunSqlFileIT {
 

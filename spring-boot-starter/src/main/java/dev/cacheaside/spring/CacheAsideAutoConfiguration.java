@@ -26,8 +26,8 @@ import org.springframework.context.annotation.Configuration;
  *   <li>{@code cacheAside}: unless the application defines its own {@link CacheAside} bean. Its
  *       database side runs over the application's R2DBC {@link ConnectionFactory} bean when
  *       there is exactly one (Spring Boot's, from {@code spring.r2dbc.*}, or the application's
- *       own); otherwise over the database that {@code cacheaside.db.*} names (embedded H2 with
- *       the airport sample by default). Its cache is {@code cacheaside.engine} (in-process by
+ *       own); otherwise over the database that {@code cacheaside.db.*} names (by default an
+ *       empty in-memory H2 database inside this JVM). Its cache is {@code cacheaside.engine} (in-process by
  *       default); for redis or valkey without {@code cacheaside.host}/{@code nodes}, the
  *       application's Spring Data Redis address and credentials are used when it has them.
  *       Closed when the context closes.</li>

@@ -15,7 +15,7 @@ import org.springframework.boot.convert.DurationUnit;
 public class CacheAsideDbProperties {
 
     /**
-     * Database engine: h2 (embedded, in memory, filled with the airport sample), mysql,
+     * Database engine: h2 (embedded, in memory, created empty), mysql,
      * mariadb or postgresql (DB_ENGINE). Used only without an application ConnectionFactory.
      */
     private String engine = "h2";

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.contributor.Health;
@@ -28,13 +29,21 @@ import org.springframework.context.annotation.Configuration;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-/** The conditions of {@link CacheAsideAutoConfiguration}, on the embedded defaults (no servers). */
+/**
+ * The conditions of {@link CacheAsideAutoConfiguration}, on the embedded defaults (no servers):
+ * H2 in memory, which starts empty, so the queries read a table created here.
+ */
 class CacheAsideAutoConfigurationTest {
 
     private static final String AIRLINE = "SELECT airline_id, airlinename FROM airline WHERE airline_id = 1";
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(CacheAsideAutoConfiguration.class));
+
+    @BeforeAll
+    static void airlineTable() {
+        EmbeddedAirline.create();
+    }
 
     @Test
     void threePropertiesGiveAWorkingCacheAside() {
@@ -47,7 +56,7 @@ class CacheAsideAutoConfigurationTest {
                     QueryResult first = cache.query(AIRLINE).block(Duration.ofSeconds(60));
                     QueryResult second = cache.query(AIRLINE).block(Duration.ofSeconds(10));
                     assertThat(first.source()).as("first query (embedded H2 + local store)").isEqualTo(Source.CACHE_MISS);
-                    assertThat(first.rows().size()).as("airline 1 of the sample").isEqualTo(1);
+                    assertThat(first.rows().size()).as("airline 1 of the table").isEqualTo(1);
                     assertThat(second.source()).as("second query").isEqualTo(Source.CACHE_HIT);
                     assertThat(second.rows().asMaps()).isEqualTo(first.rows().asMaps());
                 });

@@ -8,6 +8,7 @@ import dev.cacheaside.Source;
 import dev.cacheaside.testing.TestServers;
 import java.time.Duration;
 import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
@@ -17,12 +18,18 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /**
  * With {@code cacheaside.engine=redis} and no host of its own, the store goes to the Redis that
- * the application's {@code spring.data.redis.*} names (a real server), and health is UP.
+ * the application's {@code spring.data.redis.*} names (a real server), and health is UP. The
+ * database is the embedded H2 default, with the table {@link EmbeddedAirline} creates.
  */
 class SpringDataRedisReuseIT {
 
     /** cacheaside.connect-timeout in the first test: how long the cache may take to connect. */
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+    @BeforeAll
+    static void airlineTable() {
+        EmbeddedAirline.create();
+    }
 
     @Test
     void redisFromSpringDataRedisSettings() {

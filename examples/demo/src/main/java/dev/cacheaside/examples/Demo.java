@@ -14,7 +14,8 @@ import java.util.Locale;
  * {@code SELECT * FROM airline WHERE airline_id = 1}.
  *
  * <p>Configured like the library: the environment and {@code ./.env} ({@code DB_ENGINE},
- * {@code CACHE_ENGINE}, ...); with nothing set it runs on embedded H2 and the in-process cache.
+ * {@code CACHE_ENGINE}, ...); with nothing set it runs on embedded H2, into which it first loads
+ * the airport sample ({@link SampleData}, scale 1), and on the in-process cache.
  * Run it with {@code mvn -q -pl examples/demo -am install -DskipTests && mvn -q -pl examples/demo exec:java}.
  */
 public final class Demo {
@@ -42,6 +43,7 @@ public final class Demo {
 
     /** Runs the five steps against the engines {@code settings} names, printing to {@code out}. */
     public static void run(Settings settings, PrintStream out) {
+        LoadSampleData.loadIfAbsentOnH2(settings, out);
         try (CacheAside cache = CacheAsideEnvironment.create(settings)) {
             out.println(RULE);
             out.println("Cache-Aside Pattern Demo");

@@ -4,7 +4,6 @@ import dev.cacheaside.config.ConfigurationException;
 import dev.cacheaside.env.Engines;
 import dev.cacheaside.env.Settings;
 import dev.cacheaside.r2dbc.R2dbcQueryExecutor;
-import dev.cacheaside.r2dbc.SampleData;
 import dev.cacheaside.spi.QueryExecutor;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -33,6 +32,22 @@ public final class LoadSampleData {
         int code = run(args, Settings.load(), System.out, System.err);
         if (code != 0) {
             System.exit(code);
+        }
+    }
+
+    /**
+     * On the embedded default ({@code DB_ENGINE} unset or {@code h2}), loads the scale-1 sample
+     * into the in-memory database the settings name unless a complete sample of any scale is
+     * there already, and prints one line to {@code out}; on any other engine does nothing (a
+     * server's sample is loaded with {@link #main}). Blocks until loaded.
+     */
+    static void loadIfAbsentOnH2(Settings settings, PrintStream out) {
+        if (!"h2".equals(settings.get("DB_ENGINE", "h2").toLowerCase(Locale.ROOT))) {
+            return;
+        }
+        try (QueryExecutor executor = Engines.queryExecutor("h2", settings)) {
+            SampleData.generate(1).loadIfAbsent(executor, line -> { }).block(Duration.ofMinutes(2));
+            out.println("Embedded H2 (in memory): the airport sample is loaded (scale 1)");
         }
     }
 

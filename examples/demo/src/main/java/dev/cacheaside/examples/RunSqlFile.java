@@ -23,8 +23,8 @@ import java.util.Locale;
  * <p>Usage: {@code RunSqlFile <file>}: a path, or a name on the classpath such as
  * {@code sql/03_advanced_queries.sql} (or just {@code 03_advanced_queries.sql}). Statements are
  * split with {@link SqlScript} under the rules of {@code DB_ENGINE}. Configured like the library
- * ({@code CacheAsideEnvironment.create(Settings.load())}): with nothing set it runs on the embedded H2
- * sample and the in-process cache. A statement that fails (or is not a read, which the cache
+ * ({@code CacheAsideEnvironment.create(Settings.load())}): with nothing set it runs on embedded H2,
+ * into which it first loads the airport sample (scale 1), and on the in-process cache. A statement that fails (or is not a read, which the cache
  * refuses) is reported and the run goes on; the exit code is then 1. Run it with
  * {@code mvn -q -pl examples/demo exec:java -Dexec.mainClass=dev.cacheaside.examples.RunSqlFile -Dexec.args="sql/01_simple_queries.sql"}.
  */
@@ -60,6 +60,12 @@ public final class RunSqlFile {
             return 2;
         }
         List<String> statements = SqlScript.split(text, syntax(settings.get("DB_ENGINE", "h2")));
+        try {
+            LoadSampleData.loadIfAbsentOnH2(settings, out);
+        } catch (ConfigurationException e) {
+            err.println("Configuration error: " + e.getMessage());
+            return 1;
+        }
         try (CacheAside cache = CacheAsideEnvironment.create(settings)) {
             out.printf("%s: %d statements on %s, cache %s%n", args[0], statements.size(),
                     settings.get("DB_ENGINE", "h2"), settings.get("CACHE_ENGINE", "local"));

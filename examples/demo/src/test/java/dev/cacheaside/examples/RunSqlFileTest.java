@@ -71,10 +71,13 @@ class RunSqlFileTest {
         }
     }
 
+    /** An executor on the in-memory H2 database {@code name}, with the scale-1 sample loaded. */
     static QueryExecutor h2(String name) {
         for (QueryExecutorProvider p : ServiceLoader.load(QueryExecutorProvider.class)) {
             if (p.engines().contains("h2")) {
-                return p.create("h2", Settings.of(Map.of("DB_NAME", name)));
+                QueryExecutor executor = p.create("h2", Settings.of(Map.of("DB_NAME", name)));
+                SampleData.generate(1).loadInto(executor).block(Duration.ofMinutes(1));
+                return executor;
             }
         }
         throw new IllegalStateException("no h2 provider");

@@ -7,26 +7,22 @@ import dev.cacheaside.spi.QueryExecutor;
 import io.r2dbc.spi.ConnectionFactoryOptions;
 import java.util.Set;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Database engine {@code h2}, the default: an in-memory H2 database inside this JVM, created and
- * filled with the scale-1 {@link SampleData airport sample} on first use, so that
- * {@code SELECT * FROM airline WHERE airline_id = 1} returns a row with no server at all.
+ * Database engine {@code h2}, the default: an in-memory H2 database inside this JVM, created
+ * empty on first use; no server is needed.
  *
  * <p>Reads {@code DB_NAME} (default {@code airportdb}; letters, digits and underscores), which
  * names the in-memory database: executors with the same name in one JVM share it, and it lives
- * until the JVM exits. {@code DB_HOST}, {@code DB_PORT}, {@code DB_USER} and {@code DB_PASSWORD}
- * are ignored. {@code DB_POOL_SIZE} and the {@code DB_*_TIMEOUT} variables apply as for the
- * server engines. The sample is loaded through R2DBC before the first query runs (H2 blocks its
+ * until the JVM exits, so tables one executor creates are there for the next. {@code DB_HOST},
+ * {@code DB_PORT}, {@code DB_USER} and {@code DB_PASSWORD} are ignored. {@code DB_POOL_SIZE} and
+ * the {@code DB_*_TIMEOUT} variables apply as for the server engines. Unquoted names are folded
+ * to lower case ({@code DATABASE_TO_LOWER}), as MySQL and PostgreSQL report them. H2 blocks its
  * calling thread, so the executor runs every H2 statement on
- * {@link reactor.core.scheduler.Schedulers#boundedElastic()}); tables already there from an
- * earlier load are kept. Stateless and thread safe.
+ * {@link reactor.core.scheduler.Schedulers#boundedElastic()}. Stateless and thread safe.
  */
 public final class H2QueryExecutorProvider implements QueryExecutorProvider {
 
-    private static final Logger LOG = LoggerFactory.getLogger(H2QueryExecutorProvider.class);
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_]{1,64}");
 
     /** For {@link java.util.ServiceLoader}. */
@@ -50,7 +46,6 @@ public final class H2QueryExecutorProvider implements QueryExecutorProvider {
                 "r2dbc:h2:mem:///" + name + "?options=DB_CLOSE_DELAY=-1;DATABASE_TO_LOWER=TRUE");
         return R2dbcQueryExecutor.create(
                 R2dbcProviders.connectionFactory(R2dbcProviders.Driver.H2, engine, factoryOptions),
-                options, "h2 in-memory database " + name,
-                executor -> SampleData.generate(1).loadIfAbsent(executor, LOG::info));
+                options, "h2 in-memory database " + name);
     }
 }

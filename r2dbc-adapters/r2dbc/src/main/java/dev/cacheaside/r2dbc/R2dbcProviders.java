@@ -77,7 +77,7 @@ final class R2dbcProviders {
         settings.get("DB_PASSWORD").ifPresent(p -> builder.option(ConnectionFactoryOptions.PASSWORD, p));
         ConnectionFactory factory = connectionFactory(driver, engine, builder.build());
         String target = engine + " at " + host + ":" + port + " (database " + database + ", user " + user + ")";
-        return R2dbcQueryExecutor.create(factory, options, target, null);
+        return R2dbcQueryExecutor.create(factory, options, target);
     }
 
     /**

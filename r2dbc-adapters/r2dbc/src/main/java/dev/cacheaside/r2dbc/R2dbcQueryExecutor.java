@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Function;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -111,11 +110,9 @@ public final class R2dbcQueryExecutor implements QueryExecutor {
     private final R2dbcConnections connections;
     private final StatementBinder binder;
     private final Scheduler scheduler;
-    private final Mono<Void> initialization;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private R2dbcQueryExecutor(ConnectionFactory factory, R2dbcOptions options, String target,
-            Function<R2dbcQueryExecutor, Mono<Void>> initializer) {
+    private R2dbcQueryExecutor(ConnectionFactory factory, R2dbcOptions options, String target) {
         this.options = Objects.requireNonNull(options, "options");
         Objects.requireNonNull(factory, "connectionFactory");
         this.dialect = Dialect.fromProductName(factory.getMetadata().getName());
@@ -123,10 +120,6 @@ public final class R2dbcQueryExecutor implements QueryExecutor {
         this.connections = new R2dbcConnections(factory, dialect, options, this.target);
         this.binder = new StatementBinder(dialect, options.placeholderStyle());
         this.scheduler = dialect == Dialect.H2 ? Schedulers.boundedElastic() : null;
-        // a successful set-up is remembered; a failed one is tried again by the next query
-        this.initialization = initializer == null ? Mono.empty()
-                : initializer.apply(this).cache(v -> Duration.ofMillis(Long.MAX_VALUE), e -> Duration.ZERO,
-                        () -> Duration.ofMillis(Long.MAX_VALUE));
     }
 
     /**
@@ -144,16 +137,15 @@ public final class R2dbcQueryExecutor implements QueryExecutor {
      *                          used as it is and left open by {@link #closeAsync()}
      */
     public static R2dbcQueryExecutor create(ConnectionFactory connectionFactory, R2dbcOptions options) {
-        return new R2dbcQueryExecutor(connectionFactory, options, null, null);
+        return new R2dbcQueryExecutor(connectionFactory, options, null);
     }
 
     /**
      * For providers: {@code target} names the database in connection errors (host, port, user;
-     * never a password); {@code initializer}, when not null, runs once before the first query.
+     * never a password).
      */
-    static R2dbcQueryExecutor create(ConnectionFactory connectionFactory, R2dbcOptions options,
-            String target, Function<R2dbcQueryExecutor, Mono<Void>> initializer) {
-        return new R2dbcQueryExecutor(connectionFactory, options, target, initializer);
+    static R2dbcQueryExecutor create(ConnectionFactory connectionFactory, R2dbcOptions options, String target) {
+        return new R2dbcQueryExecutor(connectionFactory, options, target);
     }
 
     /** The options this executor was created with. */
@@ -163,11 +155,6 @@ public final class R2dbcQueryExecutor implements QueryExecutor {
 
     @Override
     public Mono<Rows> execute(String sql, List<?> parameters) {
-        return initialization.then(run(sql, parameters));
-    }
-
-    /** Like {@link #execute} without waiting for the initializer; for the initializer itself. */
-    Mono<Rows> run(String sql, List<?> parameters) {
         Mono<Rows> rows = Mono.defer(() -> {
             if (sql == null || sql.isBlank()) {
                 return Mono.error(new IllegalArgumentException("sql must not be null or blank"));
@@ -189,10 +176,10 @@ public final class R2dbcQueryExecutor implements QueryExecutor {
      */
     @Override
     public Mono<Long> update(Statement statement) {
-        return initialization.then(write(Mono.fromCallable(() -> {
+        return write(Mono.fromCallable(() -> {
             Objects.requireNonNull(statement, "statement");
             return List.of(binder.translate(statement.sql(), statement.parameters()));
-        }), false));
+        }), false);
     }
 
     /**
@@ -203,7 +190,7 @@ public final class R2dbcQueryExecutor implements QueryExecutor {
      */
     @Override
     public Mono<Long> updateInTransaction(List<Statement> statements) {
-        return initialization.then(write(Mono.fromCallable(() -> {
+        return write(Mono.fromCallable(() -> {
             Objects.requireNonNull(statements, "statements");
             if (statements.isEmpty()) {
                 throw new IllegalArgumentException("statements must not be empty");
@@ -214,7 +201,7 @@ public final class R2dbcQueryExecutor implements QueryExecutor {
                 bound.add(binder.translate(statement.sql(), statement.parameters()));
             }
             return bound;
-        }), true));
+        }), true);
     }
 
     private Mono<Long> write(Mono<List<StatementBinder.Bound>> statements, boolean transaction) {

@@ -7,6 +7,7 @@ import dev.cacheaside.config.ConfigurationException;
 import dev.cacheaside.env.QueryExecutorProvider;
 import dev.cacheaside.env.Settings;
 import dev.cacheaside.spi.QueryExecutor;
+import dev.cacheaside.spi.Rows;
 import io.r2dbc.spi.R2dbcException;
 import java.io.File;
 import java.lang.reflect.InvocationTargetException;
@@ -48,6 +49,23 @@ class ProvidersTest {
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("DB_POOL_SIZE");
         assertThatThrownBy(() -> new H2QueryExecutorProvider().create("h2", Settings.of(Map.of("DB_NAME", "x;y"))))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("DB_NAME='x;y'");
+    }
+
+    @Test
+    void embeddedDefaultStartsEmptyAndIsSharedByNameWithinTheJvm() {
+        Settings settings = Settings.of(Map.of("DB_NAME", "providersh2"));
+        String tables = "SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = CURRENT_SCHEMA";
+        try (QueryExecutor first = new H2QueryExecutorProvider().create("h2", settings)) {
+            assertThat(((Number) first.execute(tables, List.of()).block(Duration.ofSeconds(30)).get(0, 0)).longValue())
+                    .as("tables in a new in-memory database").isZero();
+            first.execute("CREATE TABLE Kept (ID INT PRIMARY KEY)", List.of()).block(Duration.ofSeconds(30));
+            first.execute("INSERT INTO kept VALUES (7)", List.of()).block(Duration.ofSeconds(30));
+        }
+        try (QueryExecutor second = new H2QueryExecutorProvider().create("h2", settings)) {
+            Rows rows = second.execute("SELECT * FROM kept", List.of()).block(Duration.ofSeconds(30));
+            assertThat(rows.columns()).as("names folded to lower case").containsExactly("id");
+            assertThat(rows.get(0, 0)).as("same name, same database, after the first executor closed").isEqualTo(7);
+        }
     }
 
     @ParameterizedTest

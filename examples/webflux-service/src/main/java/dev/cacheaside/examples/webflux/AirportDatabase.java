@@ -1,7 +1,7 @@
 package dev.cacheaside.examples.webflux;
 
+import dev.cacheaside.examples.SampleData;
 import dev.cacheaside.r2dbc.R2dbcQueryExecutor;
-import dev.cacheaside.r2dbc.SampleData;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.ConnectionPoolConfiguration;
 import io.r2dbc.spi.ConnectionFactories;

@@ -1,5 +1,6 @@
-package dev.cacheaside.r2dbc;
+package dev.cacheaside.examples;
 
+import dev.cacheaside.spi.QueryExecutor;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.LocalDate;
@@ -40,7 +41,7 @@ import reactor.core.publisher.Mono;
  *   <tr><td>passenger, passengerdetails</td><td>100s each</td><td>100</td><td>10,000</td><td>100,000</td></tr>
  *   <tr><td>booking</td><td>1000s</td><td>1,000</td><td>100,000</td><td>1,000,000</td></tr>
  * </table>
- * Scale 1 (about 1,400 rows) is for tests and the embedded H2 default; scale 1000 (about 1.3
+ * Scale 1 (about 1,400 rows) is for tests and the demo programs on embedded H2; scale 1000 (about 1.3
  * million rows) makes the advanced sample queries take tens to hundreds of milliseconds
  * uncached on MariaDB and PostgreSQL. The same scale and seed give the same rows on every JVM
  * ({@link SplittableRandom} is specified exactly).
@@ -227,17 +228,17 @@ public final class SampleData {
      *     subscription. It errors with {@link IllegalStateException} naming the table when a table
      *     exists that the loader did not create, and with the database's error otherwise
      */
-    public Mono<Void> loadInto(R2dbcQueryExecutor executor, Consumer<String> progress) {
+    public Mono<Void> loadInto(QueryExecutor executor, Consumer<String> progress) {
         return new SampleLoader(this, executor, progress, false).load();
     }
 
-    /** {@link #loadInto(R2dbcQueryExecutor, Consumer)} without progress output. */
-    public Mono<Void> loadInto(R2dbcQueryExecutor executor) {
+    /** {@link #loadInto(QueryExecutor, Consumer)} without progress output. */
+    public Mono<Void> loadInto(QueryExecutor executor) {
         return loadInto(executor, line -> { });
     }
 
-    /** Loads unless a complete sample of any scale is there; for the embedded default. */
-    Mono<Void> loadIfAbsent(R2dbcQueryExecutor executor, Consumer<String> progress) {
+    /** Loads unless a complete sample of any scale is there; for the demo programs on embedded H2. */
+    Mono<Void> loadIfAbsent(QueryExecutor executor, Consumer<String> progress) {
         return new SampleLoader(this, executor, progress, true).load();
     }
 

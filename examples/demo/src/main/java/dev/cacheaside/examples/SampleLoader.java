@@ -1,6 +1,8 @@
-package dev.cacheaside.r2dbc;
+package dev.cacheaside.examples;
 
+import dev.cacheaside.spi.QueryExecutor;
 import dev.cacheaside.spi.Rows;
+import dev.cacheaside.spi.SqlDialect;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -17,23 +19,23 @@ final class SampleLoader {
     private static final long PROGRESS_EVERY = 100_000;
 
     private final SampleData data;
-    private final R2dbcQueryExecutor executor;
+    private final QueryExecutor executor;
     private final Consumer<String> progress;
     private final boolean keepAnyScale;
-    private final Dialect dialect;
+    private final SqlDialect dialect;
 
-    SampleLoader(SampleData data, R2dbcQueryExecutor executor, Consumer<String> progress, boolean keepAnyScale) {
+    SampleLoader(SampleData data, QueryExecutor executor, Consumer<String> progress, boolean keepAnyScale) {
         this.data = data;
         this.executor = executor;
         this.progress = progress;
         this.keepAnyScale = keepAnyScale;
-        this.dialect = executor.engine();
+        this.dialect = executor.dialect();
     }
 
     Mono<Void> load() {
         return Mono.defer(() -> {
             progress.accept("loading the airport sample (scale " + data.scale() + ", seed " + data.seed()
-                    + ") into " + executor.target());
+                    + ") into " + executor);
             return ensureMarkerTable()
                     .thenMany(Flux.fromIterable(data.tables()).concatMap(this::loadTable))
                     .then(Mono.fromRunnable(() -> progress.accept("sample loaded: " + data.rowCounts())));
@@ -41,7 +43,7 @@ final class SampleLoader {
     }
 
     private Mono<Rows> sql(String sql, Object... parameters) {
-        return executor.run(sql, List.of(parameters));
+        return executor.execute(sql, List.of(parameters));
     }
 
     private Mono<Void> ensureMarkerTable() {
@@ -55,8 +57,7 @@ final class SampleLoader {
         String query;
         String name = table;
         switch (dialect) {
-            case MYSQL:
-            case MARIADB:
+            case MYSQL: // also MariaDB
                 query = "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?";
                 break;
             case POSTGRESQL:
@@ -116,7 +117,7 @@ final class SampleLoader {
     }
 
     private Mono<Void> create(SampleData.Table table) {
-        String timestamp = dialect.isMySqlFamily() ? "DATETIME" : "TIMESTAMP";
+        String timestamp = dialect == SqlDialect.MYSQL ? "DATETIME" : "TIMESTAMP";
         String ddl = "CREATE TABLE " + table.name + " (" + table.ddl.replace("{TIMESTAMP}", timestamp) + ")";
         long started = System.nanoTime();
         return sql(ddl)
@@ -162,7 +163,7 @@ final class SampleLoader {
                 }
             }
             String sql = batch.size() == perInsert ? fullSql : statement(prefix, tuple.toString(), batch.size());
-            return executor.run(sql, parameters).then(Mono.fromRunnable(() -> {
+            return executor.execute(sql, parameters).then(Mono.fromRunnable(() -> {
                 long before = inserted.getAndAdd(batch.size());
                 long after = before + batch.size();
                 if (table.rowCount >= PROGRESS_EVERY && after / PROGRESS_EVERY != before / PROGRESS_EVERY) {

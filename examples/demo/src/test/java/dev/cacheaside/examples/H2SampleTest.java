@@ -1,10 +1,14 @@
-package dev.cacheaside.r2dbc;
+package dev.cacheaside.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cacheaside.env.Engines;
 import dev.cacheaside.env.Settings;
-import dev.cacheaside.spi.Rows;
 import dev.cacheaside.spi.QueryExecutor;
+import dev.cacheaside.spi.Rows;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,16 +16,26 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import reactor.test.StepVerifier;
 
-/** The embedded default and the loader's rules, on in-memory H2. */
+/** The sample on the embedded default, and the loader's rules, on in-memory H2. */
 class H2SampleTest {
 
     private static long count(QueryExecutor e, String table) {
         return ((Number) e.execute("SELECT COUNT(*) FROM " + table, List.of()).block().get(0, 0)).longValue();
     }
 
+    private static QueryExecutor h2(String name) {
+        return Engines.queryExecutor("h2", Settings.of(Map.of("DB_NAME", name)));
+    }
+
     @Test
-    void embeddedDefaultAnswersTheFirstQueryWithNoServer() {
-        try (QueryExecutor h2 = new H2QueryExecutorProvider().create("h2", Settings.of(Map.of("DB_NAME", "h2default")))) {
+    void theDemoProgramsFillTheEmptyEmbeddedDefaultSoTheFirstQueryNeedsNoServer() {
+        Settings settings = Settings.of(Map.of("DB_NAME", "h2default"));
+        try (QueryExecutor h2 = Engines.queryExecutor("h2", settings)) {
+            assertThat(h2.execute("SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = CURRENT_SCHEMA",
+                    List.of()).block(Duration.ofSeconds(30)).get(0, 0)).as("tables before the load").isEqualTo(0L);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            LoadSampleData.loadIfAbsentOnH2(settings, new PrintStream(out, true, StandardCharsets.UTF_8));
+            assertThat(out.toString(StandardCharsets.UTF_8)).contains("airport sample is loaded (scale 1)");
             Rows rows = h2.execute("SELECT * FROM airline WHERE airline_id = ?", List.of(1)).block(Duration.ofSeconds(30));
             assertThat(rows.size()).isEqualTo(1);
             assertThat(rows.columns()).containsExactly("airline_id", "iata", "airlinename", "base_airport");
@@ -34,19 +48,25 @@ class H2SampleTest {
     }
 
     @Test
-    void secondExecutorOnTheSameDatabaseKeepsTheSample() {
+    void aSecondLoadOnTheSameDatabaseKeepsTheSampleOfAnyScaleAndServersAreLeftAlone() {
         Settings settings = Settings.of(Map.of("DB_NAME", "h2shared"));
-        try (QueryExecutor first = new H2QueryExecutorProvider().create("h2", settings)) {
-            assertThat(count(first, "booking")).isEqualTo(1000);
+        try (QueryExecutor first = h2("h2shared")) {
+            SampleData.generate(2).loadInto(first).block(Duration.ofSeconds(60));
         }
-        try (QueryExecutor second = new H2QueryExecutorProvider().create("h2", settings)) {
-            assertThat(count(second, "booking")).isEqualTo(1000);
+        LoadSampleData.loadIfAbsentOnH2(settings, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        try (QueryExecutor second = h2("h2shared")) {
+            assertThat(count(second, "booking")).as("the scale-2 sample kept").isEqualTo(2000);
         }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        // another engine: no load, not even into H2, and nothing printed
+        LoadSampleData.loadIfAbsentOnH2(Settings.of(Map.of("DB_ENGINE", "mariadb", "DB_PORT", "1")),
+                new PrintStream(out, true, StandardCharsets.UTF_8));
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
     }
 
     @Test
     void loaderKeepsItsOwnSameScaleTablesAndReplacesThemAtAnotherScale() {
-        R2dbcQueryExecutor e = R2dbcQueryExecutor.create(R2dbcQueryExecutorTest.h2("h2reload"));
+        QueryExecutor e = h2("h2reload");
         try {
             List<String> lines = new ArrayList<>();
             SampleData.generate(1).loadInto(e, lines::add).block();
@@ -64,7 +84,7 @@ class H2SampleTest {
 
     @Test
     void loaderRefusesATableItDidNotCreateAndLeavesItAlone() {
-        R2dbcQueryExecutor e = R2dbcQueryExecutor.create(R2dbcQueryExecutorTest.h2("h2user"));
+        QueryExecutor e = h2("h2user");
         try {
             e.execute("CREATE TABLE passenger (passenger_id INT PRIMARY KEY, note VARCHAR(10))", List.of()).block();
             e.execute("INSERT INTO passenger VALUES (1, 'mine')", List.of()).block();

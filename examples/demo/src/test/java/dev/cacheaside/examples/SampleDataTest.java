@@ -1,4 +1,4 @@
-package dev.cacheaside.r2dbc;
+package dev.cacheaside.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
