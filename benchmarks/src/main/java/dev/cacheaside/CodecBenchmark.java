@@ -1,5 +1,7 @@
 package dev.cacheaside;
 
+import dev.cacheaside.testing.ReferenceRowDecoder;
+
 import dev.cacheaside.internal.CachedEntry;
 import dev.cacheaside.internal.RowCodec;
 import dev.cacheaside.spi.Rows;
@@ -21,7 +23,7 @@ import org.openjdk.jmh.annotations.State;
  *
  * <p>{@code decode} runs two decoders side by side on the same bytes: {@code current}, the
  * library's {@code RowCodec.decodeEntry}, and {@code baseline}, the decoder before it, which
- * parsed every entry with Jackson ({@link BaselineRowDecoder}), so one run gives their ratio on
+ * parsed every entry with Jackson ({@link ReferenceRowDecoder}), so one run gives their ratio on
  * the same machine.
  *
  * <p>Lives in package {@code dev.cacheaside} to call the package-private {@code RowCodec}
@@ -58,7 +60,7 @@ public class CodecBenchmark {
     public CachedEntry decode(Decoder decoder) {
         return decoder.current
                 ? RowCodec.decodeEntry(encoded, CacheAsideOptions.DEFAULT_MAX_ENTRY_BYTES)
-                : BaselineRowDecoder.decodeEntry(encoded, CacheAsideOptions.DEFAULT_MAX_ENTRY_BYTES);
+                : ReferenceRowDecoder.decodeEntry(encoded, CacheAsideOptions.DEFAULT_MAX_ENTRY_BYTES);
     }
 
     /** Which decoder {@code decode} runs; a state of its own, so that {@code encode} runs once per size. */

@@ -1,6 +1,7 @@
 package dev.cacheaside.internal;
 
 import dev.cacheaside.spi.Rows;
+import dev.cacheaside.testing.ReferenceRowDecoder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 

@@ -1,7 +1,8 @@
-package dev.cacheaside;
+package dev.cacheaside.testing;
 
 import dev.cacheaside.internal.CachedEntry;
 import dev.cacheaside.internal.RowCodec;
+
 import dev.cacheaside.spi.Rows;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -25,13 +26,14 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * The baseline {@link CodecBenchmark} measures the library's decoder against in the same run:
- * the decoding half of {@code RowCodec} at commit b481cbc (Jackson's streaming parser, one
- * {@code String} per value, type codes compared as strings), verbatim apart from the class name
- * and its set of known codes, which it spells out instead of taking from the encoder's table.
- * Benchmarks only; not part of the library.
+ * The reference the library's decoder is checked against: the decoding half of {@code RowCodec}
+ * at commit b481cbc (Jackson's streaming parser only, one {@code String} per value), verbatim
+ * apart from the class name and its set of known codes, which it spells out instead of taking
+ * from the encoder's table. Core's {@code RowDecoderAgreementTest} checks the decoder's answers
+ * against it, and the benchmarks measure the decoder's speed against it in the same run. Tests
+ * and benchmarks only; not part of the library.
  */
-final class BaselineRowDecoder {
+public final class ReferenceRowDecoder {
 
     static final int VERSION = RowCodec.VERSION;
     static final int MAX_NUMBER_CHARS = RowCodec.MAX_NUMBER_CHARS;
@@ -47,7 +49,7 @@ final class BaselineRowDecoder {
     private static final Set<String> KNOWN = Set.of("s", "i", "l", "h", "y", "b", "d", "f", "D", "B", "date",
             "time", "ldt", "odt", "ot", "zdt", "inst", "uuid", "bin");
 
-    private BaselineRowDecoder() {
+    private ReferenceRowDecoder() {
     }
 
     /**
@@ -55,7 +57,7 @@ final class BaselineRowDecoder {
      *
      * @throws CorruptEntryException when the bytes are not a complete entry of this version
      */
-    static Rows decode(byte[] bytes) {
+    public static Rows decode(byte[] bytes) {
         return decodeEntry(bytes, Integer.MAX_VALUE).rows();
     }
 
@@ -69,7 +71,7 @@ final class BaselineRowDecoder {
      * @throws CorruptEntryException when the bytes are not such an entry; never any other
      *     exception for bad bytes
      */
-    static CachedEntry decodeEntry(byte[] bytes, int maxBytes) {
+    public static CachedEntry decodeEntry(byte[] bytes, int maxBytes) {
         if (bytes.length > maxBytes) {
             throw new CorruptEntryException("entry of " + bytes.length + " bytes is over the limit of "
                     + maxBytes + " (maxEntryBytes)");
