@@ -10,7 +10,6 @@ import dev.cacheaside.bench.Results.Floor;
 import dev.cacheaside.bench.Results.Line;
 import dev.cacheaside.bench.Results.Stampede;
 import dev.cacheaside.bench.Results.Statement;
-import dev.cacheaside.r2dbc.SqlScript;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.QueryExecutor;
 import io.lettuce.core.RedisClient;
@@ -20,10 +19,6 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -120,7 +115,7 @@ final class LoadDriver {
     }
 
     void run() {
-        List<Statement> statements = statements();
+        List<Statement> statements = SampleStatements.picked();
         for (String db : plan.databases()) {
             progress.note("preparing %s: database %s, airport sample at scale %d (loaded once, reused when present)",
                     db, plan.database(), plan.scale());
@@ -130,12 +125,12 @@ final class LoadDriver {
         for (String db : plan.databases()) {
             table(db, statements);
         }
-        Statement typical = find(statements, "medium", 4);
+        Statement typical = SampleStatements.find(statements, "medium", 4);
         results.floorStatement = typical.name() + ": " + typical.label();
         floorRedis(plan.databases().get(0), typical);
         floorMemcached(plan.databases().get(0), typical);
         explainRedis(plan.databases().get(0), typical);
-        Statement expensive = find(statements, "advanced", PICKS.get("advanced")[0]);
+        Statement expensive = SampleStatements.find(statements, "advanced", PICKS.get("advanced")[0]);
         results.stampedeStatement = expensive.name() + ": " + expensive.label() + " (on " + plan.databases().get(0) + ")";
         for (String cache : plan.caches()) {
             stampede(plan.databases().get(0), cache, expensive);
@@ -154,7 +149,7 @@ final class LoadDriver {
         Servers.prepare(db, plan.database(), plan.scale(), line -> progress.note("  %s", line));
         boolean explain = Boolean.getBoolean("bench.explain");
         progress.expect((2 * 3 + (explain ? 6 : 0)) * floorConcurrency().length * (1 + plan.floorRounds()));
-        Statement typical = find(statements(), "medium", 4);
+        Statement typical = SampleStatements.find(SampleStatements.picked(), "medium", 4);
         results.floorStatement = typical.name() + ": " + typical.label();
         floorRedis(db, typical);
         floorMemcached(db, typical);
@@ -374,50 +369,6 @@ final class LoadDriver {
 
     private static CacheAsideOptions options(boolean leases) {
         return CacheAsideOptions.builder().defaultTtl(Duration.ofHours(1)).leases(leases).build();
-    }
-
-    /** The picked statements of the three sample files, without their comment lines. */
-    static List<Statement> statements() {
-        String[] files = {"sql/01_simple_queries.sql", "sql/02_medium_queries.sql", "sql/03_advanced_queries.sql"};
-        List<Statement> picked = new ArrayList<>();
-        int f = 0;
-        for (Map.Entry<String, int[]> pick : PICKS.entrySet()) {
-            List<String> all = SqlScript.split(resource(files[f++]));
-            for (int index : pick.getValue()) {
-                String raw = all.get(index - 1);
-                StringBuilder label = new StringBuilder();
-                StringBuilder sql = new StringBuilder();
-                for (String lineText : raw.split("\n")) {
-                    String t = lineText.strip();
-                    if (t.startsWith("--")) {
-                        if (sql.length() == 0) {
-                            label.setLength(0);
-                            label.append(t.substring(2).strip());
-                        }
-                    } else if (!t.isEmpty()) {
-                        sql.append(sql.length() == 0 ? "" : "\n").append(lineText.stripTrailing());
-                    }
-                }
-                picked.add(new Statement(pick.getKey(), index, label.toString(), sql.toString()));
-            }
-        }
-        return picked;
-    }
-
-    private static Statement find(List<Statement> statements, String level, int index) {
-        return statements.stream().filter(s -> s.level().equals(level) && s.index() == index).findFirst()
-                .orElseThrow(() -> new IllegalStateException("no statement " + level + " #" + index));
-    }
-
-    private static String resource(String name) {
-        try (InputStream in = LoadDriver.class.getClassLoader().getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException(name + " is not on the class path (it comes with cache-aside-examples)");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     static double median(double[] values) {

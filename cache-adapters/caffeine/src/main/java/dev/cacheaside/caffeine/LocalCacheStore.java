@@ -2,7 +2,6 @@ package dev.cacheaside.caffeine;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
@@ -375,37 +374,5 @@ public final class LocalCacheStore implements TaggedStore, CompareAndSetStore, S
         }
         long cap = Long.MAX_VALUE / 2;
         return ttl.compareTo(Duration.ofNanos(cap)) > 0 ? cap : ttl.toNanos();
-    }
-
-    /** The keys under one tag and the ticker time at which the tag lapses (moved only later, under the map's compute). */
-    private static final class TagSet {
-        static final int MIN_PRUNE = 1024;
-        final Set<String> members = ConcurrentHashMap.newKeySet();
-        final AtomicBoolean pruning = new AtomicBoolean();
-        volatile long expiresAt;
-        volatile int pruneAt = MIN_PRUNE;
-
-        boolean isLive(long now) {
-            return expiresAt - now > 0;
-        }
-    }
-
-    /** Each entry lapses at the deadline it carries, whatever operation touched it last. */
-    private static final class DeadlineExpiry implements Expiry<String, Entry> {
-
-        @Override
-        public long expireAfterCreate(String key, Entry entry, long currentTime) {
-            return Math.max(0, entry.expiresAt() - currentTime);
-        }
-
-        @Override
-        public long expireAfterUpdate(String key, Entry entry, long currentTime, long currentDuration) {
-            return Math.max(0, entry.expiresAt() - currentTime);
-        }
-
-        @Override
-        public long expireAfterRead(String key, Entry entry, long currentTime, long currentDuration) {
-            return currentDuration;
-        }
     }
 }

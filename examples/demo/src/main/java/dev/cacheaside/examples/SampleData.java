@@ -12,11 +12,9 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
-import java.util.function.IntFunction;
 import reactor.core.publisher.Mono;
 
 /**
@@ -100,55 +98,9 @@ public final class SampleData {
         "Garcia", "Hansen", "Ito", "Jansen", "Kowalski", "Larsen", "Moreau", "Novak", "Okafor", "Petrov",
         "Quispe", "Rossi", "Schmidt", "Tanaka", "Ueda", "Virtanen", "Weber", "Xu", "Yilmaz", "Zimmermann"};
 
-    /** One table: name, DDL columns, index columns and a lazy row source. */
-    static final class Table {
-        final String name;
-        final List<String> columns;
-        final String ddl;
-        final List<String> indexes;
-        final long rowCount;
-        private final IntFunction<Object[]> row;
-
-        Table(String name, String ddl, List<String> indexes, long rowCount, IntFunction<Object[]> row) {
-            this.name = name;
-            this.ddl = ddl;
-            this.indexes = indexes;
-            this.rowCount = rowCount;
-            this.row = row;
-            List<String> names = new ArrayList<>();
-            for (String part : ddl.split(",(?![^()]*\\))")) {
-                String p = part.strip();
-                if (!p.toUpperCase(java.util.Locale.ROOT).startsWith("PRIMARY KEY")) {
-                    names.add(p.substring(0, p.indexOf(' ')));
-                }
-            }
-            this.columns = List.copyOf(names);
-        }
-
-        /** The rows, generated on the fly; row {@code i} (0-based) is the same every time. */
-        Iterator<Object[]> rows() {
-            return new Iterator<>() {
-                private int next;
-
-                @Override
-                public boolean hasNext() {
-                    return next < rowCount;
-                }
-
-                @Override
-                public Object[] next() {
-                    if (!hasNext()) {
-                        throw new NoSuchElementException();
-                    }
-                    return row.apply(next++);
-                }
-            };
-        }
-    }
-
     private final int scale;
     private final long seed;
-    private final List<Table> tables;
+    private final List<SampleTable> tables;
 
     private SampleData(int scale, long seed) {
         this.scale = scale;
@@ -188,7 +140,7 @@ public final class SampleData {
     /** Row counts by table, in load order. */
     public Map<String, Long> rowCounts() {
         Map<String, Long> counts = new LinkedHashMap<>();
-        for (Table t : tables) {
+        for (SampleTable t : tables) {
             counts.put(t.name, t.rowCount);
         }
         return Collections.unmodifiableMap(counts);
@@ -207,12 +159,12 @@ public final class SampleData {
         return table(table).rows();
     }
 
-    List<Table> tables() {
+    List<SampleTable> tables() {
         return tables;
     }
 
-    private Table table(String name) {
-        for (Table t : tables) {
+    private SampleTable table(String name) {
+        for (SampleTable t : tables) {
             if (t.name.equals(name)) {
                 return t;
             }
@@ -253,7 +205,7 @@ public final class SampleData {
         return new SplittableRandom(seed * 1_000_003L + table * 7_919L + row * 104_729L);
     }
 
-    private List<Table> build() {
+    private List<SampleTable> build() {
         int airports = Math.min(40 + 10 * scale, 10_000);
         int airlines = Math.min(8 + 2 * scale, 120);
         int airplanes = airlines * 5;
@@ -262,8 +214,8 @@ public final class SampleData {
         int passengers = 100 * scale;
         long bookings = 1000L * scale;
 
-        List<Table> list = new ArrayList<>();
-        list.add(new Table("airline",
+        List<SampleTable> list = new ArrayList<>();
+        list.add(new SampleTable("airline",
                 "airline_id INT NOT NULL, iata CHAR(2) NOT NULL, airlinename VARCHAR(40) NOT NULL,"
                         + " base_airport INT NOT NULL, PRIMARY KEY (airline_id)",
                 List.of("iata"), airlines, i -> {
@@ -275,7 +227,7 @@ public final class SampleData {
                     }
                     return new Object[] {i + 1, letters((i * 29L) % 676, 2), name, 1 + r.nextInt(airports)};
                 }));
-        list.add(new Table("airport",
+        list.add(new SampleTable("airport",
                 "airport_id INT NOT NULL, iata CHAR(3) NOT NULL, icao CHAR(4) NOT NULL, name VARCHAR(60) NOT NULL,"
                         + " city VARCHAR(40) NOT NULL, country VARCHAR(40) NOT NULL, latitude DECIMAL(9,6) NOT NULL,"
                         + " longitude DECIMAL(9,6) NOT NULL, PRIMARY KEY (airport_id)",
@@ -288,11 +240,11 @@ public final class SampleData {
                     return new Object[] {i + 1, letters((i * 7919L) % 17_576, 3), letters((i * 7919L) % 456_976, 4),
                         name, city, COUNTRIES[c], decimal(r.nextDouble(-60, 70), 6), decimal(r.nextDouble(-180, 180), 6)};
                 }));
-        list.add(new Table("airplane_type",
+        list.add(new SampleTable("airplane_type",
                 "type_id INT NOT NULL, identifier VARCHAR(30) NOT NULL, description VARCHAR(100) NOT NULL,"
                         + " PRIMARY KEY (type_id)",
                 List.of(), TYPES.length, i -> new Object[] {i + 1, TYPES[i][0], TYPES[i][1]}));
-        list.add(new Table("airplane",
+        list.add(new SampleTable("airplane",
                 "airplane_id INT NOT NULL, capacity INT NOT NULL, type_id INT NOT NULL, airline_id INT NOT NULL,"
                         + " PRIMARY KEY (airplane_id)",
                 List.of("airline_id"), airplanes, i -> {
@@ -300,7 +252,7 @@ public final class SampleData {
                     int type = r.nextInt(TYPES.length);
                     return new Object[] {i + 1, Integer.parseInt(TYPES[type][2]), type + 1, i / 5 + 1};
                 }));
-        list.add(new Table("flightschedule",
+        list.add(new SampleTable("flightschedule",
                 "flightno VARCHAR(8) NOT NULL, from_airport INT NOT NULL, to_airport INT NOT NULL,"
                         + " departure TIME NOT NULL, arrival TIME NOT NULL, airline_id INT NOT NULL,"
                         + " monday SMALLINT NOT NULL, tuesday SMALLINT NOT NULL, wednesday SMALLINT NOT NULL,"
@@ -321,7 +273,7 @@ public final class SampleData {
                     }
                     return row;
                 }));
-        list.add(new Table("flight",
+        list.add(new SampleTable("flight",
                 "flight_id INT NOT NULL, flightno VARCHAR(8) NOT NULL, from_airport INT NOT NULL,"
                         + " to_airport INT NOT NULL, departure {TIMESTAMP} NOT NULL, arrival {TIMESTAMP} NOT NULL,"
                         + " airline_id INT NOT NULL, airplane_id INT NOT NULL, PRIMARY KEY (flight_id)",
@@ -333,7 +285,7 @@ public final class SampleData {
                     return new Object[] {i + 1, s.flightno, s.from, s.to, departure,
                         departure.plusMinutes(s.minutes), s.airline, airplane};
                 }));
-        list.add(new Table("passenger",
+        list.add(new SampleTable("passenger",
                 "passenger_id INT NOT NULL, passportno CHAR(9) NOT NULL, firstname VARCHAR(40) NOT NULL,"
                         + " lastname VARCHAR(40) NOT NULL, PRIMARY KEY (passenger_id)",
                 List.of("lastname"), passengers, i -> {
@@ -341,7 +293,7 @@ public final class SampleData {
                     return new Object[] {i + 1, String.format(java.util.Locale.ROOT, "P%08d", (i * 7_919L + 13) % 100_000_000L),
                         FIRST_NAMES[r.nextInt(FIRST_NAMES.length)], LAST_NAMES[r.nextInt(LAST_NAMES.length)]};
                 }));
-        list.add(new Table("passengerdetails",
+        list.add(new SampleTable("passengerdetails",
                 "passenger_id INT NOT NULL, birthdate DATE NOT NULL, sex CHAR(1) NOT NULL, street VARCHAR(60) NOT NULL,"
                         + " city VARCHAR(40) NOT NULL, zip VARCHAR(10) NOT NULL, country VARCHAR(40) NOT NULL,"
                         + " emailaddress VARCHAR(80) NOT NULL, telephoneno VARCHAR(20) NOT NULL,"
@@ -354,7 +306,7 @@ public final class SampleData {
                         String.valueOf(10_000 + r.nextInt(90_000)), COUNTRIES[c],
                         "passenger" + (i + 1) + "@example.com", "+1-555-" + (1_000_000 + r.nextInt(9_000_000))};
                 }));
-        list.add(new Table("booking",
+        list.add(new SampleTable("booking",
                 "booking_id INT NOT NULL, flight_id INT NOT NULL, seat VARCHAR(4) NOT NULL, passenger_id INT NOT NULL,"
                         + " price DECIMAL(10,2) NOT NULL, PRIMARY KEY (booking_id)",
                 List.of("flight_id", "passenger_id"), bookings, i -> {

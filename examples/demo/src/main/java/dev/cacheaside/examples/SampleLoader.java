@@ -76,7 +76,7 @@ final class SampleLoader {
         return sql("SELECT COUNT(*) FROM " + table).map(rows -> ((Number) rows.get(0, 0)).longValue());
     }
 
-    private Mono<Void> loadTable(SampleData.Table table) {
+    private Mono<Void> loadTable(SampleTable table) {
         Mono<Rows> marker = sql("SELECT scale, seed, row_count FROM " + SampleData.MARKER_TABLE
                 + " WHERE table_name = ?", table.name);
         return Mono.zip(tableExists(table.name), marker).flatMap(t -> {
@@ -110,13 +110,13 @@ final class SampleLoader {
     }
 
     /** Drops a table this loader created (it has a marker row) and loads it again. */
-    private Mono<Void> replace(SampleData.Table table, boolean exists) {
+    private Mono<Void> replace(SampleTable table, boolean exists) {
         Mono<Void> drop = exists ? sql("DROP TABLE " + table.name).then() : Mono.empty();
         return drop.then(sql("DELETE FROM " + SampleData.MARKER_TABLE + " WHERE table_name = ?", table.name))
                 .then(create(table));
     }
 
-    private Mono<Void> create(SampleData.Table table) {
+    private Mono<Void> create(SampleTable table) {
         String timestamp = dialect == SqlDialect.MYSQL ? "DATETIME" : "TIMESTAMP";
         String ddl = "CREATE TABLE " + table.name + " (" + table.ddl.replace("{TIMESTAMP}", timestamp) + ")";
         long started = System.nanoTime();
@@ -132,7 +132,7 @@ final class SampleLoader {
                         + (System.nanoTime() - started) / 1_000_000 + " ms")));
     }
 
-    private Mono<Void> insertRows(SampleData.Table table) {
+    private Mono<Void> insertRows(SampleTable table) {
         int columns = table.columns.size();
         int perInsert = Math.max(1, SampleData.parametersPerInsert() / columns);
         String prefix = "INSERT INTO " + table.name + " (" + String.join(", ", table.columns) + ") VALUES ";
