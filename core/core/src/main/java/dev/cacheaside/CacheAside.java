@@ -1,6 +1,7 @@
 package dev.cacheaside;
 
 import dev.cacheaside.internal.Call;
+import dev.cacheaside.internal.EngineSettings;
 import dev.cacheaside.internal.QueryEngine;
 import dev.cacheaside.internal.Recorder;
 import dev.cacheaside.internal.Served;
@@ -65,13 +66,15 @@ import reactor.core.publisher.Mono;
 public final class CacheAside implements AutoCloseable {
 
     private final CacheAsideOptions options;
+    private final EngineSettings settings;
     private final QueryEngine engine;
     /** What the read check found for each SQL text, in this executor's dialect (refusals too). */
     private final TextMemo<ReadOnlySql.Verdict> reads;
 
     private CacheAside(QueryExecutor database, CacheStore cache, CacheAsideOptions options) {
         this.options = options;
-        this.engine = new QueryEngine(database, cache, options);
+        this.settings = EngineMapping.settings(options);
+        this.engine = new QueryEngine(database, cache, settings);
         SqlDialect dialect = database.dialect() == null ? SqlDialect.UNKNOWN : database.dialect();
         this.reads = new TextMemo<>(10_000, sql -> ReadOnlySql.verdict(sql, dialect,
                 options.allowStateChangingFunctions()));
@@ -90,7 +93,7 @@ public final class CacheAside implements AutoCloseable {
      * background instead, and this method returns at once.
      */
     public void connectAtStart() {
-        StoreProbe.atStart(engine.store().delegate(), options, connect(options.connectTimeout()), engine.background());
+        StoreProbe.atStart(engine.store().delegate(), settings, connect(options.connectTimeout()), engine.background());
     }
 
     /**
@@ -108,7 +111,7 @@ public final class CacheAside implements AutoCloseable {
      */
     public Mono<Boolean> connect(Duration within) {
         Objects.requireNonNull(within, "within");
-        return StoreProbe.connect(engine.store().delegate(), options, within);
+        return StoreProbe.connect(engine.store().delegate(), settings, within);
     }
 
     /** This instance's options. */

@@ -1,7 +1,5 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.CacheAside;
-import dev.cacheaside.CacheAsideOptions;
 import dev.cacheaside.Source;
 import dev.cacheaside.internal.EntryCodec.Encoded;
 import dev.cacheaside.internal.Loader.Mode;
@@ -11,7 +9,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
 /**
@@ -25,13 +22,13 @@ import reactor.core.publisher.Mono;
 public final class BackgroundRefresher {
 
     /** Logs under the facade's name, which applications configure. */
-    private static final Logger log = LoggerFactory.getLogger(CacheAside.class);
+    private static final Logger log = EngineLog.logger();
 
     /** Suffix of the key whose lease guards a background refresh of an entry. */
     public static final String REFRESH_SUFFIX = ":refresh";
 
     private final GuardedStore store;
-    private final CacheAsideOptions options;
+    private final EngineSettings options;
     private final Counters counters;
     private final SingleFlight flights;
     private final LeaseProtocol leases;
@@ -43,7 +40,7 @@ public final class BackgroundRefresher {
     private final boolean canRefresh;
     private final AtomicBoolean cannotRefreshLogged = new AtomicBoolean();
 
-    BackgroundRefresher(GuardedStore store, CacheAsideOptions options, Counters counters, SingleFlight flights,
+    BackgroundRefresher(GuardedStore store, EngineSettings options, Counters counters, SingleFlight flights,
                         LeaseProtocol leases, Loader loader, EntryCodec codec, BackgroundTasks background) {
         this.store = store;
         this.options = options;

@@ -1,7 +1,5 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.CacheAside;
-import dev.cacheaside.CacheAsideOptions;
 import dev.cacheaside.Query;
 import dev.cacheaside.Source;
 import dev.cacheaside.internal.EntryCodec.Encoded;
@@ -9,7 +7,6 @@ import dev.cacheaside.internal.SingleFlight.Load;
 import dev.cacheaside.spi.QueryExecutor;
 import java.time.Duration;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
 /**
@@ -22,7 +19,7 @@ import reactor.core.publisher.Mono;
 public final class Loader {
 
     /** Logs under the facade's name, which applications configure. */
-    private static final Logger log = LoggerFactory.getLogger(CacheAside.class);
+    private static final Logger log = EngineLog.logger();
 
     /** How a load stores what it read. */
     enum Mode {
@@ -38,7 +35,7 @@ public final class Loader {
 
     private final QueryExecutor database;
     private final GuardedStore store;
-    private final CacheAsideOptions options;
+    private final EngineSettings options;
     private final Counters counters;
     private final CacheFailureLog failures;
     private final SingleFlight flights;
@@ -46,7 +43,7 @@ public final class Loader {
     private final TableInvalidator invalidator;
     private final EntryCodec codec;
 
-    Loader(QueryExecutor database, GuardedStore store, CacheAsideOptions options, Counters counters,
+    Loader(QueryExecutor database, GuardedStore store, EngineSettings options, Counters counters,
            CacheFailureLog failures, SingleFlight flights, LeaseProtocol leases, TableInvalidator invalidator,
            EntryCodec codec) {
         this.database = database;

@@ -1,7 +1,5 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.CacheAside;
-import dev.cacheaside.CacheAsideOptions;
 import dev.cacheaside.CacheInvalidationException;
 import dev.cacheaside.Query;
 import java.time.Duration;
@@ -12,7 +10,6 @@ import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -20,24 +17,24 @@ import reactor.core.publisher.Mono;
  * Invalidation: of one key, and of every cached query over some tables through the store's tags,
  * under which each key is registered with the tables its query reads before its load reads the
  * database ({@link #tag}). Invalidations bypass the circuit breaker and are tried twice within
- * {@link CacheAsideOptions#invalidationTimeout()}; when both attempts fail the caller gets a
+ * {@link EngineSettings#invalidationTimeout()}; when both attempts fail the caller gets a
  * {@link CacheInvalidationException}. A load in flight that an invalidation reaches does not
  * write what it read. Thread safe.
  */
 public final class TableInvalidator {
 
     /** Logs under the facade's name, which applications configure. */
-    private static final Logger log = LoggerFactory.getLogger(CacheAside.class);
+    private static final Logger log = EngineLog.logger();
 
     /** The pause before an invalidation's second attempt (shorter when little time is left). */
     private static final Duration RETRY_PAUSE = Duration.ofMillis(50);
 
     private final GuardedStore store;
-    private final CacheAsideOptions options;
+    private final EngineSettings options;
     private final Counters counters;
     private final SingleFlight flights;
 
-    public TableInvalidator(GuardedStore store, CacheAsideOptions options, Counters counters, SingleFlight flights) {
+    public TableInvalidator(GuardedStore store, EngineSettings options, Counters counters, SingleFlight flights) {
         this.store = store;
         this.options = options;
         this.counters = counters;
@@ -108,7 +105,7 @@ public final class TableInvalidator {
     }
 
     /**
-     * An invalidation tried twice within {@link CacheAsideOptions#invalidationTimeout()}: the first
+     * An invalidation tried twice within {@link EngineSettings#invalidationTimeout()}: the first
      * {@code attempt} gets half of it, the retry what is left after a short pause. When both
      * fail, {@code failure} makes the error from the number of attempts and the last error (the
      * first one suppressed in it). Nothing runs until subscription.
