@@ -1,6 +1,7 @@
 package dev.cacheaside;
 
 import dev.cacheaside.internal.EngineSettings;
+import dev.cacheaside.internal.Origin;
 
 /**
  * The facade's side of the engine boundary: the engine ({@code dev.cacheaside.internal}) knows
@@ -18,5 +19,17 @@ final class EngineMapping {
                 options.circuitBreaker(), options.cacheTimeout(), options.invalidationTimeout(),
                 options.connectTimeout(), options.maxEntryBytes(), options.clock(), options.nanoTime(),
                 options.scheduler(), options.random());
+    }
+
+    /** The public name of where the engine found an answer. */
+    static Source source(Origin origin) {
+        switch (origin) {
+            case CACHE_HIT:
+                return Source.CACHE_HIT;
+            case CACHE_STALE:
+                return Source.CACHE_STALE;
+            default:
+                return Source.CACHE_MISS;
+        }
     }
 }

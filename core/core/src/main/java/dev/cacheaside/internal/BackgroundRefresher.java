@@ -1,6 +1,5 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.Source;
 import dev.cacheaside.internal.EntryCodec.Encoded;
 import dev.cacheaside.internal.Loader.Mode;
 import dev.cacheaside.spi.CacheLookup;
@@ -55,7 +54,7 @@ public final class BackgroundRefresher {
 
     /**
      * Force refresh: asks the database without reading the cache, overwrites the entry, and
-     * answers {@link Source#CACHE_MISS}. With leases, the entry is first removed and the load
+     * answers {@link Origin#CACHE_MISS}. With leases, the entry is first removed and the load
      * takes the key's lease, so no load that began earlier can overwrite the refreshed value.
      */
     Mono<Served> forceRefresh(Call call) {
@@ -78,12 +77,12 @@ public final class BackgroundRefresher {
                         case HELD:
                             // another caller took the lease after our delete: its load is fresh
                             return loader.start(call, Mode.WAIT, null, false)
-                                    .map(served -> new Served(served.rows(), Source.CACHE_MISS));
+                                    .map(served -> new Served(served.rows(), Origin.CACHE_MISS));
                         case HIT:
                             CachedEntry entry = codec.decode(key, found.bytes);
                             if (entry != null) {
                                 // filled under a lease taken after our delete, so read after it
-                                return Mono.just(new Served(entry.rows(), Source.CACHE_MISS));
+                                return Mono.just(new Served(entry.rows(), Origin.CACHE_MISS));
                             }
                             return loader.loadAndSet(call, null);
                         default:

@@ -1,7 +1,6 @@
 package dev.cacheaside.internal;
 
 import dev.cacheaside.CacheAsideStats;
-import dev.cacheaside.Source;
 
 import java.util.concurrent.atomic.LongAdder;
 
@@ -24,7 +23,7 @@ public final class Counters {
     public final LongAdder breakerRejections = new LongAdder();
 
     /** Counts one query answered from {@code source}: a hit, a stale hit, or a miss. */
-    public void served(Source source) {
+    public void served(Origin source) {
         switch (source) {
             case CACHE_HIT:
                 hits.increment();

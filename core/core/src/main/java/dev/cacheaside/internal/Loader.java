@@ -1,7 +1,6 @@
 package dev.cacheaside.internal;
 
 import dev.cacheaside.Query;
-import dev.cacheaside.Source;
 import dev.cacheaside.internal.EntryCodec.Encoded;
 import dev.cacheaside.internal.SingleFlight.Load;
 import dev.cacheaside.spi.QueryExecutor;
@@ -12,7 +11,7 @@ import reactor.core.publisher.Mono;
 /**
  * The load of a miss: asks the database through the {@link QueryExecutor}, encodes the rows
  * ({@link EntryCodec}) and stores them as its {@link Mode} says, once per key in this instance
- * ({@link SingleFlight}). Every load answers with {@link Source#CACHE_MISS} and the database's
+ * ({@link SingleFlight}). Every load answers with {@link Origin#CACHE_MISS} and the database's
  * rows, or the database's error; a cache that fails to store them is logged and the rows still
  * returned. Thread safe.
  */
@@ -87,7 +86,7 @@ public final class Loader {
 
     /** Asks the database and stores nothing. */
     Mono<Served> loadUncached(Query query) {
-        return loadFromDatabase(query).map(loaded -> new Served(loaded.rows(), Source.CACHE_MISS));
+        return loadFromDatabase(query).map(loaded -> new Served(loaded.rows(), Origin.CACHE_MISS));
     }
 
     /** Asks the database (counted and timed); errors with the database's error, or when it answers with nothing. */
@@ -114,7 +113,7 @@ public final class Loader {
         return invalidator.tag(call).flatMap(tagged -> tagged
                 ? loadAndFillTagged(call, token)
                 : leases.release(call.key()).then(loadFromDatabase(call.query()))
-                        .map(loaded -> new Served(loaded.rows(), Source.CACHE_MISS)));
+                        .map(loaded -> new Served(loaded.rows(), Origin.CACHE_MISS)));
     }
 
     private Mono<Served> loadAndFillTagged(Call call, String token) {
@@ -124,7 +123,7 @@ public final class Loader {
                 .flatMap(loaded -> {
                     Encoded encoded = codec.encode(key, loaded, call.ttl());
                     if (encoded == null) {
-                        return leases.release(key).thenReturn(new Served(loaded.rows(), Source.CACHE_MISS));
+                        return leases.release(key).thenReturn(new Served(loaded.rows(), Origin.CACHE_MISS));
                     }
                     return store.fill(key, token, encoded.bytes(), encoded.ttl())
                             .doOnNext(stored -> {
@@ -138,7 +137,7 @@ public final class Loader {
                                 leases.releaseInBackground(key);
                                 return writeFailed(key, e);
                             })
-                            .thenReturn(new Served(loaded.rows(), Source.CACHE_MISS));
+                            .thenReturn(new Served(loaded.rows(), Origin.CACHE_MISS));
                 });
     }
 
@@ -146,7 +145,7 @@ public final class Loader {
     Mono<Served> loadAndSet(Call call, Load load) {
         String key = call.key();
         return invalidator.tag(call).flatMap(tagged -> loadFromDatabase(call.query()).flatMap(loaded -> {
-            Served served = new Served(loaded.rows(), Source.CACHE_MISS);
+            Served served = new Served(loaded.rows(), Origin.CACHE_MISS);
             if (!tagged) {
                 return Mono.just(served);
             }
@@ -187,7 +186,7 @@ public final class Loader {
                         case HIT:
                             CachedEntry entry = codec.decode(key, found.bytes);
                             if (entry != null) {
-                                return Mono.just(new Served(entry.rows(), Source.CACHE_HIT));
+                                return Mono.just(new Served(entry.rows(), Origin.CACHE_HIT));
                             }
                             return loadAndSet(call, null);
                         case WON:

@@ -1,7 +1,6 @@
 package dev.cacheaside.internal;
 
 import dev.cacheaside.CacheAsideStats;
-import dev.cacheaside.Source;
 import dev.cacheaside.internal.Loader.Mode;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.QueryExecutor;
@@ -112,12 +111,12 @@ public final class QueryEngine {
         long now = freshness.now();
         if (freshness.servedStale(entry, now)) {
             refresher.refreshInBackground(call, bytes);
-            return new Served(entry.rows(), Source.CACHE_STALE);
+            return new Served(entry.rows(), Origin.CACHE_STALE);
         }
         if (freshness.refreshEarly(entry, now)) {
             refresher.refreshInBackground(call, bytes);
         }
-        return new Served(entry.rows(), Source.CACHE_HIT);
+        return new Served(entry.rows(), Origin.CACHE_HIT);
     }
 
     /**
