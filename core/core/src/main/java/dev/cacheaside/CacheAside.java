@@ -121,7 +121,7 @@ public final class CacheAside implements AutoCloseable {
 
     /** A snapshot of this instance's counts. */
     public CacheAsideStats stats() {
-        return engine.stats();
+        return EngineMapping.stats(engine);
     }
 
     /**

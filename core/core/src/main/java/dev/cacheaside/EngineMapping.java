@@ -1,7 +1,9 @@
 package dev.cacheaside;
 
+import dev.cacheaside.internal.Counters;
 import dev.cacheaside.internal.EngineSettings;
 import dev.cacheaside.internal.Origin;
+import dev.cacheaside.internal.QueryEngine;
 
 /**
  * The facade's side of the engine boundary: the engine ({@code dev.cacheaside.internal}) knows
@@ -31,5 +33,15 @@ final class EngineMapping {
             default:
                 return Source.CACHE_MISS;
         }
+    }
+
+    /** A snapshot of {@code engine}'s counts. */
+    static CacheAsideStats stats(QueryEngine engine) {
+        Counters c = engine.counters();
+        return new CacheAsideStats(c.hits.sum(), c.misses.sum(), c.staleHits.sum(), c.coalesced.sum(),
+                c.leaseWaits.sum(), c.leaseWaitTimeouts.sum(), c.databaseLoads.sum(), c.databaseErrors.sum(),
+                c.backgroundRefreshes.sum(), c.cacheReadErrors.sum(), c.cacheWriteErrors.sum(),
+                c.corruptEntries.sum(), c.uncacheable.sum(), c.staleFillsRefused.sum(), c.breakerRejections.sum(),
+                engine.flights().size(), engine.store().circuitState());
     }
 }

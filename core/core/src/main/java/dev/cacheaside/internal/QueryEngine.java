@@ -1,6 +1,5 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.CacheAsideStats;
 import dev.cacheaside.internal.Loader.Mode;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.QueryExecutor;
@@ -170,11 +169,6 @@ public final class QueryEngine {
     /** Whether the engine is closed, and its background work. */
     public BackgroundTasks background() {
         return background;
-    }
-
-    /** A snapshot of the counts. */
-    public CacheAsideStats stats() {
-        return counters.snapshot(flights.size(), store.circuitState());
     }
 
     /**
