@@ -2,6 +2,7 @@ package dev.cacheaside;
 
 import dev.cacheaside.internal.Call;
 import dev.cacheaside.internal.EngineSettings;
+import dev.cacheaside.internal.InvalidationFailure;
 import dev.cacheaside.internal.QueryEngine;
 import dev.cacheaside.internal.Recorder;
 import dev.cacheaside.internal.Served;
@@ -203,7 +204,8 @@ public final class CacheAside implements AutoCloseable {
             throw new IllegalArgumentException("query must not be null");
         }
         // a load of the key that began before this invalidation does not write what it read
-        return Mono.defer(() -> engine.invalidator().invalidate(keyFor(query), query));
+        return Mono.defer(() -> engine.invalidator().invalidate(keyFor(query), query))
+                .onErrorMap(InvalidationFailure.class, EngineMapping::invalidation);
     }
 
     /**
@@ -221,7 +223,8 @@ public final class CacheAside implements AutoCloseable {
      */
     public Mono<Long> invalidateTable(String... tables) {
         Set<String> names = TableInvalidator.normalized(tables);
-        return Mono.defer(() -> engine.invalidator().invalidateTables(names, -1));
+        return Mono.defer(() -> engine.invalidator().invalidateTables(names, -1))
+                .onErrorMap(InvalidationFailure.class, EngineMapping::invalidation);
     }
 
     /**
@@ -269,7 +272,7 @@ public final class CacheAside implements AutoCloseable {
             throw new IllegalArgumentException("cannot tell which tables " + writes.get(0).sql()
                     + " writes; declare them with Query.withTables");
         }
-        return engine.write(statements, tables);
+        return engine.write(statements, tables).onErrorMap(InvalidationFailure.class, EngineMapping::invalidation);
     }
 
     /**

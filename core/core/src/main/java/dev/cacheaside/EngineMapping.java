@@ -2,6 +2,7 @@ package dev.cacheaside;
 
 import dev.cacheaside.internal.Counters;
 import dev.cacheaside.internal.EngineSettings;
+import dev.cacheaside.internal.InvalidationFailure;
 import dev.cacheaside.internal.Origin;
 import dev.cacheaside.internal.QueryEngine;
 
@@ -43,5 +44,15 @@ final class EngineMapping {
                 c.backgroundRefreshes.sum(), c.cacheReadErrors.sum(), c.cacheWriteErrors.sum(),
                 c.corruptEntries.sum(), c.uncacheable.sum(), c.staleFillsRefused.sum(), c.breakerRejections.sum(),
                 engine.flights().size(), engine.store().circuitState());
+    }
+
+    /** The public exception for an invalidation the engine could not complete: same message, cause and tables. */
+    static CacheInvalidationException invalidation(InvalidationFailure failure) {
+        CacheInvalidationException e = new CacheInvalidationException(failure.brief(), failure.rowsUpdated(),
+                failure.tables(), failure.getCause());
+        for (Throwable suppressed : failure.getSuppressed()) {
+            e.addSuppressed(suppressed);
+        }
+        return e;
     }
 }

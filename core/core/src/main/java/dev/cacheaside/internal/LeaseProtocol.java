@@ -1,6 +1,5 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.CacheInvalidationException;
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
 import java.util.Collections;
@@ -203,7 +202,7 @@ public final class LeaseProtocol {
             return;
         }
         Mono<Boolean> release = invalidator.retried(limit -> store.invalidation(raw -> raw.delete(key), limit),
-                (attempts, e) -> new CacheInvalidationException("the lease on " + key + " could not be released ("
+                (attempts, e) -> new InvalidationFailure("the lease on " + key + " could not be released ("
                         + attempts + " attempts within " + options.invalidationTimeout() + "); it expires after its TTL",
                         Set.of(), e))
                 .onErrorResume(e -> {

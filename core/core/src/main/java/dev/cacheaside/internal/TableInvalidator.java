@@ -1,6 +1,5 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.CacheInvalidationException;
 import dev.cacheaside.Query;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,7 +17,7 @@ import reactor.core.publisher.Mono;
  * under which each key is registered with the tables its query reads before its load reads the
  * database ({@link #tag}). Invalidations bypass the circuit breaker and are tried twice within
  * {@link EngineSettings#invalidationTimeout()}; when both attempts fail the caller gets a
- * {@link CacheInvalidationException}. A load in flight that an invalidation reaches does not
+ * {@link InvalidationFailure}. A load in flight that an invalidation reaches does not
  * write what it read. Thread safe.
  */
 public final class TableInvalidator {
@@ -73,12 +72,12 @@ public final class TableInvalidator {
 
     /**
      * Removes the entry {@code key} of {@code query} and any lease on it; a load of it in flight
-     * will not write. Errors with {@link CacheInvalidationException} when both attempts fail.
+     * will not write. Errors with {@link InvalidationFailure} when both attempts fail.
      */
     public Mono<Boolean> invalidate(String key, Query query) {
         flights.forget(key);
         return retried(limit -> store.invalidation(raw -> raw.delete(key), limit),
-                (attempts, e) -> new CacheInvalidationException("the cached entry " + key + " could not be removed ("
+                (attempts, e) -> new InvalidationFailure("the cached entry " + key + " could not be removed ("
                         + attempts + " attempts within " + options.invalidationTimeout()
                         + ") and may remain, stale, until its TTL", tablesOf(query), e));
     }
@@ -98,8 +97,8 @@ public final class TableInvalidator {
                     String how = " could not be invalidated (" + attempts + " attempts within "
                             + options.invalidationTimeout() + ") and may be stale until their TTL";
                     return rowsWritten < 0
-                            ? new CacheInvalidationException("cached queries over " + tables + how, tables, e)
-                            : new CacheInvalidationException("the write committed (" + rowsWritten + " rows) but cached"
+                            ? new InvalidationFailure("cached queries over " + tables + how, tables, e)
+                            : new InvalidationFailure("the write committed (" + rowsWritten + " rows) but cached"
                                     + " queries over " + tables + how, rowsWritten, tables, e);
                 });
     }
@@ -117,7 +116,7 @@ public final class TableInvalidator {
             return attempt.apply(limit.dividedBy(2))
                     .onErrorResume(first -> {
                         if (!retryable(first)) {
-                            boolean asIs = first instanceof CacheInvalidationException
+                            boolean asIs = first instanceof InvalidationFailure
                                     || first instanceof UnsupportedOperationException;
                             return Mono.error(asIs ? first : failure.apply(1, first));
                         }
