@@ -171,7 +171,7 @@ public final class CacheAside implements AutoCloseable {
             long start = options.nanoTime().getAsLong();
             String key = keyFor(query);
             Duration ttl = query.ttl() != null ? query.ttl() : options.defaultTtl();
-            return engine.serve(new Call(key, query, ttl)).map(served -> result(key, served, start));
+            return engine.serve(new Call(key, query.sql(), query.parameters(), query.tables(), ttl, query.forceRefresh(), query)).map(served -> result(key, served, start));
         });
     }
 
@@ -204,7 +204,8 @@ public final class CacheAside implements AutoCloseable {
             throw new IllegalArgumentException("query must not be null");
         }
         // a load of the key that began before this invalidation does not write what it read
-        return Mono.defer(() -> engine.invalidator().invalidate(keyFor(query), query))
+        return Mono.defer(() -> engine.invalidator().invalidate(keyFor(query),
+                        TableInvalidator.tablesOf(query.sql(), query.tables())))
                 .onErrorMap(InvalidationFailure.class, EngineMapping::invalidation);
     }
 
@@ -265,7 +266,7 @@ public final class CacheAside implements AutoCloseable {
                 throw new IllegalArgumentException("writes must not be null");
             }
             ReadOnlySql.checkWrite(write.sql());
-            tables.addAll(TableInvalidator.tablesOf(write));
+            tables.addAll(TableInvalidator.tablesOf(write.sql(), write.tables()));
             statements.add(Statement.of(write.sql(), write.parameters()));
         }
         if (tables.isEmpty()) {
@@ -290,7 +291,7 @@ public final class CacheAside implements AutoCloseable {
      * parameter lists share a key, and no parameterized query shares one with a plain one.
      */
     public String keyFor(Query query) {
-        return engine.keys().of(query);
+        return engine.keys().of(query.sql(), query.parameters());
     }
 
     /** The engine (its loads in flight, refreshes); for tests. */

@@ -86,7 +86,7 @@ public final class BackgroundRefresher {
                             }
                             return loader.loadAndSet(call, null);
                         default:
-                            return loader.loadUncached(call.query());
+                            return loader.loadUncached(call);
                     }
                 });
     }
@@ -120,7 +120,7 @@ public final class BackgroundRefresher {
                                 : leases.release(lockKey).then(Mono.<CacheLookup>empty())))
                 .flatMap(won -> {
                     counters.backgroundRefreshes.increment();
-                    return loader.loadFromDatabase(call.query())
+                    return loader.loadFromDatabase(call)
                             .flatMap(loaded -> {
                                 Encoded encoded = codec.encode(key, loaded, call.ttl());
                                 if (encoded == null) {

@@ -1,6 +1,5 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.Query;
 import dev.cacheaside.internal.EntryCodec.Encoded;
 import dev.cacheaside.internal.SingleFlight.Load;
 import dev.cacheaside.spi.QueryExecutor;
@@ -80,22 +79,22 @@ public final class Loader {
                 counters.leaseWaits.increment();
                 return waitForLease(call, 0, options.nanoTime().getAsLong() + options.leaseWait().toNanos());
             default:
-                return loadUncached(call.query());
+                return loadUncached(call);
         }
     }
 
     /** Asks the database and stores nothing. */
-    Mono<Served> loadUncached(Query query) {
-        return loadFromDatabase(query).map(loaded -> new Served(loaded.rows(), Origin.CACHE_MISS));
+    Mono<Served> loadUncached(Call call) {
+        return loadFromDatabase(call).map(loaded -> new Served(loaded.rows(), Origin.CACHE_MISS));
     }
 
     /** Asks the database (counted and timed); errors with the database's error, or when it answers with nothing. */
-    Mono<Loaded> loadFromDatabase(Query query) {
+    Mono<Loaded> loadFromDatabase(Call call) {
         return Mono.defer(() -> {
             counters.databaseLoads.increment();
             long t0 = options.nanoTime().getAsLong();
             Recorder r = store.recorder();
-            return database.execute(query.sql(), query.parameters())
+            return database.execute(call.sql(), call.parameters())
                     .doOnError(e -> r.database(options.nanoTime().getAsLong() - t0, false))
                     .map(rows -> {
                         long elapsed = options.nanoTime().getAsLong() - t0;
@@ -104,7 +103,7 @@ public final class Loader {
                     });
         })
                 .switchIfEmpty(Mono.error(() -> new IllegalStateException(
-                        "the database adapter completed without rows for " + query)))
+                        "the database adapter completed without rows for " + call.asked())))
                 .doOnError(e -> counters.databaseErrors.increment());
     }
 
@@ -112,13 +111,13 @@ public final class Loader {
     Mono<Served> loadAndFill(Call call, String token) {
         return invalidator.tag(call).flatMap(tagged -> tagged
                 ? loadAndFillTagged(call, token)
-                : leases.release(call.key()).then(loadFromDatabase(call.query()))
+                : leases.release(call.key()).then(loadFromDatabase(call))
                         .map(loaded -> new Served(loaded.rows(), Origin.CACHE_MISS)));
     }
 
     private Mono<Served> loadAndFillTagged(Call call, String token) {
         String key = call.key();
-        return loadFromDatabase(call.query())
+        return loadFromDatabase(call)
                 .onErrorResume(e -> leases.release(key).then(Mono.error(e)))
                 .flatMap(loaded -> {
                     Encoded encoded = codec.encode(key, loaded, call.ttl());
@@ -144,7 +143,7 @@ public final class Loader {
     /** Loads and writes unconditionally, unless {@code load} (may be null) was invalidated meanwhile. */
     Mono<Served> loadAndSet(Call call, Load load) {
         String key = call.key();
-        return invalidator.tag(call).flatMap(tagged -> loadFromDatabase(call.query()).flatMap(loaded -> {
+        return invalidator.tag(call).flatMap(tagged -> loadFromDatabase(call).flatMap(loaded -> {
             Served served = new Served(loaded.rows(), Origin.CACHE_MISS);
             if (!tagged) {
                 return Mono.just(served);
@@ -170,7 +169,7 @@ public final class Loader {
         if (remaining <= 0) {
             counters.leaseWaitTimeouts.increment();
             log.debug("waited {} for the lease holder of {}; asking the database", options.leaseWait(), key);
-            return loadUncached(call.query());
+            return loadUncached(call);
         }
         long backoffMillis = Math.min(50, 2L << Math.min(attempt, 5));
         Duration delay = Duration.ofNanos(Math.min(remaining, backoffMillis * 1_000_000));
@@ -180,7 +179,7 @@ public final class Loader {
                     if (found.kind == Found.Kind.HELD && leases.possiblyOurOrphan(key)) {
                         // a read here timed out meanwhile: the lease may be ours, and nobody will fill it
                         log.debug("the lease on {} may be one this instance orphaned; asking the database", key);
-                        return loadUncached(call.query());
+                        return loadUncached(call);
                     }
                     switch (found.kind) {
                         case HIT:
@@ -196,7 +195,7 @@ public final class Loader {
                         case ABSENT:
                             return waitForLease(call, attempt + 1, deadlineNanos);
                         default:
-                            return loadUncached(call.query());
+                            return loadUncached(call);
                     }
                 });
     }

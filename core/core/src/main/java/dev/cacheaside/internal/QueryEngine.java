@@ -55,11 +55,11 @@ public final class QueryEngine {
 
     /**
      * Answers {@code call}: from the load in flight for its key, the cache, or the database;
-     * a query {@linkplain dev.cacheaside.Query#forceRefresh() forced to refresh} skips the cache.
+     * a call {@linkplain Call#forceRefresh() forced to refresh} skips the cache.
      * Errors only with the database's error.
      */
     public Mono<Served> serve(Call call) {
-        if (call.query().forceRefresh()) {
+        if (call.forceRefresh()) {
             return refresher.forceRefresh(call);
         }
         Mono<Served> inFlight = flights.join(call.key());

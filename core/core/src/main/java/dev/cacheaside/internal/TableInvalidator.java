@@ -1,6 +1,5 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.Query;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -40,14 +39,14 @@ public final class TableInvalidator {
         this.flights = flights;
     }
 
-    /** The tables {@code query} reads (or writes): parsed from its SQL, and those it declares. */
-    public static Set<String> tablesOf(Query query) {
-        Set<String> parsed = TableNames.of(query.sql());
-        if (query.tables().isEmpty()) {
+    /** The tables a query reads (or writes): parsed from its {@code sql}, and those it {@code declared}. */
+    public static Set<String> tablesOf(String sql, Set<String> declared) {
+        Set<String> parsed = TableNames.of(sql);
+        if (declared.isEmpty()) {
             return parsed;
         }
         Set<String> all = new LinkedHashSet<>(parsed);
-        all.addAll(query.tables());
+        all.addAll(declared);
         return all;
     }
 
@@ -71,15 +70,15 @@ public final class TableInvalidator {
     }
 
     /**
-     * Removes the entry {@code key} of {@code query} and any lease on it; a load of it in flight
+     * Removes the entry {@code key} (of a query over {@code tables}) and any lease on it; a load of it in flight
      * will not write. Errors with {@link InvalidationFailure} when both attempts fail.
      */
-    public Mono<Boolean> invalidate(String key, Query query) {
+    public Mono<Boolean> invalidate(String key, Set<String> tables) {
         flights.forget(key);
         return retried(limit -> store.invalidation(raw -> raw.delete(key), limit),
                 (attempts, e) -> new InvalidationFailure("the cached entry " + key + " could not be removed ("
                         + attempts + " attempts within " + options.invalidationTimeout()
-                        + ") and may remain, stale, until its TTL", tablesOf(query), e));
+                        + ") and may remain, stale, until its TTL", tables, e));
     }
 
     /**
