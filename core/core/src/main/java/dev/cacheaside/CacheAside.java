@@ -171,7 +171,8 @@ public final class CacheAside implements AutoCloseable {
             long start = options.nanoTime().getAsLong();
             String key = keyFor(query);
             Duration ttl = query.ttl() != null ? query.ttl() : options.defaultTtl();
-            return engine.serve(new Call(key, query.sql(), query.parameters(), query.tables(), ttl, query.forceRefresh(), query)).map(served -> result(key, served, start));
+            Call call = new Call(key, query.sql(), query.parameters(), query.tables(), ttl, query.forceRefresh(), query);
+            return engine.serve(call).map(served -> result(key, served, start));
         });
     }
 

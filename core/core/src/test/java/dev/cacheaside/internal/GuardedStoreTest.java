@@ -194,8 +194,8 @@ class GuardedStoreTest {
     /** Whether a read (or a write) on {@code raw} failed with the engine's timeout once the cache timeout passed. */
     private static boolean timedOut(CacheStore raw, Duration cacheTimeout, boolean read) {
         VirtualTimeScheduler time = VirtualTimeScheduler.create();
-        GuardedStore guarded = new GuardedStore(raw,
-                TestSettings.of(CacheAsideOptions.builder().cacheTimeout(cacheTimeout).scheduler(time).build()), new Counters());
+        CacheAsideOptions options = CacheAsideOptions.builder().cacheTimeout(cacheTimeout).scheduler(time).build();
+        GuardedStore guarded = new GuardedStore(raw, TestSettings.of(options), new Counters());
         AtomicReference<Throwable> error = new AtomicReference<>();
         Mono<?> call = read ? guarded.getOrLease("k", TTL) : guarded.set("k", VALUE, TTL);
         call.subscribe(v -> { }, error::set);
