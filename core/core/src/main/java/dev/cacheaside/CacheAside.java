@@ -1,6 +1,8 @@
 package dev.cacheaside;
 
 import dev.cacheaside.internal.Call;
+import dev.cacheaside.internal.EngineSettings;
+import dev.cacheaside.internal.InvalidationFailure;
 import dev.cacheaside.internal.QueryEngine;
 import dev.cacheaside.internal.Recorder;
 import dev.cacheaside.internal.Served;
@@ -65,13 +67,15 @@ import reactor.core.publisher.Mono;
 public final class CacheAside implements AutoCloseable {
 
     private final CacheAsideOptions options;
+    private final EngineSettings settings;
     private final QueryEngine engine;
     /** What the read check found for each SQL text, in this executor's dialect (refusals too). */
     private final TextMemo<ReadOnlySql.Verdict> reads;
 
     private CacheAside(QueryExecutor database, CacheStore cache, CacheAsideOptions options) {
         this.options = options;
-        this.engine = new QueryEngine(database, cache, options);
+        this.settings = EngineMapping.settings(options);
+        this.engine = new QueryEngine(database, cache, settings);
         SqlDialect dialect = database.dialect() == null ? SqlDialect.UNKNOWN : database.dialect();
         this.reads = new TextMemo<>(10_000, sql -> ReadOnlySql.verdict(sql, dialect,
                 options.allowStateChangingFunctions()));
@@ -90,7 +94,7 @@ public final class CacheAside implements AutoCloseable {
      * background instead, and this method returns at once.
      */
     public void connectAtStart() {
-        StoreProbe.atStart(engine.store().delegate(), options, connect(options.connectTimeout()), engine.background());
+        StoreProbe.atStart(engine.store().delegate(), settings, connect(options.connectTimeout()), engine.background());
     }
 
     /**
@@ -108,7 +112,7 @@ public final class CacheAside implements AutoCloseable {
      */
     public Mono<Boolean> connect(Duration within) {
         Objects.requireNonNull(within, "within");
-        return StoreProbe.connect(engine.store().delegate(), options, within);
+        return StoreProbe.connect(engine.store().delegate(), settings, within);
     }
 
     /** This instance's options. */
@@ -118,7 +122,7 @@ public final class CacheAside implements AutoCloseable {
 
     /** A snapshot of this instance's counts. */
     public CacheAsideStats stats() {
-        return engine.stats();
+        return EngineMapping.stats(engine);
     }
 
     /**
@@ -167,7 +171,8 @@ public final class CacheAside implements AutoCloseable {
             long start = options.nanoTime().getAsLong();
             String key = keyFor(query);
             Duration ttl = query.ttl() != null ? query.ttl() : options.defaultTtl();
-            return engine.serve(new Call(key, query, ttl)).map(served -> result(key, served, start));
+            Call call = new Call(key, query.sql(), query.parameters(), query.tables(), ttl, query.forceRefresh(), query);
+            return engine.serve(call).map(served -> result(key, served, start));
         });
     }
 
@@ -200,7 +205,9 @@ public final class CacheAside implements AutoCloseable {
             throw new IllegalArgumentException("query must not be null");
         }
         // a load of the key that began before this invalidation does not write what it read
-        return Mono.defer(() -> engine.invalidator().invalidate(keyFor(query), query));
+        return Mono.defer(() -> engine.invalidator().invalidate(keyFor(query),
+                        TableInvalidator.tablesOf(query.sql(), query.tables())))
+                .onErrorMap(InvalidationFailure.class, EngineMapping::invalidation);
     }
 
     /**
@@ -218,7 +225,8 @@ public final class CacheAside implements AutoCloseable {
      */
     public Mono<Long> invalidateTable(String... tables) {
         Set<String> names = TableInvalidator.normalized(tables);
-        return Mono.defer(() -> engine.invalidator().invalidateTables(names, -1));
+        return Mono.defer(() -> engine.invalidator().invalidateTables(names, -1))
+                .onErrorMap(InvalidationFailure.class, EngineMapping::invalidation);
     }
 
     /**
@@ -259,14 +267,14 @@ public final class CacheAside implements AutoCloseable {
                 throw new IllegalArgumentException("writes must not be null");
             }
             ReadOnlySql.checkWrite(write.sql());
-            tables.addAll(TableInvalidator.tablesOf(write));
+            tables.addAll(TableInvalidator.tablesOf(write.sql(), write.tables()));
             statements.add(Statement.of(write.sql(), write.parameters()));
         }
         if (tables.isEmpty()) {
             throw new IllegalArgumentException("cannot tell which tables " + writes.get(0).sql()
                     + " writes; declare them with Query.withTables");
         }
-        return engine.write(statements, tables);
+        return engine.write(statements, tables).onErrorMap(InvalidationFailure.class, EngineMapping::invalidation);
     }
 
     /**
@@ -284,7 +292,7 @@ public final class CacheAside implements AutoCloseable {
      * parameter lists share a key, and no parameterized query shares one with a plain one.
      */
     public String keyFor(Query query) {
-        return engine.keys().of(query);
+        return engine.keys().of(query.sql(), query.parameters());
     }
 
     /** The engine (its loads in flight, refreshes); for tests. */
@@ -305,7 +313,7 @@ public final class CacheAside implements AutoCloseable {
     private QueryResult result(String key, Served served, long start) {
         engine.counters().served(served.source());
         long elapsed = Math.max(0, options.nanoTime().getAsLong() - start);
-        return new QueryResult(key, served.rows(), served.source(), Duration.ofNanos(elapsed));
+        return new QueryResult(key, served.rows(), EngineMapping.source(served.source()), Duration.ofNanos(elapsed));
     }
 
     /**

@@ -66,6 +66,18 @@ class FatalLoadTest {
     }
 
     @Test
+    void anAdapterThatCompletesWithoutRowsErrorsNamingTheQueryAsTheCallerWroteIt() {
+        ScriptedExecutor database = new ScriptedExecutor(List.of(Mono.empty()));
+        try (CacheAside cache = CacheAside.builder().database(database).cache(new InMemoryCacheStore()).build()) {
+            StepVerifier.create(cache.query(Query.of(SQL).withTtl(Duration.ofSeconds(5))))
+                    .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalStateException.class)
+                            .hasMessage("the database adapter completed without rows for Query[" + SQL + ", ttl=PT5S]"))
+                    .verify(STEP);
+            assertThat(cache.stats().databaseErrors()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void anEncoderThatRunsOutOfMemoryReturnsTheRowsUncached() {
         Rows huge = rowsThatExhaustMemory();
         ScriptedExecutor database = new ScriptedExecutor(List.of(Mono.just(huge), Mono.just(FLIGHT)));

@@ -177,7 +177,14 @@ class TableInvalidationTest {
         assertThatThrownBy(() -> cache.update("UPDATE booking SET price = 2").block())
                 .isInstanceOf(CacheInvalidationException.class)
                 .hasMessageContaining("committed (1 rows)")
-                .hasMessageContaining("[booking]");
+                .hasMessageContaining("[booking]")
+                .hasMessageEndingWith(": java.lang.IllegalStateException: cache down")
+                .hasRootCauseMessage("cache down")
+                .satisfies(e -> {
+                    CacheInvalidationException failure = (CacheInvalidationException) e;
+                    assertThat(failure.rowsUpdated()).isEqualTo(1);
+                    assertThat(failure.tables()).containsExactly("booking");
+                });
         assertThat(database.versions.get("booking")).as("the write itself committed").isEqualTo(1L);
     }
 }

@@ -1,8 +1,5 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.CacheAside;
-import dev.cacheaside.CacheAsideOptions;
-import dev.cacheaside.Source;
 import dev.cacheaside.internal.EntryCodec.Encoded;
 import dev.cacheaside.internal.Loader.Mode;
 import dev.cacheaside.spi.CacheLookup;
@@ -11,7 +8,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
 /**
@@ -25,13 +21,13 @@ import reactor.core.publisher.Mono;
 public final class BackgroundRefresher {
 
     /** Logs under the facade's name, which applications configure. */
-    private static final Logger log = LoggerFactory.getLogger(CacheAside.class);
+    private static final Logger log = EngineLog.logger();
 
     /** Suffix of the key whose lease guards a background refresh of an entry. */
     public static final String REFRESH_SUFFIX = ":refresh";
 
     private final GuardedStore store;
-    private final CacheAsideOptions options;
+    private final EngineSettings options;
     private final Counters counters;
     private final SingleFlight flights;
     private final LeaseProtocol leases;
@@ -43,7 +39,7 @@ public final class BackgroundRefresher {
     private final boolean canRefresh;
     private final AtomicBoolean cannotRefreshLogged = new AtomicBoolean();
 
-    BackgroundRefresher(GuardedStore store, CacheAsideOptions options, Counters counters, SingleFlight flights,
+    BackgroundRefresher(GuardedStore store, EngineSettings options, Counters counters, SingleFlight flights,
                         LeaseProtocol leases, Loader loader, EntryCodec codec, BackgroundTasks background) {
         this.store = store;
         this.options = options;
@@ -58,7 +54,7 @@ public final class BackgroundRefresher {
 
     /**
      * Force refresh: asks the database without reading the cache, overwrites the entry, and
-     * answers {@link Source#CACHE_MISS}. With leases, the entry is first removed and the load
+     * answers {@link Origin#CACHE_MISS}. With leases, the entry is first removed and the load
      * takes the key's lease, so no load that began earlier can overwrite the refreshed value.
      */
     Mono<Served> forceRefresh(Call call) {
@@ -81,16 +77,16 @@ public final class BackgroundRefresher {
                         case HELD:
                             // another caller took the lease after our delete: its load is fresh
                             return loader.start(call, Mode.WAIT, null, false)
-                                    .map(served -> new Served(served.rows(), Source.CACHE_MISS));
+                                    .map(served -> new Served(served.rows(), Origin.CACHE_MISS));
                         case HIT:
                             CachedEntry entry = codec.decode(key, found.bytes);
                             if (entry != null) {
                                 // filled under a lease taken after our delete, so read after it
-                                return Mono.just(new Served(entry.rows(), Source.CACHE_MISS));
+                                return Mono.just(new Served(entry.rows(), Origin.CACHE_MISS));
                             }
                             return loader.loadAndSet(call, null);
                         default:
-                            return loader.loadUncached(call.query());
+                            return loader.loadUncached(call);
                     }
                 });
     }
@@ -124,7 +120,7 @@ public final class BackgroundRefresher {
                                 : leases.release(lockKey).then(Mono.<CacheLookup>empty())))
                 .flatMap(won -> {
                     counters.backgroundRefreshes.increment();
-                    return loader.loadFromDatabase(call.query())
+                    return loader.loadFromDatabase(call)
                             .flatMap(loaded -> {
                                 Encoded encoded = codec.encode(key, loaded, call.ttl());
                                 if (encoded == null) {

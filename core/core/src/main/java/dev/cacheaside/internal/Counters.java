@@ -1,11 +1,8 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.CacheAsideStats;
-import dev.cacheaside.Source;
-
 import java.util.concurrent.atomic.LongAdder;
 
-/** The live counters behind {@link dev.cacheaside.CacheAsideStats}; thread safe, contention-free increments. */
+/** The engine's live counters; thread safe, contention-free increments. The facade reads their sums. */
 public final class Counters {
     public final LongAdder hits = new LongAdder();
     public final LongAdder misses = new LongAdder();
@@ -24,7 +21,7 @@ public final class Counters {
     public final LongAdder breakerRejections = new LongAdder();
 
     /** Counts one query answered from {@code source}: a hit, a stale hit, or a miss. */
-    public void served(Source source) {
+    public void served(Origin source) {
         switch (source) {
             case CACHE_HIT:
                 hits.increment();
@@ -35,12 +32,5 @@ public final class Counters {
             default:
                 misses.increment();
         }
-    }
-
-    public CacheAsideStats snapshot(int loadsInFlight, String circuitState) {
-        return new CacheAsideStats(hits.sum(), misses.sum(), staleHits.sum(), coalesced.sum(), leaseWaits.sum(),
-                leaseWaitTimeouts.sum(), databaseLoads.sum(), databaseErrors.sum(), backgroundRefreshes.sum(),
-                cacheReadErrors.sum(), cacheWriteErrors.sum(), corruptEntries.sum(), uncacheable.sum(),
-                staleFillsRefused.sum(), breakerRejections.sum(), loadsInFlight, circuitState);
     }
 }

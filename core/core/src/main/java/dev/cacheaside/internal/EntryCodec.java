@@ -1,29 +1,26 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.CacheAside;
-import dev.cacheaside.CacheAsideOptions;
 import dev.cacheaside.internal.RowCodec.CorruptEntryException;
 import dev.cacheaside.internal.RowCodec.EntryTooLargeException;
 import dev.cacheaside.internal.RowCodec.UnsupportedValueException;
 import java.time.Duration;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Turns a load's rows into a cache entry and back ({@link RowCodec}), within
- * {@link CacheAsideOptions#maxEntryBytes()}: what cannot be encoded or decoded is counted, logged
+ * {@link EngineSettings#maxEntryBytes()}: what cannot be encoded or decoded is counted, logged
  * and treated as uncacheable or as a miss, never as an error of the query.
  */
 final class EntryCodec {
 
     /** Logs under the facade's name, which applications configure. */
-    private static final Logger log = LoggerFactory.getLogger(CacheAside.class);
+    private static final Logger log = EngineLog.logger();
 
-    private final CacheAsideOptions options;
+    private final EngineSettings options;
     private final Counters counters;
     private final Freshness freshness;
 
-    EntryCodec(CacheAsideOptions options, Counters counters, Freshness freshness) {
+    EntryCodec(EngineSettings options, Counters counters, Freshness freshness) {
         this.options = options;
         this.counters = counters;
         this.freshness = freshness;

@@ -1,6 +1,5 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.CacheAsideOptions;
 import java.time.Duration;
 
 /**
@@ -9,16 +8,16 @@ import java.time.Duration;
  *
  * <ul>
  *   <li>Stale while revalidate: an entry past its fresh time is served (as stale) while it is
- *       refreshed in the background, for {@link CacheAsideOptions#staleWhileRevalidate()}.</li>
- *   <li>XFetch early refresh ({@link CacheAsideOptions#earlyRefreshBeta()}).</li>
- *   <li>TTL jitter ({@link CacheAsideOptions#ttlJitter()}).</li>
+ *       refreshed in the background, for {@link EngineSettings#staleWhileRevalidate()}.</li>
+ *   <li>XFetch early refresh ({@link EngineSettings#earlyRefreshBeta()}).</li>
+ *   <li>TTL jitter ({@link EngineSettings#ttlJitter()}).</li>
  * </ul>
  */
 final class Freshness {
 
-    private final CacheAsideOptions options;
+    private final EngineSettings options;
 
-    Freshness(CacheAsideOptions options) {
+    Freshness(EngineSettings options) {
         this.options = options;
     }
 
@@ -47,7 +46,7 @@ final class Freshness {
         return now + gap >= entry.freshUntilMillis();
     }
 
-    /** Shortens {@code ttl} by a random fraction up to {@link CacheAsideOptions#ttlJitter()}. */
+    /** Shortens {@code ttl} by a random fraction up to {@link EngineSettings#ttlJitter()}. */
     Duration jitter(Duration ttl) {
         double jitter = options.ttlJitter();
         if (jitter == 0) {

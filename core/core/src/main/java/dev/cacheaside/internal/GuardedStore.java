@@ -1,6 +1,5 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.CacheAsideOptions;
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.CompareAndSetStore;
@@ -19,7 +18,7 @@ import reactor.core.publisher.SignalType;
 
 /**
  * A {@link CacheStore} that bounds, guards and times every call to the store it wraps: each call
- * is bounded by {@link CacheAsideOptions#cacheTimeout()}, passes through the circuit breaker
+ * is bounded by {@link EngineSettings#cacheTimeout()}, passes through the circuit breaker
  * (while it is open a call fails at once with {@link CallNotPermittedException}, so a dead cache
  * costs no timeout per query) unless its {@link StoreOperation} bypasses it, and has its time
  * recorded by the installed {@link Recorder}.
@@ -46,14 +45,14 @@ public final class GuardedStore implements CacheStore {
     private final TaggedStore tagged;
     /** The store as a {@link CompareAndSetStore}, or {@code null} when it has no compare-and-set. */
     private final CompareAndSetStore compareAndSet;
-    private final CacheAsideOptions options;
+    private final EngineSettings options;
     private final Counters counters;
     private final CircuitBreaker breaker;
     /** Whether the store fails every read command by itself within the cache timeout. */
     private final boolean storeBoundsItself;
     private volatile Recorder recorder = Recorder.NONE;
 
-    public GuardedStore(CacheStore store, CacheAsideOptions options, Counters counters) {
+    public GuardedStore(CacheStore store, EngineSettings options, Counters counters) {
         this.store = store;
         this.options = options;
         this.counters = counters;

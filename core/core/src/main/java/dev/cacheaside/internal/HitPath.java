@@ -1,6 +1,5 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.CacheAsideOptions;
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -36,9 +35,9 @@ final class HitPath {
     private final QueryEngine engine;
     private final GuardedStore store;
     private final LeaseProtocol leases;
-    private final CacheAsideOptions options;
+    private final EngineSettings options;
 
-    HitPath(QueryEngine engine, GuardedStore store, LeaseProtocol leases, CacheAsideOptions options) {
+    HitPath(QueryEngine engine, GuardedStore store, LeaseProtocol leases, EngineSettings options) {
         this.engine = engine;
         this.store = store;
         this.leases = leases;

@@ -1,8 +1,5 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.CacheAside;
-import dev.cacheaside.CacheAsideOptions;
-import dev.cacheaside.CacheInvalidationException;
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
 import java.util.Collections;
@@ -11,11 +8,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
 /**
- * The cache side of a lookup: reads a key and, with {@linkplain CacheAsideOptions#leases()
+ * The cache side of a lookup: reads a key and, with {@linkplain EngineSettings#leases()
  * leases}, takes its lease when it is missing; releases leases; and remembers what failed reads
  * imply. A read that timed out may have taken a lease whose reply nobody saw: this instance then
  * does not wait for that key's lease until the lease TTL has passed ({@link #possiblyOurOrphan}).
@@ -25,13 +21,13 @@ import reactor.core.publisher.Mono;
 public final class LeaseProtocol {
 
     /** Logs under the facade's name, which applications configure. */
-    private static final Logger log = LoggerFactory.getLogger(CacheAside.class);
+    private static final Logger log = EngineLog.logger();
 
     /** How many reads of one key in a row may time out before the key is deleted. */
     public static final int TIMEOUTS_BEFORE_DELETE = 3;
 
     private final GuardedStore store;
-    private final CacheAsideOptions options;
+    private final EngineSettings options;
     private final Counters counters;
     private final CacheFailureLog failures;
     private final TableInvalidator invalidator;
@@ -41,7 +37,7 @@ public final class LeaseProtocol {
     /** Reads of a key that timed out in a row, by key; see {@link #readFailed}. */
     private final ConcurrentHashMap<String, Integer> readTimeouts = new ConcurrentHashMap<>();
 
-    public LeaseProtocol(GuardedStore store, CacheAsideOptions options, Counters counters, CacheFailureLog failures,
+    public LeaseProtocol(GuardedStore store, EngineSettings options, Counters counters, CacheFailureLog failures,
                          TableInvalidator invalidator, BackgroundTasks background) {
         this.store = store;
         this.options = options;
@@ -198,7 +194,7 @@ public final class LeaseProtocol {
 
     /**
      * Releases a lease in the background like an invalidation: bypassing the breaker, tried twice
-     * within {@link CacheAsideOptions#invalidationTimeout()}. When both fail the lease expires
+     * within {@link EngineSettings#invalidationTimeout()}. When both fail the lease expires
      * after its TTL (logged at DEBUG). Nothing happens once the engine is closed.
      */
     void releaseInBackground(String key) {
@@ -206,7 +202,7 @@ public final class LeaseProtocol {
             return;
         }
         Mono<Boolean> release = invalidator.retried(limit -> store.invalidation(raw -> raw.delete(key), limit),
-                (attempts, e) -> new CacheInvalidationException("the lease on " + key + " could not be released ("
+                (attempts, e) -> new InvalidationFailure("the lease on " + key + " could not be released ("
                         + attempts + " attempts within " + options.invalidationTimeout() + "); it expires after its TTL",
                         Set.of(), e))
                 .onErrorResume(e -> {

@@ -1,28 +1,23 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.CacheAside;
-import dev.cacheaside.CacheAsideOptions;
-import dev.cacheaside.Query;
-import dev.cacheaside.Source;
 import dev.cacheaside.internal.EntryCodec.Encoded;
 import dev.cacheaside.internal.SingleFlight.Load;
 import dev.cacheaside.spi.QueryExecutor;
 import java.time.Duration;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
 /**
  * The load of a miss: asks the database through the {@link QueryExecutor}, encodes the rows
  * ({@link EntryCodec}) and stores them as its {@link Mode} says, once per key in this instance
- * ({@link SingleFlight}). Every load answers with {@link Source#CACHE_MISS} and the database's
+ * ({@link SingleFlight}). Every load answers with {@link Origin#CACHE_MISS} and the database's
  * rows, or the database's error; a cache that fails to store them is logged and the rows still
  * returned. Thread safe.
  */
 public final class Loader {
 
     /** Logs under the facade's name, which applications configure. */
-    private static final Logger log = LoggerFactory.getLogger(CacheAside.class);
+    private static final Logger log = EngineLog.logger();
 
     /** How a load stores what it read. */
     enum Mode {
@@ -38,7 +33,7 @@ public final class Loader {
 
     private final QueryExecutor database;
     private final GuardedStore store;
-    private final CacheAsideOptions options;
+    private final EngineSettings options;
     private final Counters counters;
     private final CacheFailureLog failures;
     private final SingleFlight flights;
@@ -46,7 +41,7 @@ public final class Loader {
     private final TableInvalidator invalidator;
     private final EntryCodec codec;
 
-    Loader(QueryExecutor database, GuardedStore store, CacheAsideOptions options, Counters counters,
+    Loader(QueryExecutor database, GuardedStore store, EngineSettings options, Counters counters,
            CacheFailureLog failures, SingleFlight flights, LeaseProtocol leases, TableInvalidator invalidator,
            EntryCodec codec) {
         this.database = database;
@@ -84,22 +79,22 @@ public final class Loader {
                 counters.leaseWaits.increment();
                 return waitForLease(call, 0, options.nanoTime().getAsLong() + options.leaseWait().toNanos());
             default:
-                return loadUncached(call.query());
+                return loadUncached(call);
         }
     }
 
     /** Asks the database and stores nothing. */
-    Mono<Served> loadUncached(Query query) {
-        return loadFromDatabase(query).map(loaded -> new Served(loaded.rows(), Source.CACHE_MISS));
+    Mono<Served> loadUncached(Call call) {
+        return loadFromDatabase(call).map(loaded -> new Served(loaded.rows(), Origin.CACHE_MISS));
     }
 
     /** Asks the database (counted and timed); errors with the database's error, or when it answers with nothing. */
-    Mono<Loaded> loadFromDatabase(Query query) {
+    Mono<Loaded> loadFromDatabase(Call call) {
         return Mono.defer(() -> {
             counters.databaseLoads.increment();
             long t0 = options.nanoTime().getAsLong();
             Recorder r = store.recorder();
-            return database.execute(query.sql(), query.parameters())
+            return database.execute(call.sql(), call.parameters())
                     .doOnError(e -> r.database(options.nanoTime().getAsLong() - t0, false))
                     .map(rows -> {
                         long elapsed = options.nanoTime().getAsLong() - t0;
@@ -108,7 +103,7 @@ public final class Loader {
                     });
         })
                 .switchIfEmpty(Mono.error(() -> new IllegalStateException(
-                        "the database adapter completed without rows for " + query)))
+                        "the database adapter completed without rows for " + call.asked())))
                 .doOnError(e -> counters.databaseErrors.increment());
     }
 
@@ -116,18 +111,18 @@ public final class Loader {
     Mono<Served> loadAndFill(Call call, String token) {
         return invalidator.tag(call).flatMap(tagged -> tagged
                 ? loadAndFillTagged(call, token)
-                : leases.release(call.key()).then(loadFromDatabase(call.query()))
-                        .map(loaded -> new Served(loaded.rows(), Source.CACHE_MISS)));
+                : leases.release(call.key()).then(loadFromDatabase(call))
+                        .map(loaded -> new Served(loaded.rows(), Origin.CACHE_MISS)));
     }
 
     private Mono<Served> loadAndFillTagged(Call call, String token) {
         String key = call.key();
-        return loadFromDatabase(call.query())
+        return loadFromDatabase(call)
                 .onErrorResume(e -> leases.release(key).then(Mono.error(e)))
                 .flatMap(loaded -> {
                     Encoded encoded = codec.encode(key, loaded, call.ttl());
                     if (encoded == null) {
-                        return leases.release(key).thenReturn(new Served(loaded.rows(), Source.CACHE_MISS));
+                        return leases.release(key).thenReturn(new Served(loaded.rows(), Origin.CACHE_MISS));
                     }
                     return store.fill(key, token, encoded.bytes(), encoded.ttl())
                             .doOnNext(stored -> {
@@ -141,15 +136,15 @@ public final class Loader {
                                 leases.releaseInBackground(key);
                                 return writeFailed(key, e);
                             })
-                            .thenReturn(new Served(loaded.rows(), Source.CACHE_MISS));
+                            .thenReturn(new Served(loaded.rows(), Origin.CACHE_MISS));
                 });
     }
 
     /** Loads and writes unconditionally, unless {@code load} (may be null) was invalidated meanwhile. */
     Mono<Served> loadAndSet(Call call, Load load) {
         String key = call.key();
-        return invalidator.tag(call).flatMap(tagged -> loadFromDatabase(call.query()).flatMap(loaded -> {
-            Served served = new Served(loaded.rows(), Source.CACHE_MISS);
+        return invalidator.tag(call).flatMap(tagged -> loadFromDatabase(call).flatMap(loaded -> {
+            Served served = new Served(loaded.rows(), Origin.CACHE_MISS);
             if (!tagged) {
                 return Mono.just(served);
             }
@@ -174,7 +169,7 @@ public final class Loader {
         if (remaining <= 0) {
             counters.leaseWaitTimeouts.increment();
             log.debug("waited {} for the lease holder of {}; asking the database", options.leaseWait(), key);
-            return loadUncached(call.query());
+            return loadUncached(call);
         }
         long backoffMillis = Math.min(50, 2L << Math.min(attempt, 5));
         Duration delay = Duration.ofNanos(Math.min(remaining, backoffMillis * 1_000_000));
@@ -184,13 +179,13 @@ public final class Loader {
                     if (found.kind == Found.Kind.HELD && leases.possiblyOurOrphan(key)) {
                         // a read here timed out meanwhile: the lease may be ours, and nobody will fill it
                         log.debug("the lease on {} may be one this instance orphaned; asking the database", key);
-                        return loadUncached(call.query());
+                        return loadUncached(call);
                     }
                     switch (found.kind) {
                         case HIT:
                             CachedEntry entry = codec.decode(key, found.bytes);
                             if (entry != null) {
-                                return Mono.just(new Served(entry.rows(), Source.CACHE_HIT));
+                                return Mono.just(new Served(entry.rows(), Origin.CACHE_HIT));
                             }
                             return loadAndSet(call, null);
                         case WON:
@@ -200,7 +195,7 @@ public final class Loader {
                         case ABSENT:
                             return waitForLease(call, attempt + 1, deadlineNanos);
                         default:
-                            return loadUncached(call.query());
+                            return loadUncached(call);
                     }
                 });
     }

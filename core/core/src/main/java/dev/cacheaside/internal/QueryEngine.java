@@ -1,20 +1,15 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.CacheAside;
-import dev.cacheaside.CacheAsideOptions;
-import dev.cacheaside.CacheAsideStats;
-import dev.cacheaside.Source;
 import dev.cacheaside.internal.Loader.Mode;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.QueryExecutor;
 import dev.cacheaside.spi.Statement;
 import java.util.List;
 import java.util.Set;
-import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
 /**
- * The engine behind {@link CacheAside}: its parts, and the flow of one query through them.
+ * The engine behind the facade {@code dev.cacheaside.CacheAside}: its parts, and the flow of one query through them.
  *
  * <p>A query's {@link Call} (key, query, TTL) joins the load in flight for its key
  * ({@link SingleFlight}) or reads the cache ({@link HitPath}: the read of {@link LeaseProtocol},
@@ -22,11 +17,11 @@ import reactor.core.publisher.Mono;
  * ({@link EntryCodec}) and served, stale or due for an early refresh as {@link Freshness} says
  * ({@link BackgroundRefresher}); a miss is loaded from
  * the database and stored ({@link Loader}): under the lease it won, unconditionally, not at all,
- * or after waiting for another caller's lease. Thread safe; one instance per {@link CacheAside}.
+ * or after waiting for another caller's lease. Thread safe; one instance per facade.
  */
 public final class QueryEngine {
 
-    private final CacheAsideOptions options;
+    private final EngineSettings options;
     private final QueryExecutor database;
     private final Counters counters = new Counters();
     private final BackgroundTasks background = new BackgroundTasks();
@@ -42,10 +37,10 @@ public final class QueryEngine {
     private final HitPath hits;
 
     /** The engine over {@code database} and {@code cache}; it closes both in {@link #closeAsync()}. */
-    public QueryEngine(QueryExecutor database, CacheStore cache, CacheAsideOptions options) {
+    public QueryEngine(QueryExecutor database, CacheStore cache, EngineSettings options) {
         this.options = options;
         this.database = database;
-        CacheFailureLog failures = new CacheFailureLog(LoggerFactory.getLogger(CacheAside.class), options.nanoTime());
+        CacheFailureLog failures = new CacheFailureLog(EngineLog.logger(), options.nanoTime());
         this.keys = new QueryKeys(options.keyPrefix());
         this.store = new GuardedStore(cache, options, counters);
         this.flights = new SingleFlight(options, counters);
@@ -60,11 +55,11 @@ public final class QueryEngine {
 
     /**
      * Answers {@code call}: from the load in flight for its key, the cache, or the database;
-     * a query {@linkplain dev.cacheaside.Query#forceRefresh() forced to refresh} skips the cache.
+     * a call {@linkplain Call#forceRefresh() forced to refresh} skips the cache.
      * Errors only with the database's error.
      */
     public Mono<Served> serve(Call call) {
-        if (call.query().forceRefresh()) {
+        if (call.forceRefresh()) {
             return refresher.forceRefresh(call);
         }
         Mono<Served> inFlight = flights.join(call.key());
@@ -115,12 +110,12 @@ public final class QueryEngine {
         long now = freshness.now();
         if (freshness.servedStale(entry, now)) {
             refresher.refreshInBackground(call, bytes);
-            return new Served(entry.rows(), Source.CACHE_STALE);
+            return new Served(entry.rows(), Origin.CACHE_STALE);
         }
         if (freshness.refreshEarly(entry, now)) {
             refresher.refreshInBackground(call, bytes);
         }
-        return new Served(entry.rows(), Source.CACHE_HIT);
+        return new Served(entry.rows(), Origin.CACHE_HIT);
     }
 
     /**
@@ -174,11 +169,6 @@ public final class QueryEngine {
     /** Whether the engine is closed, and its background work. */
     public BackgroundTasks background() {
         return background;
-    }
-
-    /** A snapshot of the counts. */
-    public CacheAsideStats stats() {
-        return counters.snapshot(flights.size(), store.circuitState());
     }
 
     /**

@@ -1,6 +1,5 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.Query;
 import java.util.List;
 
 /**
@@ -19,11 +18,11 @@ public final class QueryKeys {
         this.plainKeys = new TextMemo<>(10_000, sql -> CacheKeys.key(prefix, sql, List.of()));
     }
 
-    /** The key of {@code query}. */
-    public String of(Query query) {
-        if (query.parameters().isEmpty()) {
-            return plainKeys.get(query.sql());
+    /** The key of {@code sql} with {@code parameters}. */
+    public String of(String sql, List<Object> parameters) {
+        if (parameters.isEmpty()) {
+            return plainKeys.get(sql);
         }
-        return CacheKeys.key(prefix, query.sql(), query.parameters());
+        return CacheKeys.key(prefix, sql, parameters);
     }
 }

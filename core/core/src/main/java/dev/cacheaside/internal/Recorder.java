@@ -1,6 +1,6 @@
 package dev.cacheaside.internal;
 
-/** Receives the timings of database and cache calls; {@link dev.cacheaside.CacheAsideMetrics} implements it. */
+/** Receives the timings of database and cache calls; the facade's metrics implement it. */
 public interface Recorder {
 
     /** Records nothing. */

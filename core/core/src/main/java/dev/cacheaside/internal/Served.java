@@ -1,6 +1,5 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.Source;
 import dev.cacheaside.spi.Rows;
 
 /**
@@ -9,5 +8,5 @@ import dev.cacheaside.spi.Rows;
  * @param rows   the rows
  * @param source where they came from
  */
-public record Served(Rows rows, Source source) {
+public record Served(Rows rows, Origin source) {
 }

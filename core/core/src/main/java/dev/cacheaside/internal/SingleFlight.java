@@ -1,7 +1,5 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.CacheAside;
-import dev.cacheaside.CacheAsideOptions;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
@@ -11,7 +9,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -22,7 +19,7 @@ import reactor.core.publisher.Sinks;
  *
  * <p>A load runs on its own subscription, so no caller's cancel cancels it, with the Reactor
  * Context of the caller that started it. It leaves the registry when it ends, whatever its
- * outcome. A load older than {@link CacheAsideOptions#leaseTtl()} is never joined (a JVM-fatal
+ * outcome. A load older than {@link EngineSettings#leaseTtl()} is never joined (a JVM-fatal
  * error thrown past its subscriber may leave it never ending): the next miss starts another,
  * which adopts the old one's callers. An invalidation {@linkplain #forget forgets} a key's load,
  * marking it so that it does not write what it read. Thread safe.
@@ -30,13 +27,13 @@ import reactor.core.publisher.Sinks;
 public final class SingleFlight {
 
     /** Logs under the facade's name, which applications configure. */
-    private static final Logger log = LoggerFactory.getLogger(CacheAside.class);
+    private static final Logger log = EngineLog.logger();
 
     private final ConcurrentHashMap<String, Load> loads = new ConcurrentHashMap<>();
-    private final CacheAsideOptions options;
+    private final EngineSettings options;
     private final Counters counters;
 
-    public SingleFlight(CacheAsideOptions options, Counters counters) {
+    public SingleFlight(EngineSettings options, Counters counters) {
         this.options = options;
         this.counters = counters;
     }
@@ -180,7 +177,7 @@ public final class SingleFlight {
         final Sinks.One<Served> sink = Sinks.one();
         final AtomicInteger callers = new AtomicInteger(1);
         final Set<String> tables;
-        /** When the load started, on {@link CacheAsideOptions#nanoTime()}. */
+        /** When the load started, on {@link EngineSettings#nanoTime()}. */
         final long startedNanos;
         volatile Disposable subscription;
         /** Set when an invalidation came during the load: it must not write what it read. */

@@ -1,11 +1,8 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.CacheAside;
-import dev.cacheaside.CacheAsideOptions;
 import dev.cacheaside.spi.CacheStore;
 import java.time.Duration;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.util.retry.Retry;
@@ -18,7 +15,7 @@ import reactor.util.retry.Retry;
 public final class StoreProbe {
 
     /** Logs under the facade's name, which applications configure. */
-    private static final Logger log = LoggerFactory.getLogger(CacheAside.class);
+    private static final Logger log = EngineLog.logger();
 
     private StoreProbe() {
     }
@@ -30,7 +27,7 @@ public final class StoreProbe {
      * @return a {@link Mono} of {@code true} once the cache answers, {@code false} when it did not
      *     answer in time; it never errors
      */
-    public static Mono<Boolean> connect(CacheStore cache, CacheAsideOptions options, Duration within) {
+    public static Mono<Boolean> connect(CacheStore cache, EngineSettings options, Duration within) {
         String probe = options.keyPrefix() + "connect-probe";
         Duration perProbe = within.compareTo(Duration.ofSeconds(1)) < 0 ? within : Duration.ofSeconds(1);
         return Mono.defer(() -> {
@@ -45,12 +42,12 @@ public final class StoreProbe {
     }
 
     /**
-     * Runs {@code connecting} (a {@link #connect} within {@link CacheAsideOptions#connectTimeout()})
+     * Runs {@code connecting} (a {@link #connect} within {@link EngineSettings#connectTimeout()})
      * as part of a start: a cache that does not answer in time is logged once (WARN) and never
      * fails the start. On a thread that must not block (an event loop) it runs in
      * {@code background} instead of being waited for.
      */
-    public static void atStart(CacheStore cache, CacheAsideOptions options, Mono<Boolean> connecting,
+    public static void atStart(CacheStore cache, EngineSettings options, Mono<Boolean> connecting,
                                BackgroundTasks background) {
         Duration within = options.connectTimeout();
         Mono<Boolean> logged = connecting.doOnNext(connected -> {

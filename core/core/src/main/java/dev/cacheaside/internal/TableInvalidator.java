@@ -1,9 +1,5 @@
 package dev.cacheaside.internal;
 
-import dev.cacheaside.CacheAside;
-import dev.cacheaside.CacheAsideOptions;
-import dev.cacheaside.CacheInvalidationException;
-import dev.cacheaside.Query;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -12,7 +8,6 @@ import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -20,38 +15,38 @@ import reactor.core.publisher.Mono;
  * Invalidation: of one key, and of every cached query over some tables through the store's tags,
  * under which each key is registered with the tables its query reads before its load reads the
  * database ({@link #tag}). Invalidations bypass the circuit breaker and are tried twice within
- * {@link CacheAsideOptions#invalidationTimeout()}; when both attempts fail the caller gets a
- * {@link CacheInvalidationException}. A load in flight that an invalidation reaches does not
+ * {@link EngineSettings#invalidationTimeout()}; when both attempts fail the caller gets a
+ * {@link InvalidationFailure}. A load in flight that an invalidation reaches does not
  * write what it read. Thread safe.
  */
 public final class TableInvalidator {
 
     /** Logs under the facade's name, which applications configure. */
-    private static final Logger log = LoggerFactory.getLogger(CacheAside.class);
+    private static final Logger log = EngineLog.logger();
 
     /** The pause before an invalidation's second attempt (shorter when little time is left). */
     private static final Duration RETRY_PAUSE = Duration.ofMillis(50);
 
     private final GuardedStore store;
-    private final CacheAsideOptions options;
+    private final EngineSettings options;
     private final Counters counters;
     private final SingleFlight flights;
 
-    public TableInvalidator(GuardedStore store, CacheAsideOptions options, Counters counters, SingleFlight flights) {
+    public TableInvalidator(GuardedStore store, EngineSettings options, Counters counters, SingleFlight flights) {
         this.store = store;
         this.options = options;
         this.counters = counters;
         this.flights = flights;
     }
 
-    /** The tables {@code query} reads (or writes): parsed from its SQL, and those it declares. */
-    public static Set<String> tablesOf(Query query) {
-        Set<String> parsed = TableNames.of(query.sql());
-        if (query.tables().isEmpty()) {
+    /** The tables a query reads (or writes): parsed from its {@code sql}, and those it {@code declared}. */
+    public static Set<String> tablesOf(String sql, Set<String> declared) {
+        Set<String> parsed = TableNames.of(sql);
+        if (declared.isEmpty()) {
             return parsed;
         }
         Set<String> all = new LinkedHashSet<>(parsed);
-        all.addAll(query.tables());
+        all.addAll(declared);
         return all;
     }
 
@@ -75,15 +70,15 @@ public final class TableInvalidator {
     }
 
     /**
-     * Removes the entry {@code key} of {@code query} and any lease on it; a load of it in flight
-     * will not write. Errors with {@link CacheInvalidationException} when both attempts fail.
+     * Removes the entry {@code key} (of a query over {@code tables}) and any lease on it; a load of it in flight
+     * will not write. Errors with {@link InvalidationFailure} when both attempts fail.
      */
-    public Mono<Boolean> invalidate(String key, Query query) {
+    public Mono<Boolean> invalidate(String key, Set<String> tables) {
         flights.forget(key);
         return retried(limit -> store.invalidation(raw -> raw.delete(key), limit),
-                (attempts, e) -> new CacheInvalidationException("the cached entry " + key + " could not be removed ("
+                (attempts, e) -> new InvalidationFailure("the cached entry " + key + " could not be removed ("
                         + attempts + " attempts within " + options.invalidationTimeout()
-                        + ") and may remain, stale, until its TTL", tablesOf(query), e));
+                        + ") and may remain, stale, until its TTL", tables, e));
     }
 
     /**
@@ -101,14 +96,14 @@ public final class TableInvalidator {
                     String how = " could not be invalidated (" + attempts + " attempts within "
                             + options.invalidationTimeout() + ") and may be stale until their TTL";
                     return rowsWritten < 0
-                            ? new CacheInvalidationException("cached queries over " + tables + how, tables, e)
-                            : new CacheInvalidationException("the write committed (" + rowsWritten + " rows) but cached"
+                            ? new InvalidationFailure("cached queries over " + tables + how, tables, e)
+                            : new InvalidationFailure("the write committed (" + rowsWritten + " rows) but cached"
                                     + " queries over " + tables + how, rowsWritten, tables, e);
                 });
     }
 
     /**
-     * An invalidation tried twice within {@link CacheAsideOptions#invalidationTimeout()}: the first
+     * An invalidation tried twice within {@link EngineSettings#invalidationTimeout()}: the first
      * {@code attempt} gets half of it, the retry what is left after a short pause. When both
      * fail, {@code failure} makes the error from the number of attempts and the last error (the
      * first one suppressed in it). Nothing runs until subscription.
@@ -120,7 +115,7 @@ public final class TableInvalidator {
             return attempt.apply(limit.dividedBy(2))
                     .onErrorResume(first -> {
                         if (!retryable(first)) {
-                            boolean asIs = first instanceof CacheInvalidationException
+                            boolean asIs = first instanceof InvalidationFailure
                                     || first instanceof UnsupportedOperationException;
                             return Mono.error(asIs ? first : failure.apply(1, first));
                         }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cacheaside.CacheAsideOptions;
+import dev.cacheaside.TestSettings;
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.SelfBoundedStore;
@@ -27,7 +28,7 @@ class GuardedStoreTest {
 
     final InMemoryCacheStore raw = new InMemoryCacheStore();
     final Counters counters = new Counters();
-    final GuardedStore store = new GuardedStore(raw, CacheAsideOptions.defaults(), counters);
+    final GuardedStore store = new GuardedStore(raw, TestSettings.of(CacheAsideOptions.defaults()), counters);
 
     private void openTheBreaker() {
         raw.failReads(new IllegalStateException("Connection refused"));
@@ -111,7 +112,7 @@ class GuardedStoreTest {
         assertThat(store.hasTags()).as("tags of an InMemoryCacheStore").isTrue();
         assertThat(store.hasCompareAndSet()).as("compare-and-set of an InMemoryCacheStore").isTrue();
         PlainCacheStore plain = new PlainCacheStore();
-        GuardedStore guarded = new GuardedStore(plain, CacheAsideOptions.defaults(), counters);
+        GuardedStore guarded = new GuardedStore(plain, TestSettings.of(CacheAsideOptions.defaults()), counters);
         assertThat(guarded.hasTags()).as("tags of a plain store").isFalse();
         assertThat(guarded.hasCompareAndSet()).as("compare-and-set of a plain store").isFalse();
 
@@ -193,8 +194,8 @@ class GuardedStoreTest {
     /** Whether a read (or a write) on {@code raw} failed with the engine's timeout once the cache timeout passed. */
     private static boolean timedOut(CacheStore raw, Duration cacheTimeout, boolean read) {
         VirtualTimeScheduler time = VirtualTimeScheduler.create();
-        GuardedStore guarded = new GuardedStore(raw,
-                CacheAsideOptions.builder().cacheTimeout(cacheTimeout).scheduler(time).build(), new Counters());
+        CacheAsideOptions options = CacheAsideOptions.builder().cacheTimeout(cacheTimeout).scheduler(time).build();
+        GuardedStore guarded = new GuardedStore(raw, TestSettings.of(options), new Counters());
         AtomicReference<Throwable> error = new AtomicReference<>();
         Mono<?> call = read ? guarded.getOrLease("k", TTL) : guarded.set("k", VALUE, TTL);
         call.subscribe(v -> { }, error::set);
