@@ -132,6 +132,10 @@ public final class BlockHoundExtension implements BeforeAllCallback, AfterEachCa
                 .allowBlockingCallsInside("io.lettuce.core.cluster.PooledClusterConnectionProvider",
                         "lambda$getWriteConnection$1")
                 .allowBlockingCallsInside("io.lettuce.core.cluster.PooledClusterConnectionProvider", "getReadConnection")
+                // ... and, making a node connection, builds its command proxy from a JVM-wide cache
+                // of method translations guarded by a ReentrantLock (held for one lookup; contended
+                // only while connections to several nodes are made at once on different loops)
+                .allowBlockingCallsInside("io.lettuce.core.internal.AbstractInvocationHandler$MethodTranslator", "of")
                 .allowBlockingCallsInside("io.lettuce.core.cluster.PooledClusterConnectionProvider",
                         "lambda$getReadConnection$5")
                 // Vert.x shuts its worker pools down once, when the Vertx instance closes, on
