@@ -4,7 +4,9 @@
 #   memcached        127.0.0.1:11211 and 127.0.0.1:11212   (Debian package memcached, 1.6+ for the meta protocol)
 #   Valkey           127.0.0.1:6380                        (valkey-server from bookworm-backports)
 #   Redis Cluster    127.0.0.1:7000, 7001, 7002            (three redis-server nodes, no replicas)
-#   and the machine's own Redis 6379, PostgreSQL 5432, MariaDB 3306 (started only when down).
+#   and the machine's own Redis 6379, PostgreSQL 5432, MariaDB 3306 (started only when down;
+#   PostgreSQL gets wal_level=logical and a loopback replication entry in pg_hba.conf, MariaDB a
+#   row-based binlog from /etc/my.cnf, each restarted once when that is missing).
 #   Also installs stress-ng (Debian package, not a server), which .ci/run uses to saturate the
 #   CPUs while it runs the fault, stampede and stale-set suites a second time.
 #
@@ -265,11 +267,78 @@ ensure_mariadb() {
     wait_port "$MARIADB_PORT" mariadb
 }
 
+# ---------------------------------------------------------------------------------------------
+# change streams: PostgreSQL logical decoding and a row-based MariaDB binlog, for the change-data-
+# capture invalidation source and its tests. Each server is restarted only when a setting that
+# needs it is missing, so a second run changes nothing and restarts nothing.
+
+PG_REPLICATION_HBA='host replication all 127.0.0.1/32 trust'
+MARIADB_BINLOG_CNF=/etc/my.cnf          # read before /etc/mysql/my.cnf; this file is ours alone
+
+pg_sql() {  # pg_sql SQL: one value from the machine's PostgreSQL
+    timeout 10 psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tAc "$1" 2>/dev/null
+}
+
+ensure_postgres_logical() {
+    local version hba changed_hba=0
+    for version in $(ls /etc/postgresql); do
+        hba=/etc/postgresql/$version/main/pg_hba.conf
+        if [ -f "$hba" ] && ! grep -qxF "$PG_REPLICATION_HBA" "$hba"; then
+            printf '%s\n' "$PG_REPLICATION_HBA" >> "$hba"
+            changed_hba=1
+        fi
+    done
+    if [ "$(pg_sql 'show wal_level')" != "logical" ]; then
+        log "PostgreSQL: setting wal_level=logical (restart)"
+        pg_sql "alter system set wal_level = 'logical'" >/dev/null
+        for version in $(ls /etc/postgresql); do
+            pg_ctlcluster --skip-systemctl-redirect "$version" main restart
+        done
+        wait_port "$PG_PORT" postgresql || return 1
+        local i
+        for ((i = 0; i < WAIT_SECONDS * 10; i++)); do postgres_ok && break; sleep 0.1; done
+    elif [ "$changed_hba" -eq 1 ]; then
+        pg_sql 'select pg_reload_conf()' >/dev/null
+    fi
+    [ "$(pg_sql 'show wal_level')" = "logical" ] || { log "PostgreSQL: wal_level is not logical"; return 1; }
+}
+
+mariadb_var() {  # mariadb_var NAME: one server variable of the machine's MariaDB
+    timeout 10 "$(command -v mariadb || command -v mysql)" -h 127.0.0.1 -P "$MARIADB_PORT" -uroot -N -B \
+        -e "select @@$1" 2>/dev/null
+}
+
+ensure_mariadb_binlog() {
+    if [ "$(mariadb_var log_bin)" = "1" ] && [ "$(mariadb_var binlog_format)" = "ROW" ] \
+        && [ "$(mariadb_var binlog_row_image)" = "FULL" ]; then
+        return 0
+    fi
+    log "MariaDB: enabling a row-based binlog in $MARIADB_BINLOG_CNF (restart)"
+    cat > "$MARIADB_BINLOG_CNF" <<'CNF'
+# written by scripts/services.sh: a row-based binlog for change-data-capture invalidation
+[mariadbd]
+log_bin = mariadb-bin
+binlog_format = ROW
+binlog_row_image = FULL
+server_id = 1
+expire_logs_days = 1
+CNF
+    timeout 60 "$(command -v mariadb-admin || command -v mysqladmin)" -h 127.0.0.1 -P "$MARIADB_PORT" -uroot shutdown || true
+    local i
+    for ((i = 0; i < WAIT_SECONDS * 10; i++)); do pgrep -x mariadbd >/dev/null || break; sleep 0.1; done
+    start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+    wait_port "$MARIADB_PORT" mariadb || return 1
+    for ((i = 0; i < WAIT_SECONDS * 10; i++)); do mariadb_ok && break; sleep 0.1; done
+    [ "$(mariadb_var binlog_format)" = "ROW" ] || { log "MariaDB: the binlog is not row-based"; return 1; }
+}
+
 up() {
     local failed=()
     ensure_redis || failed+=(redis)
     ensure_postgres || failed+=(postgresql)
     ensure_mariadb || failed+=(mariadb)
+    ensure_postgres_logical || failed+=(postgresql-logical-decoding)
+    ensure_mariadb_binlog || failed+=(mariadb-binlog)
 
     local need_memcached=0 p
     for p in "${MEMCACHED_PORTS[@]}"; do
