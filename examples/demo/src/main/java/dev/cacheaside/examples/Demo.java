@@ -50,7 +50,7 @@ public final class Demo {
             out.println(RULE);
             out.printf("Database: %s, cache: %s%n", settings.get("DB_ENGINE", "h2"), settings.get("CACHE_ENGINE", "local"));
             if (!cache.connect(Duration.ofSeconds(5)).block()) {
-                out.println("(the cache does not answer: every query goes to the database)");
+                out.println("(the cache did not answer within 5 s: querys go to the database until it does)");
             }
             // a run before this one may have left the entry behind; start from a cold key
             cache.invalidate(SQL).onErrorReturn(false).block();

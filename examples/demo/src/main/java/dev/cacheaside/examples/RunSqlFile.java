@@ -70,7 +70,7 @@ public final class RunSqlFile {
             out.printf("%s: %d statements on %s, cache %s%n", args[0], statements.size(),
                     settings.get("DB_ENGINE", "h2"), settings.get("CACHE_ENGINE", "local"));
             if (!cache.connect(Duration.ofSeconds(5)).block()) {
-                out.println("(the cache does not answer: every statement goes to the database)");
+                out.println("(the cache did not answer within 5 s: statements go to the database until it does)");
             }
             return run(statements, cache, out);
         } catch (ConfigurationException e) {

@@ -116,6 +116,8 @@ class WebfluxServiceIT {
                 .bodyValue(Map.of("seat", newSeat, "price", newPrice))
                 .exchange()
                 .expectStatus().isOk()
+                .expectHeader().doesNotExist("X-Cache")
+                .expectHeader().exists("Server-Timing")
                 .expectBody()
                 .jsonPath("$.booking.seat").isEqualTo(newSeat)
                 .jsonPath("$.invalidated[0].query").isEqualTo("passenger-bookings")
