@@ -38,9 +38,11 @@ import reactor.core.publisher.Mono;
  * <p><b>Tags.</b> Each tag is a concurrent set of keys with its own deadline, kept beside the
  * Caffeine cache (not counted in its weight: about 100 bytes per registration).
  * {@link #tag} adds the key to each tag's set and moves the tag's deadline later, never earlier.
- * {@link #invalidateTag} takes each member out of the set first and then removes its entry
- * (value or lease): a key tagged before the member left the set loses its entry, one tagged
- * after stays registered for the next invalidation, so no registration is lost. A tag whose
+ * {@link #invalidateTag} removes each member's entry (value or lease) under the key's lock and
+ * only then unregisters the member, and only if it was not tagged again meanwhile: a member
+ * stays in the set until its entry is gone, so an invalidation that runs beside another one
+ * still finds (and removes) every key tagged before it started, and a key tagged again after
+ * its entry went stays registered for the next invalidation, so no registration is lost. A tag whose
  * deadline passed is dropped by the next {@link #tag} or {@link #invalidateTag} of it; by then
  * every entry registered under it has lapsed too (the engine tags for at least the entry's TTL).
  *
@@ -231,7 +233,7 @@ public final class LocalCacheStore implements TaggedStore, CompareAndSetStore, S
                 });
                 // registered under the key's own lock, so that a prune cannot interleave
                 cache.asMap().compute(key, (k, entry) -> {
-                    set.members.add(key);
+                    set.members.put(key, set.generations.incrementAndGet());
                     return entry;
                 });
                 if (set.members.size() >= set.pruneAt) {
@@ -242,9 +244,10 @@ public final class LocalCacheStore implements TaggedStore, CompareAndSetStore, S
     }
 
     /**
-     * Removes the entry (value or lease) of every key registered under {@code tag}, each key
-     * taken out of the set just before its entry goes; keys tagged meanwhile either lose their
-     * entry here or stay registered.
+     * Removes the entry (value or lease) of every key registered under {@code tag}. Each entry
+     * goes under its key's lock, and its key leaves the set only afterwards and only if it was
+     * not tagged again meanwhile. When this completes, no key tagged before it started holds an
+     * entry from before that tag call, even while other invalidations of the same tag run.
      *
      * @return how many live values were removed
      */
@@ -259,10 +262,24 @@ public final class LocalCacheStore implements TaggedStore, CompareAndSetStore, S
             }
             long removed = 0;
             long now = ticker.read();
-            for (String key : new ArrayList<>(set.members)) {
-                if (set.members.remove(key)) {
-                    Entry entry = cache.asMap().remove(key);
-                    if (entry != null && entry.isValue() && entry.isLive(now)) {
+            Long[] seen = new Long[1];
+            boolean[] value = new boolean[1];
+            for (String key : new ArrayList<>(set.members.keySet())) {
+                seen[0] = null;
+                value[0] = false;
+                cache.asMap().compute(key, (k, entry) -> {
+                    seen[0] = set.members.get(key);
+                    if (seen[0] == null) {
+                        return entry;  // another invalidation removed it and unregistered the key
+                    }
+                    value[0] = entry != null && entry.isValue() && entry.isLive(now);
+                    return null;
+                });
+                if (seen[0] != null) {
+                    // unregister only the registration whose entry just went: a key tagged
+                    // again since then keeps its newer registration
+                    set.members.remove(key, seen[0]);
+                    if (value[0]) {
                         removed++;
                     }
                 }
@@ -287,7 +304,7 @@ public final class LocalCacheStore implements TaggedStore, CompareAndSetStore, S
         }
         try {
             long now = ticker.read();
-            for (String key : new ArrayList<>(set.members)) {
+            for (String key : new ArrayList<>(set.members.keySet())) {
                 cache.asMap().compute(key, (k, entry) -> {
                     if (entry == null || !entry.isLive(now)) {
                         set.members.remove(key);
@@ -304,7 +321,7 @@ public final class LocalCacheStore implements TaggedStore, CompareAndSetStore, S
     /** The keys registered under {@code tag} while it is live; for tests. */
     Set<String> tagged(String tag) {
         TagSet set = tags.get(tag);
-        return set == null || !set.isLive(ticker.read()) ? Set.of() : Set.copyOf(set.members);
+        return set == null || !set.isLive(ticker.read()) ? Set.of() : Set.copyOf(set.members.keySet());
     }
 
     /** The time {@code tag} has left, or {@code null} when there is no live tag; for tests. */

@@ -8,8 +8,17 @@ import dev.cacheaside.env.CacheStoreProvider;
 import dev.cacheaside.env.Settings;
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -109,5 +118,78 @@ class LocalCacheStoreTest {
                 .hasMessageContaining("CACHE_LOCAL_MAX_BYTES").hasMessageContaining("'lots'");
         assertThatThrownBy(() -> LocalCacheStoreProvider.parseBytes("0")).as("zero")
                 .isInstanceOf(ConfigurationException.class);
+    }
+
+    /**
+     * Invalidations of one tag running beside each other, on their own threads, while writers
+     * lease, tag and fill a few keys over and over: when an invalidation completes, no key holds
+     * a value whose tag call completed before that invalidation started, even when another
+     * invalidation is part-way through removing the same key. Ends after 20,000 invalidations,
+     * or at its 30 s deadline on a host too loaded to get there (then after at least 2,000).
+     */
+    @Test
+    void anInvalidationBesideAnotherRemovesEveryKeyTaggedBeforeIt() throws InterruptedException {
+        LocalCacheStore store = LocalCacheStore.create();
+        String tag = "table:race";
+        int keys = 4;
+        int target = 20_000;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        AtomicLong sequence = new AtomicLong();
+        Map<String, Long> taggedAt = new ConcurrentHashMap<>();
+        AtomicInteger invalidations = new AtomicInteger();
+        AtomicInteger fills = new AtomicInteger();
+        AtomicBoolean stop = new AtomicBoolean();
+        List<String> violations = new CopyOnWriteArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 0; w < 2; w++) {
+            int writer = w;
+            threads.add(new Thread(() -> {
+                int round = 0;
+                while (!stop.get()) {
+                    String k = "race" + (round++ % keys);
+                    CacheLookup lookup = store.getOrLease(k, Duration.ofSeconds(30)).block();
+                    if (lookup.kind() != CacheLookup.Kind.LEASE_WON) {
+                        continue;
+                    }
+                    String version = k + "@" + writer + "." + round;
+                    store.tag(List.of(tag), k, Duration.ofMinutes(5)).block();
+                    taggedAt.put(version, sequence.incrementAndGet());
+                    if (store.fill(k, lookup.token(), version.getBytes(StandardCharsets.UTF_8), Duration.ofMinutes(5)).block()) {
+                        fills.incrementAndGet();
+                    }
+                }
+            }));
+        }
+        for (int v = 0; v < 3; v++) {
+            threads.add(new Thread(() -> {
+                while (!stop.get()) {
+                    long start = sequence.get();
+                    store.invalidateTag(tag).block();
+                    for (int i = 0; i < keys; i++) {
+                        byte[] value = store.get("race" + i).block();
+                        if (value != null) {
+                            String version = new String(value, StandardCharsets.UTF_8);
+                            Long at = taggedAt.get(version);
+                            if (at == null || at <= start) {
+                                violations.add(version + " (tagged at " + at + ") survived an invalidation started at " + start);
+                            }
+                        }
+                    }
+                    if (invalidations.incrementAndGet() >= target || System.nanoTime() >= deadline) {
+                        stop.set(true);
+                    }
+                }
+            }));
+        }
+        threads.forEach(Thread::start);
+        for (Thread t : threads) {
+            t.join(TimeUnit.SECONDS.toMillis(60));
+            assertThat(t.isAlive()).as("a race thread still running 60 s after the race's 30 s deadline").isFalse();
+        }
+        assertThat(violations).as("values that an invalidation started after their tag left behind").isEmpty();
+        assertThat(invalidations.get()).as("invalidations raced").isGreaterThanOrEqualTo(
+                System.nanoTime() >= deadline ? target / 10 : target);
+        assertThat(fills.get()).as("fills that landed").isPositive();
+        store.close();
     }
 }
