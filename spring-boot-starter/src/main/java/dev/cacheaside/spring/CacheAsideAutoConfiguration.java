@@ -12,11 +12,13 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 
 /**
  * Auto-configuration of a {@link CacheAside} bean from the {@code cacheaside.*} properties
@@ -25,12 +27,16 @@ import org.springframework.context.annotation.Configuration;
  * <ul>
  *   <li>{@code cacheAside}: unless the application defines its own {@link CacheAside} bean. Its
  *       database side runs over the application's R2DBC {@link ConnectionFactory} bean when
- *       there is exactly one (Spring Boot's, from {@code spring.r2dbc.*}, or the application's
- *       own); otherwise over the database that {@code cacheaside.db.*} names (by default an
- *       empty in-memory H2 database inside this JVM). Its cache is {@code cacheaside.engine} (in-process by
- *       default); for redis or valkey without {@code cacheaside.host}/{@code nodes}, the
- *       application's Spring Data Redis address and credentials are used when it has them.
- *       Closed when the context closes.</li>
+ *       there is exactly one, or a primary one (Spring Boot's, from {@code spring.r2dbc.*}, or
+ *       the application's own); otherwise over the database that {@code cacheaside.db.*} names;
+ *       when nothing names a database, an empty in-memory H2 database inside this JVM, with a
+ *       WARN that says so. Its cache is {@code cacheaside.engine} (in-process by default); for
+ *       redis or valkey without {@code cacheaside.host}/{@code nodes}, the application's Spring
+ *       Data Redis address and credentials are used when it has them. Closed when the context
+ *       closes. The start fails, naming what to add or change, when settings would otherwise be
+ *       ignored: {@code spring.r2dbc.*} without a {@link ConnectionFactory} bean (Spring Boot's
+ *       R2DBC module missing), several factories and none primary, or {@code spring.data.redis.*}
+ *       that nothing reads (Spring Boot's Redis module missing).</li>
  *   <li>Micrometer: when the application has a {@link MeterRegistry} bean (Actuator brings one),
  *       the {@code cacheaside.*} meters are bound to it ({@link CacheAsideMetrics#bind}), tagged
  *       {@code name=<cacheaside.metrics.name>}.</li>
@@ -43,7 +49,8 @@ import org.springframework.context.annotation.Configuration;
  *       to the database until it answers). See {@link CacheAside#connect}.</li>
  * </ul>
  *
- * <p>Database connections open on first use.
+ * <p>Database connections open on first use. {@code cacheaside.enabled=false} turns all of this
+ * off.
  */
 @AutoConfiguration(afterName = {
         "org.springframework.boot.r2dbc.autoconfigure.R2dbcAutoConfiguration",
@@ -52,6 +59,7 @@ import org.springframework.context.annotation.Configuration;
         "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
         "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration"})
 @ConditionalOnClass(CacheAside.class)
+@ConditionalOnProperty(prefix = CacheAsideProperties.PREFIX, name = "enabled", havingValue = "true", matchIfMissing = true)
 @EnableConfigurationProperties(CacheAsideProperties.class)
 public class CacheAsideAutoConfiguration {
 
@@ -67,10 +75,13 @@ public class CacheAsideAutoConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     public CacheAside cacheAside(CacheAsideProperties properties, ObjectProvider<ConnectionFactory> connectionFactories,
-                                 ObjectProvider<RedisVariables> redis) {
+                                 ObjectProvider<RedisVariables> redis, Environment environment) {
         RedisVariables fromRedis = redis.getIfAvailable();
+        StartChecks.redisSettingsAreRead(environment, properties, fromRedis != null);
         Map<String, String> overrides = fromRedis == null ? Map.of() : fromRedis.variables(properties);
-        return CacheAsideFactory.create(properties, connectionFactories.getIfUnique(), overrides);
+        ConnectionFactory factory = StartChecks.applicationFactory(environment, connectionFactories.getIfUnique(),
+                connectionFactories.stream().count());
+        return CacheAsideFactory.create(properties, factory, overrides, StartChecks.namesDatabase(environment));
     }
 
     /** Opens the cache connection at start; see the class description. */

@@ -36,10 +36,12 @@ final class CacheAsideFactory {
      *
      * @param applicationFactory the application's own R2DBC factory, or null
      * @param overrides variables that replace the properties' (the application's Redis settings)
+     * @param databaseNamed whether a {@code cacheaside.db.*} property names the database; when
+     *     none does and there is no application factory, the embedded default is used with a WARN
      * @throws IllegalStateException naming the property when a value is invalid
      */
     static CacheAside create(CacheAsideProperties properties, ConnectionFactory applicationFactory,
-                             Map<String, String> overrides) {
+                             Map<String, String> overrides, boolean databaseNamed) {
         Map<String, String> variables = properties.toVariables();
         variables.putAll(overrides);
         Settings settings = Settings.of(variables);
@@ -54,6 +56,11 @@ final class CacheAsideFactory {
             database = configurable(() -> named("DB_ENGINE", "cacheaside.db.engine",
                     () -> Engines.queryExecutor(engine, settings)));
             databaseSource = "cacheaside.db.engine=" + engine;
+            if (!databaseNamed) {
+                log.warn("no database is configured (no R2DBC ConnectionFactory bean, no spring.r2dbc.url, no"
+                        + " cacheaside.db.*): queries go to the embedded default, an empty in-memory {} database"
+                        + " inside this JVM", engine);
+            }
         }
         String cacheEngine = settings.get("CACHE_ENGINE", Engines.DEFAULT_CACHE_ENGINE).toLowerCase(Locale.ROOT);
         CacheStore store;

@@ -34,6 +34,9 @@ public class CacheAsideProperties {
     /** Shown instead of a password. */
     static final String REDACTED = "(redacted)";
 
+    /** Whether the starter configures a CacheAside at all; false turns the whole starter off. */
+    private boolean enabled = true;
+
     /** Cache engine: local (in-process, the default), redis, valkey or memcached (CACHE_ENGINE). */
     private String engine = "local";
 
@@ -182,6 +185,8 @@ public class CacheAsideProperties {
 
     // ---------------------------------------------------------------- accessors
 
+    public boolean isEnabled() { return enabled; }
+    public void setEnabled(boolean enabled) { this.enabled = enabled; }
     public String getEngine() { return engine; }
     public void setEngine(String engine) { this.engine = blankToNull(engine); }
     public String getHost() { return host; }
