@@ -5,8 +5,9 @@
 #   Valkey           127.0.0.1:6380                        (valkey-server from bookworm-backports)
 #   Redis Cluster    127.0.0.1:7000, 7001, 7002            (three redis-server nodes, no replicas)
 #   and the machine's own Redis 6379, PostgreSQL 5432, MariaDB 3306 (started only when down;
-#   PostgreSQL gets wal_level=logical and a loopback replication entry in pg_hba.conf, MariaDB a
-#   row-based binlog from /etc/my.cnf, each restarted once when that is missing).
+#   PostgreSQL gets wal_level=logical, a loopback replication entry in pg_hba.conf and TLS, MariaDB
+#   a row-based binlog and TLS from /etc/my.cnf, each restarted once when that is missing; the
+#   test CA and the certificate for localhost are made with openssl in $STATE_DIR/db-tls).
 #   Also installs stress-ng (Debian package, not a server), which .ci/run uses to saturate the
 #   CPUs while it runs the fault, stampede and stale-set suites a second time.
 #
@@ -273,7 +274,7 @@ ensure_mariadb() {
 # needs it is missing, so a second run changes nothing and restarts nothing.
 
 PG_REPLICATION_HBA='host replication all 127.0.0.1/32 trust'
-MARIADB_BINLOG_CNF=/etc/my.cnf          # read before /etc/mysql/my.cnf; this file is ours alone
+MARIADB_CNF=/etc/my.cnf                 # read before /etc/mysql/my.cnf; this file is ours alone
 
 pg_sql() {  # pg_sql SQL: one value from the machine's PostgreSQL
     timeout 10 psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tAc "$1" 2>/dev/null
@@ -303,14 +304,66 @@ ensure_postgres_logical() {
     [ "$(pg_sql 'show wal_level')" = "logical" ] || { log "PostgreSQL: wal_level is not logical"; return 1; }
 }
 
+# ---------------------------------------------------------------------------------------------
+# database TLS: a test CA and a server certificate for "localhost" (DNS name only, so that
+# verify-full to 127.0.0.1 fails on the name while verify-ca passes), made once with openssl, and
+# an unrelated second CA that must never be trusted. PostgreSQL turns TLS on by a reload;
+# MariaDB reads the files from /etc/my.cnf (see ensure_mariadb_settings).
+
+DB_TLS_DIR=$STATE_DIR/db-tls
+
+ensure_db_certs() {
+    local d=$DB_TLS_DIR
+    if [ -s "$d/ca.crt" ] && [ -s "$d/server.crt" ] && [ -s "$d/other-ca.crt" ] \
+        && [ -s "$d/postgres/server.key" ] && [ -s "$d/mysql/server.key" ]; then
+        return 0
+    fi
+    command -v openssl >/dev/null || { log "openssl is missing: no database TLS"; return 1; }
+    log "making the database TLS test certificates in $d"
+    mkdir -p "$d/postgres" "$d/mysql"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=cache-aside test CA" \
+        -keyout "$d/ca.key" -out "$d/ca.crt" 2>/dev/null
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=cache-aside untrusted CA" \
+        -keyout "$d/other-ca.key" -out "$d/other-ca.crt" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null
+    printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' > "$d/server.ext"
+    openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 3650 \
+        -extfile "$d/server.ext" -out "$d/server.crt" 2>/dev/null
+    chmod 644 "$d/ca.crt" "$d/other-ca.crt" "$d/server.crt"
+    chmod 755 "$d"   # the servers' users reach their own subfolder; the keys stay 600
+    cp "$d/server.crt" "$d/server.key" "$d/postgres/"
+    cp "$d/server.crt" "$d/server.key" "$d/mysql/"
+    id postgres >/dev/null 2>&1 && chown -R postgres: "$d/postgres"
+    id mysql >/dev/null 2>&1 && chown -R mysql: "$d/mysql"
+    chmod 600 "$d/postgres/server.key" "$d/mysql/server.key" "$d/server.key" "$d/ca.key" "$d/other-ca.key"
+}
+
+ensure_postgres_tls() {
+    ensure_db_certs || return 1
+    local cert=$DB_TLS_DIR/postgres/server.crt key=$DB_TLS_DIR/postgres/server.key
+    if [ "$(pg_sql 'show ssl')" = "on" ] && [ "$(pg_sql 'show ssl_cert_file')" = "$cert" ]; then
+        return 0
+    fi
+    log "PostgreSQL: TLS on with the test certificate (reload)"
+    pg_sql "alter system set ssl_cert_file = '$cert'" >/dev/null
+    pg_sql "alter system set ssl_key_file = '$key'" >/dev/null
+    pg_sql "alter system set ssl = 'on'" >/dev/null
+    pg_sql 'select pg_reload_conf()' >/dev/null
+    local i
+    for ((i = 0; i < WAIT_SECONDS * 10; i++)); do [ "$(pg_sql 'show ssl')" = "on" ] && return 0; sleep 0.1; done
+    log "PostgreSQL: TLS did not turn on (see its log)"
+    return 1
+}
+
 mariadb_var() {  # mariadb_var NAME: one server variable of the machine's MariaDB
     timeout 10 "$(command -v mariadb || command -v mysql)" -h 127.0.0.1 -P "$MARIADB_PORT" -uroot -N -B \
         -e "select @@$1" 2>/dev/null
 }
 
-ensure_mariadb_binlog() {
+ensure_mariadb_settings() {  # a row-based binlog and TLS, from our own /etc/my.cnf
+    ensure_db_certs || return 1
     if [ "$(mariadb_var log_bin)" = "1" ] && [ "$(mariadb_var binlog_format)" = "ROW" ] \
-        && [ "$(mariadb_var binlog_row_image)" = "FULL" ]; then
+        && [ "$(mariadb_var binlog_row_image)" = "FULL" ] && [ "$(mariadb_var have_ssl)" = "YES" ]; then
         # with a binlog, MariaDB refuses CREATE FUNCTION without a determinism clause unless this is
         # on; the read-guard tests create such functions (dynamic: no restart)
         if [ "$(mariadb_var log_bin_trust_function_creators)" != "1" ]; then
@@ -319,9 +372,10 @@ ensure_mariadb_binlog() {
         fi
         return 0
     fi
-    log "MariaDB: enabling a row-based binlog in $MARIADB_BINLOG_CNF (restart)"
-    cat > "$MARIADB_BINLOG_CNF" <<'CNF'
-# written by scripts/services.sh: a row-based binlog for change-data-capture invalidation
+    log "MariaDB: a row-based binlog and TLS in $MARIADB_CNF (restart)"
+    cat > "$MARIADB_CNF" <<CNF
+# written by scripts/services.sh: a row-based binlog for change-data-capture invalidation, and TLS
+# with the test certificate for the database TLS tests
 [mariadbd]
 log_bin = mariadb-bin
 binlog_format = ROW
@@ -329,6 +383,9 @@ binlog_row_image = FULL
 server_id = 1
 expire_logs_days = 1
 log_bin_trust_function_creators = 1
+ssl_ca = $DB_TLS_DIR/ca.crt
+ssl_cert = $DB_TLS_DIR/mysql/server.crt
+ssl_key = $DB_TLS_DIR/mysql/server.key
 CNF
     timeout 60 "$(command -v mariadb-admin || command -v mysqladmin)" -h 127.0.0.1 -P "$MARIADB_PORT" -uroot shutdown || true
     local i
@@ -337,6 +394,7 @@ CNF
     wait_port "$MARIADB_PORT" mariadb || return 1
     for ((i = 0; i < WAIT_SECONDS * 10; i++)); do mariadb_ok && break; sleep 0.1; done
     [ "$(mariadb_var binlog_format)" = "ROW" ] || { log "MariaDB: the binlog is not row-based"; return 1; }
+    [ "$(mariadb_var have_ssl)" = "YES" ] || { log "MariaDB: TLS is not on (see /var/log/mysql/error.log)"; return 1; }
 }
 
 up() {
@@ -345,7 +403,8 @@ up() {
     ensure_postgres || failed+=(postgresql)
     ensure_mariadb || failed+=(mariadb)
     ensure_postgres_logical || failed+=(postgresql-logical-decoding)
-    ensure_mariadb_binlog || failed+=(mariadb-binlog)
+    ensure_mariadb_settings || failed+=(mariadb-binlog-tls)
+    ensure_postgres_tls || failed+=(postgresql-tls)
 
     local need_memcached=0 p
     for p in "${MEMCACHED_PORTS[@]}"; do

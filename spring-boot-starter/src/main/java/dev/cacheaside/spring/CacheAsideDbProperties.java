@@ -35,6 +35,15 @@ public class CacheAsideDbProperties {
     /** Database name; for h2, the name of the in-memory database (DB_NAME). */
     private String name = "airportdb";
 
+    /**
+     * TLS to the database (DB_SSL_MODE): disable (the default), require (encrypted, certificate
+     * not checked), verify-ca or verify-full (certificate checked, and for verify-full its name).
+     */
+    private String sslMode;
+
+    /** PEM file of the CA that signs the database's certificate, for verify-ca and verify-full (DB_SSL_ROOT_CERT). */
+    private String sslRootCert;
+
     /** Connections in the pool (DB_POOL_SIZE). */
     private int poolSize = 10;
 
@@ -62,6 +71,10 @@ public class CacheAsideDbProperties {
     public void setPassword(String password) { this.password = CacheAsideProperties.blankToNull(password); }
     public String getName() { return name; }
     public void setName(String name) { this.name = CacheAsideProperties.blankToNull(name); }
+    public String getSslMode() { return sslMode; }
+    public void setSslMode(String sslMode) { this.sslMode = CacheAsideProperties.blankToNull(sslMode); }
+    public String getSslRootCert() { return sslRootCert; }
+    public void setSslRootCert(String sslRootCert) { this.sslRootCert = CacheAsideProperties.blankToNull(sslRootCert); }
     public int getPoolSize() { return poolSize; }
     public void setPoolSize(int poolSize) { this.poolSize = poolSize; }
     public Duration getAcquireTimeout() { return acquireTimeout; }

@@ -57,6 +57,8 @@ final class CacheAsideVariables {
         put(v, "DB_USER", db.getUser());
         put(v, "DB_PASSWORD", db.getPassword());
         put(v, "DB_NAME", db.getName());
+        put(v, "DB_SSL_MODE", db.getSslMode());
+        put(v, "DB_SSL_ROOT_CERT", db.getSslRootCert());
         put(v, "DB_POOL_SIZE", db.getPoolSize());
         put(v, "DB_ACQUIRE_TIMEOUT", millis(db.getAcquireTimeout()));
         put(v, "DB_CONNECT_TIMEOUT", millis(db.getConnectTimeout()));

@@ -50,6 +50,8 @@ class CacheAsideVariablesTest {
         p.getDb().setUser("reader");
         p.getDb().setPassword("db-pw");
         p.getDb().setName("shop");
+        p.getDb().setSslMode("verify-full");
+        p.getDb().setSslRootCert("/etc/ssl/db-ca.pem");
         p.getDb().setPoolSize(3);
         p.getDb().setAcquireTimeout(Duration.ofSeconds(4));
         p.getDb().setConnectTimeout(Duration.ofSeconds(6));
@@ -92,6 +94,8 @@ class CacheAsideVariablesTest {
                 entry("DB_USER", "reader"),
                 entry("DB_PASSWORD", "db-pw"),
                 entry("DB_NAME", "shop"),
+                entry("DB_SSL_MODE", "verify-full"),
+                entry("DB_SSL_ROOT_CERT", "/etc/ssl/db-ca.pem"),
                 entry("DB_POOL_SIZE", "3"),
                 entry("DB_ACQUIRE_TIMEOUT", "4000ms"),
                 entry("DB_CONNECT_TIMEOUT", "6000ms"),

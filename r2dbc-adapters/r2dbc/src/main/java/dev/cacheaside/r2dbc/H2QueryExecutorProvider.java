@@ -42,6 +42,7 @@ public final class H2QueryExecutorProvider implements QueryExecutorProvider {
                     + " database name; expected 1 to 64 letters, digits or underscores");
         }
         R2dbcOptions options = R2dbcProviders.options(settings);
+        DatabaseTls.of(R2dbcProviders.Driver.H2, settings);  // refuses TLS settings: H2 has no network
         ConnectionFactoryOptions factoryOptions = ConnectionFactoryOptions.parse(
                 "r2dbc:h2:mem:///" + name + "?options=DB_CLOSE_DELAY=-1;DATABASE_TO_LOWER=TRUE");
         return R2dbcQueryExecutor.create(

@@ -11,7 +11,8 @@ import java.util.Set;
  * <p>Reads {@code DB_HOST} (default {@code localhost}; set but empty is an error), {@code DB_PORT} (default
  * {@code 3306}), {@code DB_USER} (default {@code root}), {@code DB_PASSWORD}
  * (default none), {@code DB_NAME} (default {@code airportdb}), {@code DB_POOL_SIZE},
- * {@code DB_ACQUIRE_TIMEOUT}, {@code DB_CONNECT_TIMEOUT} and {@code DB_STATEMENT_TIMEOUT}.
+ * {@code DB_ACQUIRE_TIMEOUT}, {@code DB_CONNECT_TIMEOUT}, {@code DB_STATEMENT_TIMEOUT}, and
+ * TLS from {@code DB_SSL_MODE} (disable, require, verify-ca, verify-full) and {@code DB_SSL_ROOT_CERT} (a PEM CA file).
  * The driver is an optional dependency: this class loads without it, and {@link #create} fails
  * with a {@link dev.cacheaside.config.ConfigurationException} naming the Maven artifact to add.
  * Creating connects to nothing; a connection failure later names host, port and user, never the

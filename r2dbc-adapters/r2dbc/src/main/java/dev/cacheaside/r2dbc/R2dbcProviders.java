@@ -67,6 +67,7 @@ final class R2dbcProviders {
         String user = settings.get("DB_USER", driver.defaultUser);
         String database = settings.get("DB_NAME", DEFAULT_DATABASE);
         R2dbcOptions options = options(settings);
+        DatabaseTls tls = DatabaseTls.of(driver, settings);
         ConnectionFactoryOptions.Builder builder = ConnectionFactoryOptions.builder()
                 .option(ConnectionFactoryOptions.DRIVER, driver.driverName)
                 .option(ConnectionFactoryOptions.HOST, host)
@@ -75,8 +76,10 @@ final class R2dbcProviders {
                 .option(ConnectionFactoryOptions.DATABASE, database)
                 .option(ConnectionFactoryOptions.CONNECT_TIMEOUT, options.connectTimeout());
         settings.get("DB_PASSWORD").ifPresent(p -> builder.option(ConnectionFactoryOptions.PASSWORD, p));
+        tls.applyTo(driver, builder);
         ConnectionFactory factory = connectionFactory(driver, engine, builder.build());
-        String target = engine + " at " + host + ":" + port + " (database " + database + ", user " + user + ")";
+        String target = engine + " at " + host + ":" + port + " (database " + database + ", user " + user
+                + (tls.mode.equals("disable") ? "" : ", " + tls) + ")";
         return R2dbcQueryExecutor.create(factory, options, target);
     }
 
