@@ -182,9 +182,12 @@ public abstract class StampedeContract {
         for (CompletableFuture<QueryResult> r : results) {
             assertThat(r.join().rows().get(0, 0)).isEqualTo(0L);
         }
-        // one query in all; an instance whose cache read timed out or failed answers its own
+        // one query in all. An instance whose cache read timed out or failed answers its own
         // callers from the database (once: all of them share its single flight), as a cache it
-        // cannot read must never delay a query. On a quiet machine no read fails and this is 1.
+        // cannot read must never delay a query; and a read that timed out may have been granted
+        // the lease after all, which that instance then gives back as orphaned, so one waiting
+        // instance may take the lease and load too. Each such instance thus adds at most two
+        // queries. On a quiet machine no read fails and this is exactly 1.
         long instancesThatCouldNotUseTheCache = gatedInstances.stream()
                 .map(CacheAside::stats)
                 .filter(s -> s.cacheReadErrors() + s.leaseWaitTimeouts() > 0)
@@ -192,7 +195,7 @@ public abstract class StampedeContract {
         assertThat(database.executions.get())
                 .as("database queries for 500 cold requests over 4 instances, %d of which could not use the cache",
                         instancesThatCouldNotUseTheCache)
-                .isBetween(1, 1 + (int) instancesThatCouldNotUseTheCache);
+                .isBetween(1, 1 + 2 * (int) instancesThatCouldNotUseTheCache);
     }
 
     @Test
