@@ -1,0 +1,243 @@
+package dev.cacheaside.debezium;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cacheaside.CacheAside;
+import dev.cacheaside.CacheAsideOptions;
+import dev.cacheaside.QueryResult;
+import dev.cacheaside.Source;
+import dev.cacheaside.lettuce.LettuceCacheStore;
+import dev.cacheaside.lettuce.LettuceStoreOptions;
+import dev.cacheaside.spi.SqlDialect;
+import dev.cacheaside.testing.TestServers;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * What a change stream must do against a real database, whoever writes: every test uses its own
+ * schema or database, tables, slot and cache key prefix (random per run), so it never meets
+ * another test run on the same servers.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class ChangeStreamContract {
+
+    /** The cache's invalidation timeout (one invalidation, both attempts). */
+    static final Duration INVALIDATION_TIMEOUT = Duration.ofSeconds(2);
+    /** Debezium's queue poll interval. */
+    static final Duration POLL = DebeziumSourceOptions.DEFAULT_POLL_INTERVAL;
+    /**
+     * The bound a committed write must be visible within while a consumer streams: the poll
+     * interval, one invalidation (its timeout), and 3 s for the server's replication sender and
+     * the engine's threads to be scheduled on a host whose CPUs are saturated on purpose.
+     */
+    static final Duration LAG_BOUND = POLL.plus(INVALIDATION_TIMEOUT).plus(Duration.ofSeconds(3));
+    /** How long a consumer's source may take to start (connect, check, start the engine) under load. */
+    static final Duration START_BOUND = Duration.ofSeconds(30);
+    static final Duration LEASE_TTL = Duration.ofSeconds(3);
+
+    final String run = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
+    final String namespace = "cacheaside_cdc_" + run;
+    final List<AutoCloseable> closeables = new ArrayList<>();
+    String redis;
+
+    /** The database this contract runs against. */
+    abstract DebeziumSourceOptions.Database database();
+
+    abstract int defaultPort();
+
+    abstract SqlDialect dialect();
+
+    /** A JDBC URL of the database as an administrator, {@code inNamespace} inside the test's schema or database. */
+    abstract String adminUrl(boolean inNamespace);
+
+    /** Creates the test's schema or database (empty). */
+    abstract void createNamespace(Statement s) throws SQLException;
+
+    /** Drops the test's schema or database and what the source made (slot, publication). */
+    abstract void dropNamespace(Statement s) throws SQLException;
+
+    /** Makes the stored position unusable as a gap would (PostgreSQL: the slot dropped; MariaDB: a purged binlog). */
+    abstract void makeGap(Statement s) throws SQLException;
+
+    abstract DebeziumSourceOptions.Builder sourceOptions();
+
+    String table(String name) {
+        return database() == DebeziumSourceOptions.Database.POSTGRESQL ? namespace + "." + name : name;
+    }
+
+    @BeforeAll
+    void servers() throws SQLException {
+        String db = database() == DebeziumSourceOptions.Database.POSTGRESQL ? "POSTGRES" : "MARIADB";
+        TestServers.require(db, defaultPort());
+        redis = TestServers.require("REDIS", 6379);
+        try (Connection c = DriverManager.getConnection(adminUrl(false), user(), ""); Statement s = c.createStatement()) {
+            createNamespace(s);
+        }
+        try (Connection c = DriverManager.getConnection(adminUrl(true), user(), ""); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE " + table("cdc_item") + " (id INT PRIMARY KEY, v BIGINT NOT NULL)");
+            s.execute("CREATE TABLE " + table("cdc_other") + " (id INT PRIMARY KEY, v BIGINT NOT NULL)");
+            for (int i = 0; i < 10; i++) {
+                s.execute("INSERT INTO " + table("cdc_item") + " VALUES (" + i + ", 0)");
+            }
+            s.execute("INSERT INTO " + table("cdc_other") + " VALUES (1, 42)");
+        }
+    }
+
+    @AfterAll
+    void drop() throws SQLException {
+        try (Connection c = DriverManager.getConnection(adminUrl(false), user(), ""); Statement s = c.createStatement()) {
+            dropNamespace(s);
+        }
+    }
+
+    String user() {
+        return database() == DebeziumSourceOptions.Database.POSTGRESQL ? "postgres" : "root";
+    }
+
+    @BeforeEach
+    void fresh() throws SQLException {
+        // every test starts without a stored position and without a slot
+        try (Connection c = DriverManager.getConnection(adminUrl(true), user(), ""); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS " + table(DebeziumSourceOptions.DEFAULT_OFFSETS_TABLE)
+                    + " (id CHAR(64) PRIMARY KEY, name VARCHAR(190) NOT NULL, k TEXT NOT NULL, v TEXT)");
+            s.execute("DELETE FROM " + table(DebeziumSourceOptions.DEFAULT_OFFSETS_TABLE));
+            makeGap(s);
+        }
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        Collections.reverse(closeables);
+        for (AutoCloseable c : closeables) {
+            c.close();
+        }
+        closeables.clear();
+    }
+
+    CacheAside instance() {
+        String[] hp = redis.split(":");
+        LettuceCacheStore store = LettuceCacheStore.create(LettuceStoreOptions.builder()
+                .standalone(hp[0], Integer.parseInt(hp[1])).commandTimeout(Duration.ofSeconds(1)).build());
+        CacheAside cache = CacheAside.builder()
+                .database(new JdbcQueryExecutor(adminUrl(true), user(), dialect()))
+                .cache(store)
+                .options(CacheAsideOptions.builder().keyPrefix("cdc-it-" + run + ":").defaultTtl(Duration.ofMinutes(5))
+                        .invalidationTimeout(INVALIDATION_TIMEOUT).cacheTimeout(Duration.ofSeconds(1)).build())
+                .build();
+        cache.connect(Duration.ofSeconds(10)).block();
+        closeables.add(cache);
+        return cache;
+    }
+
+    ChangeStreamConsumer consumer(CacheAside cache) {
+        LettuceCacheStore leaseStore = LettuceCacheStore.create(LettuceStoreOptions.builder()
+                .standalone(redis.split(":")[0], Integer.parseInt(redis.split(":")[1])).commandTimeout(Duration.ofSeconds(1)).build());
+        closeables.add(leaseStore);
+        ChangeStreamConsumer consumer = ChangeStreamConsumer.builder()
+                .source(DebeziumChangeSource.create(sourceOptions().build()))
+                .sink(cache.changeSink())
+                .leaseStore(leaseStore)
+                .leaseKey("cdc-it-" + run + ":leader")
+                .leaseTtl(LEASE_TTL)
+                .build();
+        closeables.add(consumer);
+        return consumer;
+    }
+
+    Connection writer() throws SQLException {
+        Connection c = DriverManager.getConnection(adminUrl(true), user(), "");
+        c.setAutoCommit(true);
+        return c;
+    }
+
+    long itemThroughCache(CacheAside cache, int id) {
+        return (Long) cache.query("SELECT v FROM " + table("cdc_item") + " WHERE id = ?", id).block().rows().get(0, 0);
+    }
+
+    QueryResult other(CacheAside cache) {
+        return cache.query("SELECT v FROM " + table("cdc_other") + " WHERE id = 1").block();
+    }
+
+    static void await(String what, Duration within, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError(what + " did not happen within " + within);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    /** Waits until the consumer streams: a write committed now reaches the cache. */
+    void awaitStreaming(CacheAside cache, ChangeStreamConsumer consumer, Connection w) throws Exception {
+        await("the consumer leads", START_BOUND, () -> consumer.status() == ChangeStreamConsumer.Status.RUNNING);
+        long probe = -ThreadLocalRandom.current().nextInt(1, 1_000_000);
+        itemThroughCache(cache, 9);
+        try (PreparedStatement s = w.prepareStatement("UPDATE " + table("cdc_item") + " SET v = ? WHERE id = 9")) {
+            s.setLong(1, probe);
+            s.executeUpdate();
+        }
+        await("the first change streams", START_BOUND, () -> itemThroughCache(cache, 9) == probe);
+    }
+
+    @Test
+    void anOutsideWriteMakesEveryDependentQueryAMissAndLeavesOthersCached() throws Exception {
+        CacheAside cache = instance();
+        ChangeStreamConsumer consumer = consumer(cache).start();
+        int writes = Integer.getInteger("cdc.lagWrites", 300);
+        List<Long> lagsMicros = new ArrayList<>(writes);
+        try (Connection w = writer();
+                PreparedStatement update = w.prepareStatement("UPDATE " + table("cdc_item") + " SET v = ? WHERE id = ?")) {
+            awaitStreaming(cache, consumer, w);
+            assertThat(consumer.conservativeInvalidations()).as("a first start invalidates every watched table once").isEqualTo(1);
+            other(cache);
+            assertThat(other(cache).source()).as("the independent query is cached").isEqualTo(Source.CACHE_HIT);
+            for (int i = 1; i <= writes; i++) {
+                int id = i % 8;
+                itemThroughCache(cache, id);
+                update.setLong(1, i);
+                update.setInt(2, id);
+                update.executeUpdate();
+                long committed = System.nanoTime();
+                long seen;
+                while (true) {
+                    long v = itemThroughCache(cache, id);
+                    seen = System.nanoTime();
+                    if (v == i) {
+                        break;
+                    }
+                    assertThat(Duration.ofNanos(seen - committed)).as("write %d visible within the lag bound", i)
+                            .isLessThanOrEqualTo(LAG_BOUND);
+                    Thread.onSpinWait();
+                }
+                lagsMicros.add((seen - committed) / 1_000);
+                if (i % 50 == 0) {
+                    assertThat(other(cache).source()).as("the independent query stays cached after write %d", i)
+                            .isEqualTo(Source.CACHE_HIT);
+                }
+            }
+        }
+        Collections.sort(lagsMicros);
+        System.out.printf(Locale.ROOT, "[cdc] %s lag commit -> dependent query answers the new value, %d writes:"
+                        + " p50 %.1f ms, p99 %.1f ms, max %.1f ms (measured)%n", database(), writes,
+                lagsMicros.get(writes / 2) / 1000.0, lagsMicros.get((int) Math.ceil(writes * 0.99) - 1) / 1000.0,
+                lagsMicros.get(writes - 1) / 1000.0);
+        assertThat(consumer.sourceFailures()).as("the source never failed").isZero();
+    }
+}
