@@ -182,6 +182,8 @@ public final class DebeziumChangeSource implements ChangeSource {
             p.setProperty("status.update.interval.ms", "1000");
         } else {
             p.setProperty("connector.class", "io.debezium.connector.mysql.MySqlConnector");
+            p.setProperty("database.protocol", MariaDbCompatDriver.PROTOCOL);
+            p.setProperty("database.jdbc.driver", MariaDbCompatDriver.class.getName());
             p.setProperty("database.server.id", Integer.toString(options.serverId()));
             p.setProperty("database.include.list", options.databaseName());
             // the schema is read again from the tables at each start, from the stored position on
