@@ -43,6 +43,23 @@ class PostgresChangeStreamIT extends ChangeStreamContract {
 
     @Override
     void makeGap(Statement s) throws SQLException {
+        // a consumer that just closed may hold the slot a moment longer
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (true) {
+            try (java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '"
+                    + namespace + "' AND active")) {
+                rs.next();
+                if (rs.getInt(1) == 0 || System.nanoTime() - deadline > 0) {
+                    break;
+                }
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SQLException(e);
+            }
+        }
         s.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + namespace + "'");
     }
 
