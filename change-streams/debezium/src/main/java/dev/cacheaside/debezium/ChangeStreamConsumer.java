@@ -110,18 +110,23 @@ public final class ChangeStreamConsumer implements AutoCloseable {
 
     private Mono<Void> step(Duration period) {
         if (leading) {
-            return lease.renew().timeout(period).onErrorResume(e -> Mono.just(null == e)).flatMap(held -> {
+            // 1: renewed, 0: another holds the lease (or none does), -1: the store did not answer
+            return lease.renew().map(held -> held ? 1 : 0).timeout(period).onErrorReturn(-1).flatMap(outcome -> {
                 long now = nanoTime.getAsLong();
-                if (held) {
+                if (outcome == 1) {
                     lastRenewed = now;
                     if (runEnded && now - retryAt >= 0) {
                         startSource();
                     }
                     return Mono.empty();
                 }
+                if (outcome == 0) {
+                    log.warn("change stream consumer {} lost its lease {}; stopping its source", instanceId, lease.key());
+                    return stepDown();
+                }
                 if (now - lastRenewed > leaseTtl.toNanos() * 2 / 3) {
-                    log.warn("change stream consumer {} could not renew its lease {}; stopping its source",
-                            instanceId, lease.key());
+                    log.warn("change stream consumer {} could not renew its lease {} for two thirds of its TTL;"
+                            + " stopping its source", instanceId, lease.key());
                     return stepDown();
                 }
                 return Mono.empty();
@@ -139,7 +144,10 @@ public final class ChangeStreamConsumer implements AutoCloseable {
         });
     }
 
-    private void startSource() {
+    private synchronized void startSource() {
+        if (loop == null) {
+            return; // closed meanwhile
+        }
         runEnded = false;
         status = Status.RUNNING;
         run = source.run(sink).subscribeOn(Schedulers.boundedElastic()).subscribe(v -> { }, e -> {
