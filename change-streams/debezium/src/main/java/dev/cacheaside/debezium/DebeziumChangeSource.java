@@ -13,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -60,9 +61,12 @@ public final class DebeziumChangeSource implements ChangeSource {
         java.util.Objects.requireNonNull(sink, "sink");
         return Mono.create(done -> {
             AtomicReference<DebeziumEngine<ChangeEvent<SourceRecord, SourceRecord>>> engine = new AtomicReference<>();
-            Thread runner = new Thread(() -> runEngine(sink, done, engine), "cache-aside-cdc-" + options.name());
+            AtomicBoolean cancelled = new AtomicBoolean();
+            Thread runner = new Thread(() -> runEngine(sink, done, engine, cancelled), "cache-aside-cdc-" + options.name());
             runner.setDaemon(true);
             done.onCancel(() -> {
+                // blocks until the engine stopped: cancel from a thread that may block (the consumer uses boundedElastic)
+                cancelled.set(true);
                 runner.interrupt();
                 closeQuietly(engine.get());
             });
@@ -71,7 +75,7 @@ public final class DebeziumChangeSource implements ChangeSource {
     }
 
     private void runEngine(ChangeSink sink, MonoSink<Void> done,
-            AtomicReference<DebeziumEngine<ChangeEvent<SourceRecord, SourceRecord>>> engine) {
+            AtomicReference<DebeziumEngine<ChangeEvent<SourceRecord, SourceRecord>>> engine, AtomicBoolean cancelled) {
         try {
             StartCheck.Outcome start = new StartCheck(options).run();
             if (start.conservativeReason() != null) {
@@ -112,7 +116,8 @@ public final class DebeziumChangeSource implements ChangeSource {
                     })
                     .build();
             engine.set(e);
-            if (Thread.currentThread().isInterrupted()) {
+            if (cancelled.get()) {
+                // cancelled while it checked or built: the cancel may have found no engine to close
                 closeQuietly(e);
                 return;
             }
@@ -180,6 +185,9 @@ public final class DebeziumChangeSource implements ChangeSource {
             p.setProperty("snapshot.mode", "no_data");
             p.setProperty("slot.drop.on.stop", Boolean.toString(options.dropSlotOnClose()));
             p.setProperty("status.update.interval.ms", "1000");
+            // while the watched tables are idle and others are busy, heartbeats still move the stored
+            // position and the slot forward, so the slot does not retain WAL for nothing
+            p.setProperty("heartbeat.interval.ms", "10000");
         } else {
             p.setProperty("connector.class", "io.debezium.connector.mysql.MySqlConnector");
             p.setProperty("database.protocol", MariaDbCompatDriver.PROTOCOL);
