@@ -10,9 +10,11 @@ import dev.cacheaside.internal.StoreProbe;
 import dev.cacheaside.internal.TableInvalidator;
 import dev.cacheaside.internal.TextMemo;
 import dev.cacheaside.spi.CacheStore;
+import dev.cacheaside.spi.ChangeSink;
 import dev.cacheaside.spi.QueryExecutor;
 import dev.cacheaside.spi.SqlDialect;
 import dev.cacheaside.spi.Statement;
+import dev.cacheaside.spi.TableChanges;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -227,6 +229,17 @@ public final class CacheAside implements AutoCloseable {
         Set<String> names = TableInvalidator.normalized(tables);
         return Mono.defer(() -> engine.invalidator().invalidateTables(names, -1))
                 .onErrorMap(InvalidationFailure.class, EngineMapping::invalidation);
+    }
+
+    /**
+     * The sink a {@link dev.cacheaside.spi.ChangeSource} delivers committed changes to: each
+     * {@link TableChanges} is an {@link #invalidateTable} of its tables (so a write committed by
+     * anyone, outside this library too, reaches every instance sharing the cache). Its
+     * {@link Mono} errors with a {@link CacheInvalidationException} when the invalidation failed,
+     * so the source delivers the changes again.
+     */
+    public ChangeSink changeSink() {
+        return changes -> invalidateTable(changes.tables().toArray(String[]::new)).then();
     }
 
     /**

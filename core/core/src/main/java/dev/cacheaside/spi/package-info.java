@@ -4,7 +4,9 @@
  * {@link dev.cacheaside.spi.Rows} and {@link dev.cacheaside.spi.SqlDialect}; {@link
  * dev.cacheaside.spi.CacheStore} for caches, with {@link dev.cacheaside.spi.CacheLookup} and the
  * capabilities a store may add ({@link dev.cacheaside.spi.TaggedStore}, {@link
- * dev.cacheaside.spi.CompareAndSetStore}, {@link dev.cacheaside.spi.SelfBoundedStore}). The
+ * dev.cacheaside.spi.CompareAndSetStore}, {@link dev.cacheaside.spi.SelfBoundedStore}); {@link
+ * dev.cacheaside.spi.ChangeSource} for change streams, which deliver {@link
+ * dev.cacheaside.spi.TableChanges} to a {@link dev.cacheaside.spi.ChangeSink}. The
  * providers that create them by engine name, from configuration variables, are in the
  * {@code cache-aside-env} module ({@code dev.cacheaside.env}).
  *

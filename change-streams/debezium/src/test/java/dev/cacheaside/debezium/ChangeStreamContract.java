@@ -1,0 +1,405 @@
+package dev.cacheaside.debezium;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cacheaside.CacheAside;
+import dev.cacheaside.CacheAsideOptions;
+import dev.cacheaside.QueryResult;
+import dev.cacheaside.Source;
+import dev.cacheaside.lettuce.LettuceCacheStore;
+import dev.cacheaside.lettuce.LettuceStoreOptions;
+import dev.cacheaside.spi.SqlDialect;
+import dev.cacheaside.testing.TestServers;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * What a change stream must do against a real database, whoever writes: every test uses its own
+ * schema or database, tables, slot and cache key prefix (random per run), so it never meets
+ * another test run on the same servers.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class ChangeStreamContract {
+
+    /** The cache's invalidation timeout (one invalidation, both attempts). */
+    static final Duration INVALIDATION_TIMEOUT = Duration.ofSeconds(2);
+    /** Debezium's queue poll interval. */
+    static final Duration POLL = DebeziumSourceOptions.DEFAULT_POLL_INTERVAL;
+    /**
+     * The bound a committed write must be visible within while a consumer streams: the poll
+     * interval, one invalidation (its timeout), and 3 s for the server's replication sender and
+     * the engine's threads to be scheduled on a host whose CPUs are saturated on purpose.
+     */
+    static final Duration LAG_BOUND = POLL.plus(INVALIDATION_TIMEOUT).plus(Duration.ofSeconds(3));
+    /** How long a consumer's source may take to start (connect, check, start the engine) under load. */
+    static final Duration START_BOUND = Duration.ofSeconds(30);
+    static final Duration LEASE_TTL = Duration.ofSeconds(3);
+
+    final String run = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
+    final String namespace = "cacheaside_cdc_" + run;
+    final List<AutoCloseable> closeables = new ArrayList<>();
+    String redis;
+
+    /** The database this contract runs against. */
+    abstract DebeziumSourceOptions.Database database();
+
+    abstract int defaultPort();
+
+    abstract SqlDialect dialect();
+
+    /** A JDBC URL of the database as an administrator, {@code inNamespace} inside the test's schema or database. */
+    abstract String adminUrl(boolean inNamespace);
+
+    /** Creates the test's schema or database (empty). */
+    abstract void createNamespace(Statement s) throws SQLException;
+
+    /** Drops the test's schema or database and what the source made (slot, publication). */
+    abstract void dropNamespace(Statement s) throws SQLException;
+
+    /** Makes the stored position unusable as a gap would (PostgreSQL: the slot dropped; MariaDB: a purged binlog). */
+    abstract void makeGap(Statement s) throws SQLException;
+
+    abstract DebeziumSourceOptions.Builder sourceOptions();
+
+    String table(String name) {
+        return database() == DebeziumSourceOptions.Database.POSTGRESQL ? namespace + "." + name : name;
+    }
+
+    @BeforeAll
+    void servers() throws SQLException {
+        String db = database() == DebeziumSourceOptions.Database.POSTGRESQL ? "POSTGRES" : "MARIADB";
+        TestServers.require(db, defaultPort());
+        redis = TestServers.require("REDIS", 6379);
+        try (Connection c = DriverManager.getConnection(adminUrl(false), user(), ""); Statement s = c.createStatement()) {
+            createNamespace(s);
+        }
+        try (Connection c = DriverManager.getConnection(adminUrl(true), user(), ""); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE " + table("cdc_item") + " (id INT PRIMARY KEY, v BIGINT NOT NULL)");
+            s.execute("CREATE TABLE " + table("cdc_other") + " (id INT PRIMARY KEY, v BIGINT NOT NULL)");
+            for (int i = 0; i < 10; i++) {
+                s.execute("INSERT INTO " + table("cdc_item") + " VALUES (" + i + ", 0)");
+            }
+            s.execute("INSERT INTO " + table("cdc_other") + " VALUES (1, 42)");
+        }
+    }
+
+    @AfterAll
+    void drop() throws SQLException {
+        try (Connection c = DriverManager.getConnection(adminUrl(false), user(), ""); Statement s = c.createStatement()) {
+            dropNamespace(s);
+        }
+    }
+
+    String user() {
+        return database() == DebeziumSourceOptions.Database.POSTGRESQL ? "postgres" : "root";
+    }
+
+    @BeforeEach
+    void fresh() throws SQLException {
+        // every test starts without a stored position and without a slot
+        try (Connection c = DriverManager.getConnection(adminUrl(true), user(), ""); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS " + table(DebeziumSourceOptions.DEFAULT_OFFSETS_TABLE)
+                    + " (id CHAR(64) PRIMARY KEY, name VARCHAR(190) NOT NULL, k TEXT NOT NULL, v TEXT)");
+            s.execute("DELETE FROM " + table(DebeziumSourceOptions.DEFAULT_OFFSETS_TABLE));
+            makeGap(s);
+        }
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        Collections.reverse(closeables);
+        for (AutoCloseable c : closeables) {
+            c.close();
+        }
+        closeables.clear();
+    }
+
+    CacheAside instance() {
+        String[] hp = redis.split(":");
+        LettuceCacheStore store = LettuceCacheStore.create(LettuceStoreOptions.builder()
+                .standalone(hp[0], Integer.parseInt(hp[1])).commandTimeout(Duration.ofSeconds(1)).build());
+        CacheAside cache = CacheAside.builder()
+                .database(new JdbcQueryExecutor(adminUrl(true), user(), dialect()))
+                .cache(store)
+                .options(CacheAsideOptions.builder().keyPrefix("cdc-it-" + run + ":").defaultTtl(Duration.ofMinutes(5))
+                        .invalidationTimeout(INVALIDATION_TIMEOUT).cacheTimeout(Duration.ofSeconds(1)).build())
+                .build();
+        cache.connect(Duration.ofSeconds(10)).block();
+        closeables.add(cache);
+        return cache;
+    }
+
+    ChangeStreamConsumer consumer(CacheAside cache) {
+        LettuceCacheStore leaseStore = LettuceCacheStore.create(LettuceStoreOptions.builder()
+                .standalone(redis.split(":")[0], Integer.parseInt(redis.split(":")[1])).commandTimeout(Duration.ofSeconds(1)).build());
+        closeables.add(leaseStore);
+        ChangeStreamConsumer consumer = ChangeStreamConsumer.builder()
+                .source(DebeziumChangeSource.create(sourceOptions().build()))
+                .sink(cache.changeSink())
+                .leaseStore(leaseStore)
+                .leaseKey("cdc-it-" + run + ":leader")
+                .leaseTtl(LEASE_TTL)
+                .build();
+        closeables.add(consumer);
+        return consumer;
+    }
+
+    Connection writer() throws SQLException {
+        Connection c = DriverManager.getConnection(adminUrl(true), user(), "");
+        c.setAutoCommit(true);
+        return c;
+    }
+
+    long itemThroughCache(CacheAside cache, int id) {
+        return (Long) cache.query("SELECT v FROM " + table("cdc_item") + " WHERE id = ?", id).block().rows().get(0, 0);
+    }
+
+    QueryResult other(CacheAside cache) {
+        return cache.query("SELECT v FROM " + table("cdc_other") + " WHERE id = 1").block();
+    }
+
+    static void await(String what, Duration within, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError(what + " did not happen within " + within);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    /** Waits until the consumer streams: a write committed now reaches the cache. */
+    void awaitStreaming(CacheAside cache, ChangeStreamConsumer consumer, Connection w, boolean expectConservative)
+            throws Exception {
+        long conservative = consumer.conservativeInvalidations();
+        await("the consumer leads", START_BOUND, () -> consumer.status() == ChangeStreamConsumer.Status.RUNNING);
+        if (conservative == 0 && expectConservative) {
+            // the probe below must be answered by the stream, not by the start's conservative invalidation
+            await("the start's conservative invalidation", START_BOUND, () -> consumer.conservativeInvalidations() > 0);
+        }
+        long probe = -ThreadLocalRandom.current().nextInt(1, 1_000_000);
+        itemThroughCache(cache, 9);
+        try (PreparedStatement s = w.prepareStatement("UPDATE " + table("cdc_item") + " SET v = ? WHERE id = 9")) {
+            s.setLong(1, probe);
+            s.executeUpdate();
+        }
+        await("the first change streams", START_BOUND, () -> itemThroughCache(cache, 9) == probe);
+    }
+
+    @Test
+    void anOutsideWriteMakesEveryDependentQueryAMissAndLeavesOthersCached() throws Exception {
+        CacheAside cache = instance();
+        ChangeStreamConsumer consumer = consumer(cache).start();
+        int writes = Integer.getInteger("cdc.lagWrites", 300);
+        List<Long> lagsMicros = new ArrayList<>(writes);
+        try (Connection w = writer();
+                PreparedStatement update = w.prepareStatement("UPDATE " + table("cdc_item") + " SET v = ? WHERE id = ?")) {
+            awaitStreaming(cache, consumer, w, true);
+            assertThat(consumer.conservativeInvalidations()).as("a first start invalidates every watched table once").isEqualTo(1);
+            other(cache);
+            assertThat(other(cache).source()).as("the independent query is cached").isEqualTo(Source.CACHE_HIT);
+            for (int i = 1; i <= writes; i++) {
+                int id = i % 8;
+                itemThroughCache(cache, id);
+                update.setLong(1, i);
+                update.setInt(2, id);
+                update.executeUpdate();
+                long committed = System.nanoTime();
+                long seen;
+                while (true) {
+                    long v = itemThroughCache(cache, id);
+                    seen = System.nanoTime();
+                    if (v == i) {
+                        break;
+                    }
+                    assertThat(Duration.ofNanos(seen - committed)).as("write %d visible within the lag bound", i)
+                            .isLessThanOrEqualTo(LAG_BOUND);
+                    Thread.onSpinWait();
+                }
+                lagsMicros.add((seen - committed) / 1_000);
+                if (i % 50 == 0) {
+                    assertThat(other(cache).source()).as("the independent query stays cached after write %d", i)
+                            .isEqualTo(Source.CACHE_HIT);
+                }
+            }
+        }
+        Collections.sort(lagsMicros);
+        System.out.printf(Locale.ROOT, "[cdc] %s lag commit -> dependent query answers the new value, %d writes:"
+                        + " p50 %.1f ms, p99 %.1f ms, max %.1f ms (measured)%n", database(), writes,
+                lagsMicros.get(writes / 2) / 1000.0, lagsMicros.get((int) Math.ceil(writes * 0.99) - 1) / 1000.0,
+                lagsMicros.get(writes - 1) / 1000.0);
+        assertThat(consumer.sourceFailures()).as("the source never failed").isZero();
+    }
+
+    @Test
+    void aRestartResumesFromTheStoredPositionAndAGapInvalidatesEverything() throws Exception {
+        CacheAside cache = instance();
+        ChangeStreamConsumer first = consumer(cache).start();
+        try (Connection w = writer(); Connection admin = writer(); Statement s = admin.createStatement()) {
+            awaitStreaming(cache, first, w, true);
+            first.close();
+            assertThat(first.status()).as("a closed consumer says so").isEqualTo(ChangeStreamConsumer.Status.STOPPED);
+
+            itemThroughCache(cache, 1);
+            other(cache);
+            setItem(w, 1, 777);
+            assertThat(itemThroughCache(cache, 1)).as("no consumer runs: the entry is stale until one does").isNotEqualTo(777);
+
+            ChangeStreamConsumer second = consumer(cache).start();
+            await("the write committed while no consumer ran is streamed after the restart", START_BOUND,
+                    () -> itemThroughCache(cache, 1) == 777);
+            assertThat(second.conservativeInvalidations()).as("resumed from the stored position").isZero();
+            assertThat(other(cache).source()).as("so the independent query stayed cached").isEqualTo(Source.CACHE_HIT);
+            second.close();
+
+            makeGap(s);
+            setItem(w, 1, 888);
+            ChangeStreamConsumer third = consumer(cache).start();
+            await("the write before the gap is covered", START_BOUND, () -> itemThroughCache(cache, 1) == 888);
+            assertThat(third.conservativeInvalidations()).as("the gap made one conservative invalidation").isEqualTo(1);
+            assertThat(other(cache).source()).as("of every watched table").isEqualTo(Source.CACHE_MISS);
+            awaitStreaming(cache, third, w, false);
+            assertThat(first.sourceFailures() + second.sourceFailures() + third.sourceFailures()).isZero();
+        }
+    }
+
+    void setItem(Connection w, int id, long v) throws SQLException {
+        try (PreparedStatement s = w.prepareStatement("UPDATE " + table("cdc_item") + " SET v = ? WHERE id = ?")) {
+            s.setLong(1, v);
+            s.setInt(2, id);
+            s.executeUpdate();
+        }
+    }
+
+    record Write(int row, long value, long committed) {
+    }
+
+    record Read(int row, long value, long started) {
+    }
+
+    @Test
+    void twoInstancesServeNoStaleAnswerAfterTheLagBoundWhileTheLeaderIsKilled() throws Exception {
+        CacheAside[] caches = {instance(), instance()};
+        ChangeStreamConsumer[] consumers = {consumer(caches[0]).start(), consumer(caches[1]).start()};
+        await("one instance leads", START_BOUND, () -> consumers[0].leading() || consumers[1].leading());
+        int leader = consumers[0].leading() ? 0 : 1;
+        int follower = 1 - leader;
+        long[] start = new long[8];
+        try (Connection w = writer()) {
+            awaitStreaming(caches[leader], consumers[leader], w, true);
+            assertThat(consumers[follower].status()).as("the other stands by").isEqualTo(ChangeStreamConsumer.Status.STANDBY);
+            for (int r = 0; r < 8; r++) {
+                start[r] = itemThroughCache(caches[0], r);
+            }
+        }
+        java.util.Queue<Write> writes = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.Queue<Read> reads = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int k = 0; k < 2; k++) {
+            int writer = k;
+            threads.add(new Thread(() -> {
+                long[] next = start.clone();
+                try (Connection w = writer()) {
+                    while (!stop.get()) {
+                        int row = writer + 2 * ThreadLocalRandom.current().nextInt(4);
+                        setItem(w, row, ++next[row]);
+                        writes.add(new Write(row, next[row], System.nanoTime()));
+                        Thread.sleep(ThreadLocalRandom.current().nextInt(5, 25));
+                    }
+                } catch (Throwable e) {
+                    failed.compareAndSet(null, e);
+                }
+            }));
+            threads.add(new Thread(() -> {
+                try {
+                    while (!stop.get()) {
+                        int row = ThreadLocalRandom.current().nextInt(8);
+                        long t = System.nanoTime();
+                        reads.add(new Read(row, itemThroughCache(caches[ThreadLocalRandom.current().nextInt(2)], row), t));
+                    }
+                } catch (Throwable e) {
+                    failed.compareAndSet(null, e);
+                }
+            }));
+        }
+        threads.forEach(Thread::start);
+        Thread.sleep(3_000);
+        consumers[leader].abandon().block();
+        long killed = System.nanoTime();
+        await("the other instance takes over", LEASE_TTL.plus(LEASE_TTL.dividedBy(3)).plus(Duration.ofSeconds(3)),
+                () -> consumers[follower].status() == ChangeStreamConsumer.Status.RUNNING);
+        long takenOver = System.nanoTime();
+        try (Connection w = writer()) {
+            // row 9 is no writer's: once its change arrives, the new leader streams
+            awaitStreaming(caches[follower], consumers[follower], w, false);
+        }
+        long streaming = System.nanoTime();
+        System.out.printf(Locale.ROOT, "[cdc] %s takeover after the leader died: lease taken after %d ms, streaming after"
+                        + " %d ms (measured; lease TTL %s)%n", database(), (takenOver - killed) / 1_000_000,
+                (streaming - killed) / 1_000_000, LEASE_TTL);
+        Thread.sleep(4_000);
+        stop.set(true);
+        for (Thread t : threads) {
+            t.join(30_000);
+        }
+        assertThat(failed.get()).as("writers and readers ran without error").isNull();
+
+        long[] last = start.clone();
+        for (Write wr : writes) {
+            last[wr.row()] = Math.max(last[wr.row()], wr.value());
+        }
+        for (int r = 0; r < 8; r++) {
+            int row = r;
+            for (CacheAside cache : caches) {
+                await("row " + row + " converges to its last write in both instances", START_BOUND.plus(LAG_BOUND),
+                        () -> itemThroughCache(cache, row) == last[row]);
+            }
+        }
+        // a write must be seen by every read that starts after its bound: the lag bound while a
+        // leader streams; for writes after the kill, the lag bound from when the new leader streams
+        // (what was committed meanwhile is streamed from the stored position, or covered by a
+        // conservative invalidation)
+        int stale = 0;
+        long checked = 0;
+        for (Read read : reads) {
+            long required = start[read.row()];
+            for (Write wr : writes) {
+                long due = wr.committed() < killed ? wr.committed() + LAG_BOUND.toNanos()
+                        : Math.max(wr.committed(), streaming) + LAG_BOUND.toNanos();
+                if (wr.row() == read.row() && due - read.started() < 0) {
+                    required = Math.max(required, wr.value());
+                }
+            }
+            if (required > start[read.row()]) {
+                checked++;
+            }
+            if (read.value() < required) {
+                stale++;
+            }
+        }
+        System.out.printf(Locale.ROOT, "[cdc] %s two instances: %d writes, %d reads (%d checked against a due write), %d stale%n",
+                database(), writes.size(), reads.size(), checked, stale);
+        assertThat(writes.size()).as("writers ran").isGreaterThan(100);
+        assertThat(checked).as("reads came after due writes").isGreaterThan(100);
+        assertThat(stale).as("stale answers after a write's bound").isZero();
+        assertThat(consumers[follower].leaderships()).as("the follower took the lease once").isEqualTo(1);
+    }
+}
