@@ -79,7 +79,7 @@ final class R2dbcProviders {
         tls.applyTo(driver, builder);
         ConnectionFactory factory = connectionFactory(driver, engine, builder.build());
         String target = engine + " at " + host + ":" + port + " (database " + database + ", user " + user
-                + (tls.mode.equals("disable") ? "" : ", " + tls) + ")";
+                + (tls.isSet() ? ", " + tls : "") + ")";
         return R2dbcQueryExecutor.create(factory, options, target);
     }
 

@@ -21,22 +21,39 @@ class DatabaseTlsTest {
     Path dir;
 
     @Test
-    void eachDriverGetsItsOwnNamesForTheSameMeaning() throws IOException {
-        Path ca = Files.writeString(dir.resolve("ca.crt"), "-----BEGIN CERTIFICATE-----\n");
+    void eachDriverGetsItsOwnNamesForTheSameMeaning() throws Exception {
+        Path ca = Path.of(DatabaseTlsTest.class.getResource("/unit-test-ca.crt").toURI());
         Settings full = Settings.of(Map.of("DB_SSL_MODE", "verify-full", "DB_SSL_ROOT_CERT", ca.toString()));
         assertThat(options(R2dbcProviders.Driver.POSTGRESQL, full)).containsEntry("sslMode", "verify-full")
-                .containsEntry("sslRootCert", ca.toAbsolutePath().toString()).containsEntry("ssl", true);
+                .containsEntry("ssl", true).containsKey("sslContextBuilderCustomizer")
+                .as("the CA goes in as certificates, never as a path read on a connection")
+                .doesNotContainKeys("sslRootCert", "serverSslCert", "sslCa");
         assertThat(options(R2dbcProviders.Driver.MARIADB, full)).containsEntry("sslMode", "verify-full")
-                .containsEntry("serverSslCert", ca.toAbsolutePath().toString());
+                .containsKey("sslContextBuilderCustomizer");
         assertThat(options(R2dbcProviders.Driver.MYSQL, full)).containsEntry("sslMode", "VERIFY_IDENTITY")
-                .containsEntry("sslCa", ca.toAbsolutePath().toString());
+                .containsKey("sslContextBuilderCustomizer");
         Settings require = Settings.of(Map.of("DB_SSL_MODE", "REQUIRE"));
-        assertThat(options(R2dbcProviders.Driver.MARIADB, require)).containsEntry("sslMode", "trust");
+        assertThat(options(R2dbcProviders.Driver.MARIADB, require)).containsEntry("sslMode", "trust")
+                .doesNotContainKey("sslContextBuilderCustomizer");
         assertThat(options(R2dbcProviders.Driver.MYSQL, require)).containsEntry("sslMode", "REQUIRED");
         assertThat(options(R2dbcProviders.Driver.MYSQL, Settings.of(Map.of("DB_SSL_MODE", "verify-ca"))))
-                .containsEntry("sslMode", "VERIFY_CA").doesNotContainKey("sslCa");
-        assertThat(options(R2dbcProviders.Driver.POSTGRESQL, Settings.empty())).as("disable, the default")
-                .doesNotContainKeys("ssl", "sslMode");
+                .as("verify-ca without a CA file: the default trust, no host-name check")
+                .containsEntry("sslMode", "VERIFY_CA").containsKey("sslContextBuilderCustomizer");
+        Settings disable = Settings.of(Map.of("DB_SSL_MODE", "disable"));
+        assertThat(options(R2dbcProviders.Driver.MYSQL, disable)).as("disable is written, as the MySQL driver"
+                + " would otherwise encrypt when offered").containsEntry("sslMode", "DISABLED").doesNotContainKey("ssl");
+        assertThat(options(R2dbcProviders.Driver.POSTGRESQL, disable)).containsEntry("sslMode", "disable");
+        assertThat(options(R2dbcProviders.Driver.POSTGRESQL, Settings.empty())).as("not set: the driver's default")
+                .isEmpty();
+    }
+
+    @Test
+    void aRootCertificateMustHoldCertificates() throws IOException {
+        Path notPem = Files.writeString(dir.resolve("ca.crt"), "not a certificate");
+        assertThatThrownBy(() -> DatabaseTls.of(R2dbcProviders.Driver.POSTGRESQL,
+                Settings.of(Map.of("DB_SSL_MODE", "verify-ca", "DB_SSL_ROOT_CERT", notPem.toString()))))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("DB_SSL_ROOT_CERT")
+                .hasMessageContaining("not a PEM file");
     }
 
     @Test
@@ -63,7 +80,8 @@ class DatabaseTlsTest {
         DatabaseTls.of(driver, settings).applyTo(driver, builder);
         ConnectionFactoryOptions built = builder.build();
         Map<String, Object> out = new java.util.HashMap<>();
-        for (String name : new String[] {"ssl", "sslMode", "sslRootCert", "serverSslCert", "sslCa"}) {
+        for (String name : new String[] {"ssl", "sslMode", "sslRootCert", "serverSslCert", "sslCa",
+                "sslContextBuilderCustomizer"}) {
             Object value = built.getValue(Option.valueOf(name));
             if (value != null) {
                 out.put(name, value);
