@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import reactor.core.publisher.Mono;
@@ -136,6 +137,17 @@ public final class CacheAside implements AutoCloseable {
      */
     public Mono<QueryResult> query(String sql, Object... parameters) {
         return query(Query.of(sql, parameters));
+    }
+
+    /**
+     * Runs {@code sql}, written with named parameters ({@code :name}), through the cache with
+     * the default TTL: the same query, with the same key, as its {@code ?} form (see
+     * {@link Query#named}).
+     *
+     * @throws IllegalArgumentException at the call, for bad input (see {@link Query#named})
+     */
+    public Mono<QueryResult> query(String sql, Map<String, ?> parameters) {
+        return query(Query.named(sql, parameters));
     }
 
     /**

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.LinkedHashSet;
 import java.util.Objects;
 import java.util.Set;
@@ -65,6 +66,28 @@ public final class Query {
             throw new IllegalArgumentException(ReadOnlySql.mismatch(expected, checked.size()));
         }
         return new Query(sql, checked, null, false, Set.of());
+    }
+
+    /**
+     * A query written with named parameters ({@code :name}, as Spring's {@code DatabaseClient}
+     * takes them), the same query as its positional form: {@code Query.named("... WHERE id = :id",
+     * Map.of("id", 7))} has the SQL {@code "... WHERE id = ?"}, the parameters {@code [7]} and so
+     * the cache key of {@code Query.of("... WHERE id = ?", 7)}. A name used twice binds its value
+     * twice. Markers inside strings, quoted identifiers and comments, and PostgreSQL's
+     * {@code ::type} casts, are not parameters.
+     *
+     * @param parameters each name's value (names are case-sensitive); null values are allowed
+     * @throws IllegalArgumentException when the SQL is null or blank, reads differently under
+     *     some server setting, mixes {@code ?} with names, has no marker, a name has no value, a
+     *     value's name is not used, or a value is of an unsupported type
+     */
+    public static Query named(String sql, Map<String, ?> parameters) {
+        checkSql(sql);
+        if (parameters == null) {
+            throw new IllegalArgumentException("parameters must not be null (use Query.of for SQL without parameters)");
+        }
+        NamedParameters.Positional positional = NamedParameters.toPositional(sql, parameters);
+        return of(positional.sql(), positional.values());
     }
 
     /**

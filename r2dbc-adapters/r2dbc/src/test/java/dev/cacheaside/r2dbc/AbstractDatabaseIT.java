@@ -214,6 +214,26 @@ abstract class AbstractDatabaseIT {
     }
 
     @Test
+    void namedParametersAnswerAsTheirPositionalFormWithItsKey() {
+        createTypeTable();
+        // a ':' inside a string is not a parameter; a name used twice binds its value twice
+        String named = "SELECT id, ':not_a_name' AS label FROM " + table()
+                + " WHERE (id = :id OR id = :other) AND id <= :id ORDER BY id";
+        String positional = "SELECT id, ':not_a_name' AS label FROM " + table()
+                + " WHERE (id = ? OR id = ?) AND id <= ? ORDER BY id";
+        Map<String, Object> values = Map.of("id", 1, "other", 100);
+        QueryResult viaNames = cache.query(named, values).block(Duration.ofSeconds(30));
+        assertThat(viaNames.source()).isEqualTo(Source.CACHE_MISS);
+        assertThat(viaNames.rows().size()).as("row 1 only").isEqualTo(1);
+        assertThat(((Number) viaNames.rows().get(0, 0)).intValue()).isEqualTo(1);
+        assertThat(viaNames.rows().get(0, 1)).as("the string keeps its colon").isEqualTo(":not_a_name");
+        assertThat(cache.keyFor(dev.cacheaside.Query.named(named, values))).as("one key for both forms")
+                .isEqualTo(cache.keyFor(positional, 1, 100, 1));
+        assertThat(cache.query(positional, 1, 100, 1).block(Duration.ofSeconds(30)).source())
+                .as("the positional form is answered by the entry the named form wrote").isEqualTo(Source.CACHE_HIT);
+    }
+
+    @Test
     void bindsAParameterOfEachType() {
         createTypeTable();
         for (Column c : columns()) {
