@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * The answer to one query: its rows, where they came from and how long it took.
@@ -87,6 +88,23 @@ public final class QueryResult {
         List<T> mapped = new ArrayList<>(rows.size());
         for (Map<String, Object> row : rows.asMaps()) {
             mapped.add(mapper.convertValue(row, type));
+        }
+        return mapped;
+    }
+
+    /**
+     * Each row, as an unmodifiable map of column name to value ({@link Rows#asMaps()}), turned
+     * into a {@code T} by {@code mapper}. For any mapping library or version, e.g. the Jackson 3
+     * {@code JsonMapper} a Spring Boot 4 application has:
+     * {@code result.map(row -> jsonMapper.convertValue(row, Airline.class))}.
+     *
+     * @throws NullPointerException when {@code mapper} is null
+     */
+    public <T> List<T> map(Function<? super Map<String, Object>, ? extends T> mapper) {
+        Objects.requireNonNull(mapper, "mapper");
+        List<T> mapped = new ArrayList<>(rows.size());
+        for (Map<String, Object> row : rows.asMaps()) {
+            mapped.add(mapper.apply(row));
         }
         return mapped;
     }
