@@ -113,6 +113,15 @@ class ChangeStreamStarterIT {
         String prefix = "starter-cdc-" + run + ":";
         String fare = "SELECT price FROM " + fareTable + " WHERE id = 1";
         String route = "SELECT name FROM " + routeTable + " WHERE id = 1";
+        try {
+            runContext(writer, update, redis, prefix, fare, route, database);
+        } finally {
+            deleteKeys(redis, prefix);
+        }
+    }
+
+    private void runContext(Connection writer, String update, String redis, String prefix, String fare, String route,
+                            String... database) {
         new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(CacheAsideAutoConfiguration.class))
                 .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
@@ -212,5 +221,27 @@ class ChangeStreamStarterIT {
             Thread.sleep(20);
         }
         s.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + run + "'");
+    }
+
+    /** Removes every key this run left under {@code prefix} in the Redis at {@code hostPort}. */
+    static void deleteKeys(String hostPort, String prefix) {
+        io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(io.lettuce.core.RedisURI.create(
+                hostPort.substring(0, hostPort.lastIndexOf(':')),
+                Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1))));
+        try (io.lettuce.core.api.StatefulRedisConnection<String, String> c = client.connect()) {
+            io.lettuce.core.ScanArgs match = io.lettuce.core.ScanArgs.Builder.matches(prefix + "*").limit(500);
+            io.lettuce.core.KeyScanCursor<String> cursor = c.sync().scan(match);
+            while (true) {
+                if (!cursor.getKeys().isEmpty()) {
+                    c.sync().del(cursor.getKeys().toArray(new String[0]));
+                }
+                if (cursor.isFinished()) {
+                    break;
+                }
+                cursor = c.sync().scan(cursor, match);
+            }
+        } finally {
+            client.shutdown();
+        }
     }
 }

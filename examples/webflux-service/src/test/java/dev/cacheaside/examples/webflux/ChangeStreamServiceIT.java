@@ -69,6 +69,7 @@ class ChangeStreamServiceIT {
                         streams(http, db);
                     } finally {
                         app.close();
+                        deleteKeys(redis, run + ":");
                     }
                 }
             } finally {
@@ -158,5 +159,27 @@ class ChangeStreamServiceIT {
             Thread.sleep(50);
         }
         throw new AssertionError("the consumer did not lead and stream within " + START_BOUND + ": " + changeStream);
+    }
+
+    /** Removes every key this run left under {@code prefix} in the Redis at {@code hostPort}. */
+    static void deleteKeys(String hostPort, String prefix) {
+        io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(io.lettuce.core.RedisURI.create(
+                hostPort.substring(0, hostPort.lastIndexOf(':')),
+                Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1))));
+        try (io.lettuce.core.api.StatefulRedisConnection<String, String> c = client.connect()) {
+            io.lettuce.core.ScanArgs match = io.lettuce.core.ScanArgs.Builder.matches(prefix + "*").limit(500);
+            io.lettuce.core.KeyScanCursor<String> cursor = c.sync().scan(match);
+            while (true) {
+                if (!cursor.getKeys().isEmpty()) {
+                    c.sync().del(cursor.getKeys().toArray(new String[0]));
+                }
+                if (cursor.isFinished()) {
+                    break;
+                }
+                cursor = c.sync().scan(cursor, match);
+            }
+        } finally {
+            client.shutdown();
+        }
     }
 }
