@@ -103,4 +103,44 @@ class ChangeStreamWiringTest {
         env.getPropertySources().addFirst(new MapPropertySource("test", properties));
         return env;
     }
+
+    @Test
+    void startedAfterTheCacheConnectionAndBeforeTheWebServer() {
+        assertThat(ChangeStreamLifecycle.PHASE).as("starts after, stops before the cache connection")
+                .isGreaterThan(CacheAsideConnector.PHASE)
+                .as("starts before Spring Boot's web server (DEFAULT_PHASE - 2048)")
+                .isLessThan(org.springframework.context.SmartLifecycle.DEFAULT_PHASE - 2048);
+    }
+
+    @Test
+    void aDatabaseThatDoesNotAnswerIsShownAsFailedAndNeverFailsTheStart() throws Exception {
+        int closedPort = CacheAsideAutoConfigurationTest.freePort();
+        runner.withPropertyValues("cacheaside.engine=local", "cacheaside.db.engine=postgresql",
+                        "cacheaside.db.host=127.0.0.1", "cacheaside.db.port=" + closedPort,
+                        "cacheaside.cdc.enabled=true", "cacheaside.cdc.lease-ttl=3s")
+                .run(context -> {
+                    assertThat(context).as("the start does not wait for the change stream").hasNotFailed();
+                    ChangeStreamLifecycle cdc = context.getBean(ChangeStreamLifecycle.class);
+                    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+                    while (cdc.sourceFailures() == 0 && System.nanoTime() - deadline < 0) {
+                        Thread.sleep(20);
+                    }
+                    assertThat(cdc.sourceFailures()).as("the source failed against a closed port").isPositive();
+                    assertThat(cdc.leading()).as("this instance still leads").isTrue();
+                    org.springframework.boot.health.contributor.Health health = context
+                            .getBean(CacheAsideHealthIndicator.class).health().block(java.time.Duration.ofSeconds(10));
+                    assertThat(health.getStatus()).as("the cache's state").isEqualTo(
+                            org.springframework.boot.health.contributor.Status.UP);
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> details = (Map<String, Object>) health.getDetails().get("changeStream");
+                    assertThat(details).as("no pretending: the health says the stream failed")
+                            .containsKey("lastError").containsEntry("leading", true);
+                    assertThat((String) details.get("status")).isIn("FAILED", "RUNNING");
+                    assertThat((Long) details.get("sourceFailures")).isPositive();
+                    assertThat(details.get("lastError").toString()).as("a class name, no address")
+                            .doesNotContain("127.0.0.1").doesNotContain(String.valueOf(closedPort));
+                    context.close();
+                    assertThat(cdc.status()).isEqualTo("STOPPED");
+                });
+    }
 }
