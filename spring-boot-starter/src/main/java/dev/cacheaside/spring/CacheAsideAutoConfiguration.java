@@ -2,6 +2,7 @@ package dev.cacheaside.spring;
 
 import dev.cacheaside.CacheAside;
 import dev.cacheaside.CacheAsideMetrics;
+import dev.cacheaside.spi.CacheStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.r2dbc.spi.ConnectionFactory;
 import java.util.Map;
@@ -18,6 +19,7 @@ import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDeta
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 
 /**
@@ -61,6 +63,7 @@ import org.springframework.core.env.Environment;
 @ConditionalOnClass(CacheAside.class)
 @ConditionalOnProperty(prefix = CacheAsideProperties.PREFIX, name = "enabled", havingValue = "true", matchIfMissing = true)
 @EnableConfigurationProperties(CacheAsideProperties.class)
+@Import(CacheAsideChangeStreamConfiguration.class)
 public class CacheAsideAutoConfiguration {
 
     /** For Spring. */
@@ -75,13 +78,43 @@ public class CacheAsideAutoConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     public CacheAside cacheAside(CacheAsideProperties properties, ObjectProvider<ConnectionFactory> connectionFactories,
-                                 ObjectProvider<RedisVariables> redis, Environment environment) {
+                                 ObjectProvider<RedisVariables> redis, Environment environment,
+                                 ObjectProvider<StarterStore> starterStore) {
         RedisVariables fromRedis = redis.getIfAvailable();
         StartChecks.redisSettingsAreRead(environment, properties, fromRedis != null);
         Map<String, String> overrides = fromRedis == null ? Map.of() : fromRedis.variables(properties);
         ConnectionFactory factory = StartChecks.applicationFactory(environment, connectionFactories.getIfUnique(),
                 connectionFactories.stream().count());
-        return CacheAsideFactory.create(properties, factory, overrides, StartChecks.namesDatabase(environment));
+        StarterStore made = starterStore.getIfAvailable();
+        CacheStore[] store = new CacheStore[1];
+        CacheAside cacheAside = CacheAsideFactory.create(properties, factory, overrides,
+                StartChecks.namesDatabase(environment), s -> store[0] = s);
+        if (made != null) {
+            made.made(cacheAside, store[0]);
+        }
+        return cacheAside;
+    }
+
+    /** Which store the starter's {@code CacheAside} was built on (the change stream's lease goes there). */
+    @Bean
+    StarterStore cacheAsideStarterStore() {
+        return new StarterStore();
+    }
+
+    /** The store of the {@code CacheAside} the starter made; nothing when the application made its own. */
+    static final class StarterStore {
+        private volatile CacheAside cacheAside;
+        private volatile CacheStore store;
+
+        void made(CacheAside cacheAside, CacheStore store) {
+            this.store = store;
+            this.cacheAside = cacheAside;
+        }
+
+        /** The store under {@code cacheAside} when the starter made it, else null. */
+        CacheStore storeOf(CacheAside cacheAside) {
+            return this.cacheAside == cacheAside ? store : null;
+        }
     }
 
     /** Opens the cache connection at start; see the class description. */
@@ -147,12 +180,14 @@ public class CacheAsideAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean(name = "cacheAsideHealthIndicator")
         CacheAsideHealthIndicator cacheAsideHealthIndicator(CacheAside cacheAside, CacheAsideProperties properties,
-                                                            ObjectProvider<RedisVariables> redis) {
+                                                            ObjectProvider<RedisVariables> redis,
+                                                            ObjectProvider<ChangeStreamStatus> changeStream) {
             RedisVariables fromRedis = redis.getIfAvailable();
             Map<String, String> overrides = fromRedis == null ? Map.of() : fromRedis.variables(properties);
             return new CacheAsideHealthIndicator(cacheAside, properties.getHealth().getTimeout(),
                     properties.getPassword(), properties.getSentinelPassword(), properties.getDb().getPassword(),
-                    overrides.get("CACHE_PASSWORD"), overrides.get("CACHE_SENTINEL_PASSWORD"));
+                    overrides.get("CACHE_PASSWORD"), overrides.get("CACHE_SENTINEL_PASSWORD"))
+                    .withChangeStream(changeStream.getIfUnique());
         }
     }
 }

@@ -42,6 +42,17 @@ final class CacheAsideFactory {
      */
     static CacheAside create(CacheAsideProperties properties, ConnectionFactory applicationFactory,
                              Map<String, String> overrides, boolean databaseNamed) {
+        return create(properties, applicationFactory, overrides, databaseNamed, store -> { });
+    }
+
+    /**
+     * As {@link #create(CacheAsideProperties, ConnectionFactory, Map, boolean)}, handing the
+     * cache store it made to {@code storeMade} (the change-stream consumer keeps its leader
+     * lease in the same store, over the same connection).
+     */
+    static CacheAside create(CacheAsideProperties properties, ConnectionFactory applicationFactory,
+                             Map<String, String> overrides, boolean databaseNamed,
+                             java.util.function.Consumer<CacheStore> storeMade) {
         Map<String, String> variables = properties.toVariables();
         variables.putAll(overrides);
         Settings settings = Settings.of(variables);
@@ -71,6 +82,7 @@ final class CacheAsideFactory {
             database.closeAsync().subscribe(null, err -> log.debug("closing the database executor failed", err));
             throw e;
         }
+        storeMade.accept(store);
         log.info("CacheAside over {} and cache engine {}{}", databaseSource, cacheEngine,
                 overrides.isEmpty() ? "" : " at the application's Spring Data Redis address");
         return CacheAside.builder().database(database).cache(store).options(options).build();

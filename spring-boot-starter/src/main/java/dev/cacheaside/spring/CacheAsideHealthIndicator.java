@@ -13,7 +13,11 @@ import reactor.core.publisher.Mono;
  * The health of a {@link CacheAside}'s cache: UP when a probe of the cache answers within the
  * timeout, DOWN otherwise. Details: {@code circuit} (CLOSED, OPEN, HALF_OPEN or DISABLED), {@code hitRatio}
  * and the {@code hits}, {@code misses} and {@code staleHits} counts from
- * {@link CacheAside#stats()}, {@code probeMillis}, and on DOWN the probe's {@code error} (its
+ * {@link CacheAside#stats()}, {@code probeMillis}, with {@code cacheaside.cdc.enabled=true} a
+ * {@code changeStream} map (the consumer's {@code status}: RUNNING, STANDBY, FAILED or STOPPED,
+ * {@code leading}, {@code invalidations}, {@code conservativeInvalidations}, {@code leaderships},
+ * {@code sourceFailures} and the class of its {@code lastError}; the change stream does not
+ * change UP or DOWN, which is the cache's), and on DOWN the probe's {@code error} (its
  * class and message, any configured password removed). No address, user or password is ever
  * among the details.
  *
@@ -31,6 +35,7 @@ public final class CacheAsideHealthIndicator implements ReactiveHealthIndicator 
     private final CacheAside cacheAside;
     private final Duration timeout;
     private final String[] secrets;
+    private final ChangeStreamStatus changeStream;
 
     /**
      * @param cacheAside the instance whose cache is probed
@@ -44,6 +49,19 @@ public final class CacheAsideHealthIndicator implements ReactiveHealthIndicator 
             throw new IllegalArgumentException("cacheaside.health.timeout=" + timeout + " must be positive");
         }
         this.secrets = secrets == null ? new String[0] : secrets.clone();
+        this.changeStream = null;
+    }
+
+    private CacheAsideHealthIndicator(CacheAsideHealthIndicator base, ChangeStreamStatus changeStream) {
+        this.cacheAside = base.cacheAside;
+        this.timeout = base.timeout;
+        this.secrets = base.secrets;
+        this.changeStream = changeStream;
+    }
+
+    /** This indicator with the change-stream consumer's state as the {@code changeStream} detail (null: none). */
+    CacheAsideHealthIndicator withChangeStream(ChangeStreamStatus changeStream) {
+        return changeStream == null ? this : new CacheAsideHealthIndicator(this, changeStream);
     }
 
     @Override
@@ -61,6 +79,9 @@ public final class CacheAsideHealthIndicator implements ReactiveHealthIndicator 
 
     private Health.Builder details(Health.Builder builder, long start) {
         CacheAsideStats stats = cacheAside.stats();
+        if (changeStream != null) {
+            builder.withDetail("changeStream", changeStream.details());
+        }
         return builder
                 .withDetail("circuit", stats.circuitState())
                 .withDetail("hitRatio", Math.round(stats.hitRatio() * 10_000) / 10_000.0)

@@ -143,6 +143,10 @@ public class CacheAsideProperties {
     @NestedConfigurationProperty
     private final CacheAsideDbProperties db = new CacheAsideDbProperties();
 
+    /** Change-stream invalidation (module cache-aside-debezium). */
+    @NestedConfigurationProperty
+    private final CacheAsideCdcProperties cdc = new CacheAsideCdcProperties();
+
     /** The health indicator of the cache. */
     private final Health health = new Health();
 
@@ -180,7 +184,7 @@ public class CacheAsideProperties {
                 + ", leaseTtl=" + leaseTtl + ", leaseWait=" + leaseWait
                 + ", staleWhileRevalidate=" + staleWhileRevalidate + ", earlyRefreshBeta=" + earlyRefreshBeta
                 + ", ttlJitter=" + ttlJitter + ", maxEntryBytes=" + maxEntryBytes + ", " + breaker + ", " + local
-                + ", " + memcached + ", " + db + ", " + health + ", " + metrics + "]";
+                + ", " + memcached + ", " + db + ", " + cdc + ", " + health + ", " + metrics + "]";
     }
 
     // ---------------------------------------------------------------- accessors
@@ -242,6 +246,7 @@ public class CacheAsideProperties {
     public Local getLocal() { return local; }
     public Memcached getMemcached() { return memcached; }
     public CacheAsideDbProperties getDb() { return db; }
+    public CacheAsideCdcProperties getCdc() { return cdc; }
     public Health getHealth() { return health; }
     public Metrics getMetrics() { return metrics; }
 

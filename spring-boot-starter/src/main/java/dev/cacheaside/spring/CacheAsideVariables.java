@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * {@link CacheAsideProperties} under the library's variable names ({@code CACHE_*}, {@code DB_*},
- * {@code MEMCACHED_*}), for {@link dev.cacheaside.env.Settings#of(Map)}. A property that is not
+ * {@code MEMCACHED_*}, {@code CACHE_CDC_*}), for {@link dev.cacheaside.env.Settings#of(Map)}. A property that is not
  * set (no default, such as the port) is left out, so that the library's engine-dependent default
  * applies; durations are written in milliseconds ({@code 250ms}).
  */
@@ -63,6 +63,17 @@ final class CacheAsideVariables {
         put(v, "DB_ACQUIRE_TIMEOUT", millis(db.getAcquireTimeout()));
         put(v, "DB_CONNECT_TIMEOUT", millis(db.getConnectTimeout()));
         put(v, "DB_STATEMENT_TIMEOUT", millis(db.getStatementTimeout()));
+        CacheAsideCdcProperties cdc = p.getCdc();
+        put(v, "CACHE_CDC", cdc.isEnabled());
+        put(v, "CACHE_CDC_NAME", cdc.getName());
+        put(v, "CACHE_CDC_TABLES", cdc.getTables().isEmpty() ? null : String.join(",", cdc.getTables()));
+        put(v, "CACHE_CDC_SCHEMA", cdc.getSchema());
+        put(v, "CACHE_CDC_SLOT", cdc.getSlot());
+        put(v, "CACHE_CDC_PUBLICATION", cdc.getPublication());
+        put(v, "CACHE_CDC_DROP_SLOT", cdc.isDropSlot());
+        put(v, "CACHE_CDC_SERVER_ID", cdc.getServerId());
+        put(v, "CACHE_CDC_OFFSETS_TABLE", cdc.getOffsetsTable());
+        put(v, "CACHE_CDC_LEASE_TTL", millis(cdc.getLeaseTtl()));
         return v;
     }
 

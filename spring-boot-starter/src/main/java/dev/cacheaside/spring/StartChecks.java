@@ -85,4 +85,15 @@ final class StartChecks {
         return !Binder.get(environment).bind(prefix, Bindable.mapOf(String.class, Object.class))
                 .orElse(Map.of()).isEmpty();
     }
+
+    /**
+     * The error for {@code cacheaside.cdc.enabled=true} without the module that reads change
+     * streams: it names the artifact to add.
+     */
+    static IllegalStateException changeStreamModuleMissing() {
+        return new IllegalStateException("cacheaside.cdc.enabled=true but the change-stream module is not on the class"
+                + " path, so no change would invalidate anything: add dev.cacheaside:cache-aside-debezium (with"
+                + " <kafka.version>4.3.0</kafka.version> on spring-boot-starter-parent; see the README), or set"
+                + " cacheaside.cdc.enabled=false");
+    }
 }

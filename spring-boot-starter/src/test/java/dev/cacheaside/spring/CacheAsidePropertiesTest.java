@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cacheaside.CacheAsideOptions;
 import dev.cacheaside.r2dbc.R2dbcOptions;
 import dev.cacheaside.caffeine.LocalStoreOptions;
+import dev.cacheaside.debezium.ChangeStreamConsumer;
+import dev.cacheaside.debezium.DebeziumSourceOptions;
 import dev.cacheaside.memcached.MemcachedStoreOptions;
 import java.time.Duration;
 import java.util.List;
@@ -44,6 +46,17 @@ class CacheAsidePropertiesTest {
         assertThat(p.getDb().getAcquireTimeout()).isEqualTo(R2dbcOptions.DEFAULT_ACQUIRE_TIMEOUT);
         assertThat(p.getDb().getConnectTimeout()).isEqualTo(R2dbcOptions.DEFAULT_CONNECT_TIMEOUT);
         assertThat(p.getDb().getStatementTimeout()).isEqualTo(R2dbcOptions.DEFAULT_STATEMENT_TIMEOUT);
+        CacheAsideCdcProperties cdc = p.getCdc();
+        assertThat(cdc.isEnabled()).as("cdc off by default").isFalse();
+        assertThat(cdc.getName()).isEqualTo(DebeziumSourceOptions.DEFAULT_NAME);
+        assertThat(cdc.getSchema()).isEqualTo(DebeziumSourceOptions.DEFAULT_SCHEMA);
+        assertThat(cdc.getSlot()).isEqualTo(DebeziumSourceOptions.DEFAULT_SLOT);
+        assertThat(cdc.getPublication()).isEqualTo(DebeziumSourceOptions.DEFAULT_PUBLICATION);
+        assertThat(cdc.getServerId()).isEqualTo(DebeziumSourceOptions.DEFAULT_SERVER_ID);
+        assertThat(cdc.getOffsetsTable()).isEqualTo(DebeziumSourceOptions.DEFAULT_OFFSETS_TABLE);
+        assertThat(cdc.getLeaseTtl()).isEqualTo(ChangeStreamConsumer.DEFAULT_LEASE_TTL);
+        assertThat(cdc.getTables()).isEmpty();
+        assertThat(cdc.isDropSlot()).isFalse();
     }
 
     @Test

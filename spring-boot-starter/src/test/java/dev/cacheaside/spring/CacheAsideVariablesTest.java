@@ -56,6 +56,16 @@ class CacheAsideVariablesTest {
         p.getDb().setAcquireTimeout(Duration.ofSeconds(4));
         p.getDb().setConnectTimeout(Duration.ofSeconds(6));
         p.getDb().setStatementTimeout(Duration.ofSeconds(12));
+        p.getCdc().setEnabled(true);
+        p.getCdc().setName("shop-cdc");
+        p.getCdc().setTables(List.of(" orders", "", "items "));
+        p.getCdc().setSchema("sales");
+        p.getCdc().setSlot("shop_slot");
+        p.getCdc().setPublication("shop_pub");
+        p.getCdc().setDropSlot(true);
+        p.getCdc().setServerId(7001);
+        p.getCdc().setOffsetsTable("shop_offsets");
+        p.getCdc().setLeaseTtl(Duration.ofSeconds(15));
 
         assertThat(p.toVariables()).containsExactly(
                 entry("CACHE_ENGINE", "redis"),
@@ -99,7 +109,17 @@ class CacheAsideVariablesTest {
                 entry("DB_POOL_SIZE", "3"),
                 entry("DB_ACQUIRE_TIMEOUT", "4000ms"),
                 entry("DB_CONNECT_TIMEOUT", "6000ms"),
-                entry("DB_STATEMENT_TIMEOUT", "12000ms"));
+                entry("DB_STATEMENT_TIMEOUT", "12000ms"),
+                entry("CACHE_CDC", "true"),
+                entry("CACHE_CDC_NAME", "shop-cdc"),
+                entry("CACHE_CDC_TABLES", "orders,items"),
+                entry("CACHE_CDC_SCHEMA", "sales"),
+                entry("CACHE_CDC_SLOT", "shop_slot"),
+                entry("CACHE_CDC_PUBLICATION", "shop_pub"),
+                entry("CACHE_CDC_DROP_SLOT", "true"),
+                entry("CACHE_CDC_SERVER_ID", "7001"),
+                entry("CACHE_CDC_OFFSETS_TABLE", "shop_offsets"),
+                entry("CACHE_CDC_LEASE_TTL", "15000ms"));
         assertThat(p.toString()).as("toString hides both passwords and the Sentinels' one")
                 .doesNotContain("cache-pw").doesNotContain("db-pw").doesNotContain("sentinel-pw");
     }

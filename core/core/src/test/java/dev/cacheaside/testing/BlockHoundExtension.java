@@ -86,6 +86,10 @@ public final class BlockHoundExtension implements BeforeAllCallback, AfterEachCa
                 // Netty extracts and loads its native transport (epoll) once per JVM, in a static
                 // initializer, on whichever thread touches it first (the MySQL driver's connect)
                 .allowBlockingCallsInside("io.netty.util.internal.NativeLibraryLoader", "load")
+                // the same for zstd-jni (Kafka's, so on the class path with cache-aside-debezium):
+                // Netty's HttpContentDecompressor initializes its Zstd codec, which extracts and
+                // loads zstd's native library once per JVM, on the HTTP client's event loop
+                .allowBlockingCallsInside("com.github.luben.zstd.util.Native", "load")
                 // an idle Netty executor (lettuce-eventExecutorLoop) parks in its own task queue
                 // until a task arrives: that is its wait for work, not a task blocking it
                 .allowBlockingCallsInside("io.netty.util.concurrent.SingleThreadEventExecutor", "takeTask")

@@ -2,16 +2,14 @@ package dev.cacheaside.examples.webflux;
 
 import dev.cacheaside.CacheAside;
 import dev.cacheaside.QueryResult;
-import dev.cacheaside.Source;
+import dev.cacheaside.spring.CacheAsideResponses;
 import java.math.BigDecimal;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -26,15 +24,13 @@ import reactor.core.publisher.Mono;
 /**
  * The service's endpoints. Reads go through {@link CacheAside}; each response says where its
  * rows came from in {@code X-Cache} ({@code HIT}, {@code MISS} or {@code STALE}) and how long the
- * query took in {@code Server-Timing} ({@code cache;dur=<ms>}). The write goes through the
+ * query took in {@code Server-Timing} ({@code cache;dur=<ms>}), both written by the starter's
+ * {@link CacheAsideResponses}. The write goes through the
  * application's own {@link DatabaseClient} (CacheAside accepts only reads) and then invalidates
  * the cached queries the change affects. Never blocks.
  */
 @RestController
 class AirportController {
-
-    /** Response header: where the rows came from. */
-    static final String X_CACHE = "X-Cache";
 
     private static final Logger log = LoggerFactory.getLogger(AirportController.class);
 
@@ -102,7 +98,8 @@ class AirportController {
                                 body.put("invalidated", invalidated);
                                 // a write is not a cache answer: no X-Cache, only how long it took
                                 return ResponseEntity.ok()
-                                        .header("Server-Timing", timing("db", (System.nanoTime() - start) / 1e6))
+                                        .header(CacheAsideResponses.SERVER_TIMING,
+                                                CacheAsideResponses.timing("db", (System.nanoTime() - start) / 1e6))
                                         .body((Object) body);
                             }));
                 })
@@ -161,31 +158,10 @@ class AirportController {
 
     // ---------------------------------------------------------------- responses
 
+    /** The query's response with X-Cache and Server-Timing, written by the starter's helper. */
     private static Mono<ResponseEntity<Object>> answer(Mono<QueryResult> query,
                                                        Function<QueryResult, ResponseEntity<Object>> body) {
-        return query.map(result -> {
-            ResponseEntity<Object> response = body.apply(result);
-            HttpHeaders headers = new HttpHeaders();
-            headers.addAll(response.getHeaders());
-            headers.set(X_CACHE, xCache(result.source()));
-            headers.set("Server-Timing", timing("cache", result.latencyMillis()));
-            return new ResponseEntity<>(response.getBody(), headers, response.getStatusCode());
-        });
-    }
-
-    static String xCache(Source source) {
-        switch (source) {
-            case CACHE_HIT:
-                return "HIT";
-            case CACHE_STALE:
-                return "STALE";
-            default:
-                return "MISS";
-        }
-    }
-
-    private static String timing(String metric, double millis) {
-        return String.format(Locale.ROOT, "%s;dur=%.2f", metric, millis);
+        return CacheAsideResponses.entity(query, body);
     }
 
     private static ResponseEntity<Object> single(QueryResult result,
