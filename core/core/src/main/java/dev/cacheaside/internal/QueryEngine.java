@@ -2,6 +2,7 @@ package dev.cacheaside.internal;
 
 import dev.cacheaside.internal.Loader.Mode;
 import dev.cacheaside.spi.CacheStore;
+import dev.cacheaside.spi.InvalidatingStore;
 import dev.cacheaside.spi.QueryExecutor;
 import dev.cacheaside.spi.Statement;
 import java.util.List;
@@ -35,9 +36,18 @@ public final class QueryEngine {
     private final Loader loader;
     private final BackgroundRefresher refresher;
     private final HitPath hits;
+    /** The near tier, or null when it is off. */
+    private final NearTier near;
 
-    /** The engine over {@code database} and {@code cache}; it closes both in {@link #closeAsync()}. */
+    /**
+     * The engine over {@code database} and {@code cache}; it closes both in {@link #closeAsync()}.
+     *
+     * @throws IllegalArgumentException when a near tier is configured and {@code cache} does not
+     *     report invalidations ({@link InvalidatingStore})
+     * @throws UnsupportedOperationException when {@code cache} cannot report them as deployed
+     */
     public QueryEngine(QueryExecutor database, CacheStore cache, EngineSettings options) {
+        this.near = nearTier(cache, options);
         this.options = options;
         this.database = database;
         CacheFailureLog failures = new CacheFailureLog(EngineLog.logger(), options.nanoTime());
@@ -62,6 +72,12 @@ public final class QueryEngine {
         if (call.forceRefresh()) {
             return refresher.forceRefresh(call);
         }
+        if (near != null) {
+            NearTier.Held held = near.get(call.key(), freshness.now());
+            if (held != null) {
+                return Mono.just(servedNear(call, held));
+            }
+        }
         Mono<Served> inFlight = flights.join(call.key());
         if (inFlight != null) {
             // a load for this key is running here: share it and spare the cache a round trip
@@ -75,12 +91,72 @@ public final class QueryEngine {
      * is not a hit or its bytes do not decode (counted and logged), which {@link #answer} then
      * answers.
      */
-    Served served(Call call, Found found) {
+    Served served(Call call, Found found, NearTier.Pending pending) {
         if (found.kind != Found.Kind.HIT) {
+            nearAbandon(call, pending);
             return null;
         }
         CachedEntry entry = codec.decode(call.key(), found.bytes);
-        return entry == null ? null : serveEntry(call, entry, found.bytes);
+        if (entry == null) {
+            nearAbandon(call, pending);
+            return null;
+        }
+        if (pending != null) {
+            near.complete(call.key(), pending, entry, found.bytes);
+        }
+        return serveEntry(call, entry, found.bytes);
+    }
+
+    /**
+     * The near tier's placeholder for {@code call}'s key, put before its cache read is sent;
+     * null when there is no near tier or it keeps nothing for this read.
+     */
+    NearTier.Pending nearBegin(Call call) {
+        return near == null ? null : near.begin(call.key());
+    }
+
+    /** Removes the placeholder of a read that keeps nothing near. */
+    void nearAbandon(Call call, NearTier.Pending pending) {
+        if (pending != null) {
+            near.abandon(call.key(), pending);
+        }
+    }
+
+    /** The near tier, or null when it is off; for tests and metrics. */
+    NearTier near() {
+        return near;
+    }
+
+    /** How many entries the near tier keeps now; 0 without one. */
+    public long nearSize() {
+        return near == null ? 0 : near.size();
+    }
+
+    /** A near hit, served as {@link #serveEntry} serves a remote one. */
+    private Served servedNear(Call call, NearTier.Held held) {
+        long now = freshness.now();
+        if (freshness.servedStale(held.entry, now)) {
+            refresher.refreshInBackground(call, held.bytes);
+            return new Served(held.entry.rows(), Origin.CACHE_STALE);
+        }
+        if (freshness.refreshEarly(held.entry, now)) {
+            refresher.refreshInBackground(call, held.bytes);
+        }
+        return held.hit;
+    }
+
+    private static NearTier nearTier(CacheStore cache, EngineSettings options) {
+        if (options.nearMaxBytes() <= 0) {
+            return null;
+        }
+        if (!(cache instanceof InvalidatingStore)) {
+            throw new IllegalArgumentException("nearCache needs a cache store that reports invalidations"
+                    + " (Redis or Valkey, through RESP3 client tracking); " + cache.getClass().getSimpleName()
+                    + " does not, so a near copy could outlive its entry");
+        }
+        NearTier tier = new NearTier(options.nearMaxBytes(), options.staleWhileRevalidate().toMillis());
+        ((InvalidatingStore) cache).listen(tier);
+        return tier;
     }
 
     /**
@@ -183,6 +259,9 @@ public final class QueryEngine {
             flights.closeAll(() -> new IllegalStateException("this CacheAside was closed"));
             background.cancelAll();
             refresher.clear();
+            if (near != null) {
+                near.forgetAll();
+            }
             return Mono.whenDelayError(Mono.defer(database::closeAsync), Mono.defer(store.delegate()::closeAsync));
         });
     }
