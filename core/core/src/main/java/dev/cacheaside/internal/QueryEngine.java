@@ -155,7 +155,7 @@ public final class QueryEngine {
                     + " does not, so a near copy could outlive its entry");
         }
         NearTier tier = new NearTier(options.nearMaxBytes(), options.staleWhileRevalidate().toMillis());
-        ((InvalidatingStore) cache).listen(tier);
+        ((InvalidatingStore) cache).listen(options.keyPrefix(), tier);
         return tier;
     }
 

@@ -17,12 +17,13 @@ public interface InvalidatingStore extends CacheStore {
 
     /**
      * Starts reporting to {@code listener}; the engine calls it once, when it is built. Until the
-     * store calls {@link Listener#tracking()} the listener assumes nothing is tracked.
+     * store calls {@link Listener#tracking()} the listener assumes nothing is tracked. Every key
+     * the engine reads starts with {@code keyPrefix}, so a store may track that prefix only.
      *
      * @throws UnsupportedOperationException with a message saying why, when this store's
      *     deployment cannot report changes (then the engine refuses to start with a near tier)
      */
-    void listen(Listener listener);
+    void listen(String keyPrefix, Listener listener);
 
     /** What the store reports; every method is quick, never blocks and may run on an event loop. */
     interface Listener {

@@ -54,7 +54,7 @@ public final class TrackingCacheStore implements InvalidatingStore, TaggedStore,
     }
 
     @Override
-    public void listen(Listener l) {
+    public void listen(String keyPrefix, Listener l) {
         this.listener = l;
     }
 
