@@ -231,4 +231,28 @@ class NearTierTest {
         assertThat(on.mutate().build().nearCache()).isTrue();
         assertThat(on.mutate().build().nearCacheMaxBytes()).isEqualTo(4096);
     }
+
+    @Test
+    void anInstanceReadsItsOwnInvalidationsWithoutWaitingForTheServersPush() {
+        CacheAside cache = near(store);
+        store.listener().tracking();
+        store.pushes = false;
+        warm(cache);
+        assertThat(block(cache.query(SQL)).fromNearTier()).isTrue();
+        answer.set(1);
+        assertThat(cache.invalidate(SQL).block(Duration.ofSeconds(10))).isTrue();
+        QueryResult afterKey = block(cache.query(SQL));
+        assertThat(afterKey.fromNearTier()).as("after its own invalidate").isFalse();
+        assertThat(afterKey.rows()).isEqualTo(BIGGER);
+
+        block(cache.query(SQL));
+        assertThat(block(cache.query(SQL)).fromNearTier()).as("kept again").isTrue();
+        answer.set(0);
+        assertThat(cache.invalidateTable("AIRPLANE").block(Duration.ofSeconds(10))).isEqualTo(1L);
+        QueryResult afterTable = block(cache.query(SQL));
+        assertThat(afterTable.fromNearTier()).as("after its own table invalidation").isFalse();
+        assertThat(afterTable.rows()).isEqualTo(PLANE);
+        assertThat(cache.engine().nearSize()).as("nothing kept from the read after the invalidation yet").isZero();
+        cache.close();
+    }
 }

@@ -27,6 +27,12 @@ final class NearTier implements InvalidatingStore.Listener {
 
     /** A read in flight under a key; identity is what matters. */
     static final class Pending {
+        /** The query read, whose tables a local table invalidation matches. */
+        final Call call;
+
+        Pending(Call call) {
+            this.call = call;
+        }
     }
 
     /** A kept entry. */
@@ -36,8 +42,10 @@ final class NearTier implements InvalidatingStore.Listener {
         final long keptUntilMillis;
         final long weight;
         final Served hit;
+        final Call call;
 
-        Held(CachedEntry entry, byte[] bytes, long keptUntilMillis, long weight) {
+        Held(Call call, CachedEntry entry, byte[] bytes, long keptUntilMillis, long weight) {
+            this.call = call;
             this.entry = entry;
             this.bytes = bytes;
             this.keptUntilMillis = keptUntilMillis;
@@ -81,12 +89,13 @@ final class NearTier implements InvalidatingStore.Listener {
      * Puts a placeholder under {@code key} before its read is sent; null when nothing may be
      * kept (tracking not confirmed, or another read or entry is there).
      */
-    Pending begin(String key) {
+    Pending begin(Call call) {
         if (!tracking) {
             return null;
         }
+        String key = call.key();
         long e = epoch;
-        Pending p = new Pending();
+        Pending p = new Pending(call);
         if (entries.putIfAbsent(key, p) != null) {
             return null;
         }
@@ -108,7 +117,7 @@ final class NearTier implements InvalidatingStore.Listener {
             return;
         }
         long e = epoch;
-        Held h = new Held(entry, encoded, entry.freshUntilMillis() + staleMillis, weight);
+        Held h = new Held(p.call, entry, encoded, entry.freshUntilMillis() + staleMillis, weight);
         if (!entries.replace(key, p, h)) {
             return;
         }
@@ -136,6 +145,25 @@ final class NearTier implements InvalidatingStore.Listener {
         Object o = entries.remove(key);
         if (o instanceof Held) {
             bytes.addAndGet(-((Held) o).weight);
+        }
+    }
+
+    /**
+     * Removes every entry and placeholder of a query over any of {@code tables}: this instance's
+     * own table invalidation, so that it reads its own writes before the server's push arrives.
+     * A scan of the whole tier.
+     */
+    void forgetTables(java.util.Set<String> tables) {
+        for (java.util.Map.Entry<String, Object> e : entries.entrySet()) {
+            Object o = e.getValue();
+            Call call = o instanceof Held ? ((Held) o).call : ((Pending) o).call;
+            if (!java.util.Collections.disjoint(call.tables(), tables)) {
+                if (o instanceof Held) {
+                    remove(e.getKey(), (Held) o);
+                } else {
+                    entries.remove(e.getKey(), o);
+                }
+            }
         }
     }
 

@@ -54,7 +54,7 @@ public final class QueryEngine {
         this.keys = new QueryKeys(options.keyPrefix());
         this.store = new GuardedStore(cache, options, counters);
         this.flights = new SingleFlight(options, counters);
-        this.invalidator = new TableInvalidator(store, options, counters, flights);
+        this.invalidator = new TableInvalidator(store, options, counters, flights, near);
         this.leases = new LeaseProtocol(store, options, counters, failures, invalidator, background);
         this.freshness = new Freshness(options);
         this.codec = new EntryCodec(options, counters, freshness);
@@ -112,7 +112,7 @@ public final class QueryEngine {
      * null when there is no near tier or it keeps nothing for this read.
      */
     NearTier.Pending nearBegin(Call call) {
-        return near == null ? null : near.begin(call.key());
+        return near == null ? null : near.begin(call);
     }
 
     /** Removes the placeholder of a read that keeps nothing near. */

@@ -24,6 +24,8 @@ public final class TrackingCacheStore implements InvalidatingStore, TaggedStore,
     private final InMemoryCacheStore memory;
     private final List<TrackingCacheStore> views;
     private volatile Listener listener;
+    /** Whether changes are reported at all; a test turns it off to see what the engine does alone. */
+    public volatile boolean pushes = true;
     /** Applied to every read; identity unless the test says otherwise. */
     public volatile Function<Mono<?>, Mono<?>> reads = Function.identity();
 
@@ -59,6 +61,9 @@ public final class TrackingCacheStore implements InvalidatingStore, TaggedStore,
     }
 
     private void changed(String key) {
+        if (!pushes) {
+            return;
+        }
         for (TrackingCacheStore v : views) {
             Listener l = v.listener;
             if (l != null) {
