@@ -65,7 +65,7 @@ public final class CacheAsideEnvironment {
         CacheAside instance;
         try {
             instance = CacheAside.builder().database(database).cache(cache).options(options).build();
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
             database.closeAsync().subscribe(null, err -> log.debug("closing the database failed", err));
             cache.closeAsync().subscribe(null, err -> log.debug("closing the cache failed", err));
             if (options.nearCache()) {
