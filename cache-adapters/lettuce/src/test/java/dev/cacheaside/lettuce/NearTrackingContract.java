@@ -112,7 +112,7 @@ abstract class NearTrackingContract {
     void anInvalidationOnOneInstanceIsServedOnTheOtherAndItsDelayIsMeasured() {
         CacheAside a = instance();
         CacheAside b = instance();
-        int n = Integer.getInteger("near.propagation.rounds", 300);
+        int n = Integer.getInteger("near.propagation.rounds", 1000);
         long[] nanos = new long[n];
         int lost = 0;
         for (int i = 0; i < n; i++) {
