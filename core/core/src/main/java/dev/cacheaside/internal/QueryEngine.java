@@ -18,7 +18,10 @@ import reactor.core.publisher.Mono;
  * ({@link EntryCodec}) and served, stale or due for an early refresh as {@link Freshness} says
  * ({@link BackgroundRefresher}); a miss is loaded from
  * the database and stored ({@link Loader}): under the lease it won, unconditionally, not at all,
- * or after waiting for another caller's lease. Thread safe; one instance per facade.
+ * or after waiting for another caller's lease. With a near tier ({@link NearTier}, when the
+ * store is an {@link InvalidatingStore}) a kept entry is served before any of this, and a cache
+ * read that may be kept puts its placeholder in before it is sent. Thread safe; one instance per
+ * facade.
  */
 public final class QueryEngine {
 
