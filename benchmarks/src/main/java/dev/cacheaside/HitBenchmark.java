@@ -26,7 +26,9 @@ import reactor.core.publisher.Mono;
  * floor, a hand-written hit over the same store: {@code store.get(key)} and the same decode.
  * The difference is what the engine adds per hit (key hashing, Reactor operators, timeout,
  * breaker, result), in time and in bytes allocated (gc profiler), for results of 1, 100 and 1,000
- * rows. Both complete synchronously, so {@code block()} never parks.
+ * rows. Both complete synchronously, so {@code block()} never parks. Beside them, {@code nearHit}:
+ * the same query answered by the near tier ({@code nearCache(true)}) over a store that confirms
+ * tracking at once and reports no change, so it is the near hit's own cost in process.
  *
  * <p>Run alone with {@code mvn -q -pl benchmarks compile dependency:copy-dependencies exec:exec -Dbench.args="jmh HitBenchmark"}.
  */
@@ -41,6 +43,7 @@ public class HitBenchmark {
     public int rows;
 
     CacheAside cache;
+    CacheAside near;
     CacheStore store;
     String key;
 
@@ -61,6 +64,13 @@ public class HitBenchmark {
         store = LocalCacheStore.create();
         cache = CacheAside.builder().database(database).cache(store).build();
         key = cache.keyFor(SQL);
+        near = CacheAside.builder().database(database).cache(new TrackedLocalStore())
+                .options(CacheAsideOptions.builder().nearCache(true).build()).build();
+        near.query(SQL).block();
+        near.query(SQL).block();
+        if (!near.query(SQL).block().fromNearTier()) {
+            throw new IllegalStateException("set-up: expected a near hit after a miss and a remote hit");
+        }
         if (cache.query(SQL).block().source() != Source.CACHE_MISS
                 || cache.query(SQL).block().source() != Source.CACHE_HIT) {
             throw new IllegalStateException("set-up: expected a miss, then a hit");
@@ -70,6 +80,12 @@ public class HitBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         cache.close();
+        near.close();
+    }
+
+    @Benchmark
+    public QueryResult nearHit() {
+        return near.query(SQL).block();
     }
 
     @Benchmark

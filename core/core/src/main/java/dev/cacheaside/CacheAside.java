@@ -338,7 +338,8 @@ public final class CacheAside implements AutoCloseable {
     private QueryResult result(String key, Served served, long start) {
         engine.counters().served(served.source());
         long elapsed = Math.max(0, options.nanoTime().getAsLong() - start);
-        return new QueryResult(key, served.rows(), EngineMapping.source(served.source()), Duration.ofNanos(elapsed));
+        return new QueryResult(key, served.rows(), EngineMapping.source(served.source()), Duration.ofNanos(elapsed),
+                served.source() == dev.cacheaside.internal.Origin.NEAR_HIT);
     }
 
     /**

@@ -59,6 +59,10 @@ public final class CacheAsideMetrics {
         counter(registry, "cacheaside.cache.errors", tags.and("kind", "corrupt"), cacheAside, s -> s.corruptEntries());
         counter(registry, "cacheaside.cache.errors", tags.and("kind", "uncacheable"), cacheAside, s -> s.uncacheable());
         counter(registry, "cacheaside.cache.errors", tags.and("kind", "circuit_open"), cacheAside, s -> s.breakerRejections());
+        FunctionCounter.builder("cacheaside.near.hits", cacheAside, c -> c.engine().counters().nearHits.sum())
+                .tags(tags).description("hits served from the near tier (counted as hits too)").register(registry);
+        Gauge.builder("cacheaside.near.entries", cacheAside, c -> c.engine().nearSize())
+                .tags(tags).description("entries the near tier keeps now").register(registry);
         Gauge.builder("cacheaside.loads.in.flight", cacheAside, c -> c.stats().loadsInFlight())
                 .tags(tags).description("database loads running now").register(registry);
         Gauge.builder("cacheaside.cache.circuit", cacheAside, CacheAsideMetrics::circuit)

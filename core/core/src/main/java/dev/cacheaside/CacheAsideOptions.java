@@ -66,6 +66,12 @@ public final class CacheAsideOptions {
     /** Results whose encoded entry is larger are returned but not cached: 1 MiB, Memcached's item limit. */
     public static final int DEFAULT_MAX_ENTRY_BYTES = 1024 * 1024;
 
+    /** Whether the near tier is on by default: off. */
+    public static final boolean DEFAULT_NEAR_CACHE = false;
+
+    /** The near tier's default bound: 64 MiB of estimated entry bytes. */
+    public static final long DEFAULT_NEAR_CACHE_MAX_BYTES = 64L * 1024 * 1024;
+
     /**
      * The circuit breaker in front of the cache, by default: it opens when at least half of the
      * last 20 calls (10 at least) failed or timed out, stays open 2 s (every cache call then fails
@@ -86,6 +92,7 @@ public final class CacheAsideOptions {
     // the settings in groups, each checked when it is made
     private final FreshnessSettings freshness;
     private final Entries entries;
+    private final NearCacheSettings near;
     private final LeaseSettings lease;
     private final TimeLimits limits;
     private final TimeSources time;
@@ -95,6 +102,7 @@ public final class CacheAsideOptions {
     private CacheAsideOptions(Builder b) {
         this.freshness = new FreshnessSettings(b.defaultTtl, b.staleWhileRevalidate, b.earlyRefreshBeta, b.ttlJitter);
         this.entries = new Entries(b.keyPrefix, b.maxEntryBytes);
+        this.near = new NearCacheSettings(b.nearCache, b.nearCacheMaxBytes);
         this.lease = new LeaseSettings(b.leases, b.leaseTtl, b.leaseWait);
         this.limits = new TimeLimits(b.cacheTimeout, b.invalidationTimeout, b.connectTimeout);
         this.time = new TimeSources(b.clock, b.nanoTime, b.scheduler, b.random);
@@ -121,6 +129,8 @@ public final class CacheAsideOptions {
         b.ttlJitter = freshness.ttlJitter();
         b.keyPrefix = entries.keyPrefix();
         b.maxEntryBytes = entries.maxEntryBytes();
+        b.nearCache = near.enabled();
+        b.nearCacheMaxBytes = near.maxBytes();
         b.leases = lease.leases();
         b.leaseTtl = lease.leaseTtl();
         b.leaseWait = lease.leaseWait();
@@ -205,6 +215,19 @@ public final class CacheAsideOptions {
     }
 
     /**
+     * Whether hot entries are also kept decoded in process (the near tier), exact through the
+     * store's invalidations; default off. The store must report invalidations (Redis, Valkey).
+     */
+    public boolean nearCache() {
+        return near.enabled();
+    }
+
+    /** The near tier's bound, in estimated bytes of what it keeps. */
+    public long nearCacheMaxBytes() {
+        return near.maxBytes();
+    }
+
+    /**
      * Whether {@code query()} runs SQL that calls functions known to change state ({@code nextval},
      * {@code setval}, {@code NEXT VALUE FOR}, large-object writes, advisory and named locks such
      * as {@code pg_advisory_lock} and {@code GET_LOCK}, ...); default
@@ -261,6 +284,8 @@ public final class CacheAsideOptions {
         private Duration invalidationTimeout = DEFAULT_INVALIDATION_TIMEOUT;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private int maxEntryBytes = DEFAULT_MAX_ENTRY_BYTES;
+        private boolean nearCache = DEFAULT_NEAR_CACHE;
+        private long nearCacheMaxBytes = DEFAULT_NEAR_CACHE_MAX_BYTES;
         private boolean allowStateChangingFunctions = DEFAULT_ALLOW_STATE_CHANGING_FUNCTIONS;
         private Clock clock = Clock.systemUTC();
         private LongSupplier nanoTime = System::nanoTime;
@@ -357,6 +382,18 @@ public final class CacheAsideOptions {
         /** The largest encoded entry that is cached, in bytes; positive. */
         public Builder maxEntryBytes(int maxEntryBytes) {
             this.maxEntryBytes = maxEntryBytes;
+            return this;
+        }
+
+        /** Whether the near tier is on; it needs a store that reports invalidations. */
+        public Builder nearCache(boolean nearCache) {
+            this.nearCache = nearCache;
+            return this;
+        }
+
+        /** The near tier's bound, in estimated bytes; at least 1024. */
+        public Builder nearCacheMaxBytes(long nearCacheMaxBytes) {
+            this.nearCacheMaxBytes = nearCacheMaxBytes;
             return this;
         }
 

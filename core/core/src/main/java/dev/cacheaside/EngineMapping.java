@@ -20,7 +20,8 @@ final class EngineMapping {
         return new EngineSettings(options.keyPrefix(), options.leases(), options.leaseTtl(), options.leaseWait(),
                 options.staleWhileRevalidate(), options.earlyRefreshBeta(), options.ttlJitter(),
                 options.circuitBreaker(), options.cacheTimeout(), options.invalidationTimeout(),
-                options.connectTimeout(), options.maxEntryBytes(), options.clock(), options.nanoTime(),
+                options.connectTimeout(), options.maxEntryBytes(),
+                options.nearCache() ? options.nearCacheMaxBytes() : 0, options.clock(), options.nanoTime(),
                 options.scheduler(), options.random());
     }
 
@@ -28,6 +29,7 @@ final class EngineMapping {
     static Source source(Origin origin) {
         switch (origin) {
             case CACHE_HIT:
+            case NEAR_HIT:
                 return Source.CACHE_HIT;
             case CACHE_STALE:
                 return Source.CACHE_STALE;

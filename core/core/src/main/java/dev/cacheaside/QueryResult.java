@@ -37,12 +37,26 @@ public final class QueryResult {
     private final Rows rows;
     private final Source source;
     private final Duration latency;
+    private final boolean near;
 
     QueryResult(String key, Rows rows, Source source, Duration latency) {
+        this(key, rows, source, latency, false);
+    }
+
+    QueryResult(String key, Rows rows, Source source, Duration latency, boolean near) {
         this.key = key;
         this.rows = rows;
         this.source = source;
         this.latency = latency;
+        this.near = near;
+    }
+
+    /**
+     * Whether the rows came from the near tier (in process) rather than the shared store; such a
+     * result is still a {@link Source#CACHE_HIT}. Always false without {@code nearCache}.
+     */
+    public boolean fromNearTier() {
+        return near;
     }
 
     /** The cache key of the query. */

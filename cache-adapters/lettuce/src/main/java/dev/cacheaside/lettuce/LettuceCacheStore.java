@@ -3,6 +3,7 @@ package dev.cacheaside.lettuce;
 import dev.cacheaside.spi.CacheLookup;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.CompareAndSetStore;
+import dev.cacheaside.spi.InvalidatingStore;
 import dev.cacheaside.spi.SelfBoundedStore;
 import dev.cacheaside.spi.TaggedStore;
 import io.lettuce.core.SetArgs;
@@ -87,7 +88,7 @@ import reactor.core.publisher.Mono;
  * ({@link NullPointerException}, {@link IllegalArgumentException}). After {@link #closeAsync()}
  * every operation signals {@link IllegalStateException}.
  */
-public final class LettuceCacheStore implements TaggedStore, CompareAndSetStore, SelfBoundedStore {
+public final class LettuceCacheStore implements TaggedStore, CompareAndSetStore, SelfBoundedStore, InvalidatingStore {
 
     /** The longest TTL sent to the server (100 years); longer ones are cut to it. */
     static final Duration MAX_TTL = Duration.ofDays(36_500);
@@ -96,6 +97,8 @@ public final class LettuceCacheStore implements TaggedStore, CompareAndSetStore,
     private final LettuceConnection connection;
     private final LettuceLeases leases;
     private final LettuceTags tags;
+    /** The invalidation channel of a near tier, once {@link #listen} started it. */
+    private volatile LettuceTracking tracking;
 
     private LettuceCacheStore(LettuceStoreOptions options) {
         this.options = options;
@@ -236,7 +239,33 @@ public final class LettuceCacheStore implements TaggedStore, CompareAndSetStore,
      */
     @Override
     public Mono<Void> closeAsync() {
-        return Mono.defer(connection::close);
+        return Mono.defer(() -> {
+            LettuceTracking t = tracking;
+            return t == null ? connection.close() : Mono.when(connection.close(), Mono.fromFuture(t::close));
+        });
+    }
+
+    /**
+     * {@inheritDoc} A dedicated RESP3 connection with {@code CLIENT TRACKING ON BCAST PREFIX
+     * keyPrefix} ({@link LettuceTracking}); standalone and Sentinel.
+     *
+     * @throws UnsupportedOperationException on Redis Cluster, where tracking would be needed on
+     *     every node's connection and is not implemented: a near tier there would not be coherent
+     * @throws IllegalStateException when called twice
+     */
+    @Override
+    public synchronized void listen(String keyPrefix, Listener listener) {
+        Objects.requireNonNull(keyPrefix, "keyPrefix");
+        Objects.requireNonNull(listener, "listener");
+        if (options.topology() == LettuceStoreOptions.Topology.CLUSTER) {
+            throw new UnsupportedOperationException("the near tier (CACHE_NEAR) is not supported on Redis Cluster yet:"
+                    + " invalidations would have to be tracked on every node's connection, and without them near"
+                    + " copies would not be coherent; use standalone Redis/Valkey or Sentinel, or turn CACHE_NEAR off");
+        }
+        if (tracking != null) {
+            throw new IllegalStateException("listen was already called on " + this);
+        }
+        tracking = new LettuceTracking(options, keyPrefix, listener);
     }
 
     @Override

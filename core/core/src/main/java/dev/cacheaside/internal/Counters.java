@@ -19,12 +19,18 @@ public final class Counters {
     public final LongAdder uncacheable = new LongAdder();
     public final LongAdder staleFillsRefused = new LongAdder();
     public final LongAdder breakerRejections = new LongAdder();
+    /** The hits (counted in {@link #hits} too) served from the near tier. */
+    public final LongAdder nearHits = new LongAdder();
 
     /** Counts one query answered from {@code source}: a hit, a stale hit, or a miss. */
     public void served(Origin source) {
         switch (source) {
             case CACHE_HIT:
                 hits.increment();
+                break;
+            case NEAR_HIT:
+                hits.increment();
+                nearHits.increment();
                 break;
             case CACHE_STALE:
                 staleHits.increment();

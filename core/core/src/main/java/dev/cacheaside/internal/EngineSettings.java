@@ -22,6 +22,7 @@ import reactor.core.scheduler.Scheduler;
  * @param invalidationTimeout  the time limit of an invalidation, both attempts together
  * @param connectTimeout       how long the engine waits at start for the cache to answer
  * @param maxEntryBytes        the largest encoded entry that is cached
+ * @param nearMaxBytes         the bound of the near tier, in estimated bytes; 0: no near tier
  * @param clock                the wall clock that entries' fresh times are written and read with
  * @param nanoTime             the monotonic clock, in nanoseconds, that latencies and waits are measured with
  * @param scheduler            the scheduler of timeouts and of the waits between retries and lease polls
@@ -40,6 +41,7 @@ public record EngineSettings(
         Duration invalidationTimeout,
         Duration connectTimeout,
         int maxEntryBytes,
+        long nearMaxBytes,
         Clock clock,
         LongSupplier nanoTime,
         Scheduler scheduler,

@@ -91,6 +91,8 @@ final class HitPath {
         /** When the breaker let the read through, on {@link System#nanoTime()}. */
         private long breakerStart;
         private Duration limit;
+        /** The near tier's placeholder for this read, or null. */
+        private NearTier.Pending pending;
 
         /** {@link #IDLE} until the breaker lets the read through, then {@link #READING}, then {@link #ENDED}. */
         volatile int readState;
@@ -126,10 +128,13 @@ final class HitPath {
             }
             breakerStart = System.nanoTime();
             limit = store.readLimit();
+            // the near tier's placeholder goes in before the read is sent (and before a cancel can see it)
+            pending = engine.nearBegin(call);
             readState = READING;
             if (isCancelled()) {
                 // cancelled while the read was being permitted
                 if (READ_STATE.compareAndSet(this, READING, ENDED)) {
+                    engine.nearAbandon(call, pending);
                     store.readAbandoned();
                     record(true);
                 }
@@ -233,6 +238,7 @@ final class HitPath {
                 cancelRead();
                 store.readAbandoned();
                 record(true);
+                engine.nearAbandon(call, pending);
             }
             Operators.terminate(ANSWER, this);
         }
@@ -255,7 +261,7 @@ final class HitPath {
         private void proceed(Found found) {
             Mono<Served> next;
             try {
-                Served served = engine.served(call, found);
+                Served served = engine.served(call, found, pending);
                 if (served != null) {
                     complete(served);
                     return;

@@ -2,6 +2,7 @@ package dev.cacheaside.internal;
 
 import dev.cacheaside.internal.Loader.Mode;
 import dev.cacheaside.spi.CacheStore;
+import dev.cacheaside.spi.InvalidatingStore;
 import dev.cacheaside.spi.QueryExecutor;
 import dev.cacheaside.spi.Statement;
 import java.util.List;
@@ -17,7 +18,10 @@ import reactor.core.publisher.Mono;
  * ({@link EntryCodec}) and served, stale or due for an early refresh as {@link Freshness} says
  * ({@link BackgroundRefresher}); a miss is loaded from
  * the database and stored ({@link Loader}): under the lease it won, unconditionally, not at all,
- * or after waiting for another caller's lease. Thread safe; one instance per facade.
+ * or after waiting for another caller's lease. With a near tier ({@link NearTier}, when the
+ * store is an {@link InvalidatingStore}) a kept entry is served before any of this, and a cache
+ * read that may be kept puts its placeholder in before it is sent. Thread safe; one instance per
+ * facade.
  */
 public final class QueryEngine {
 
@@ -35,16 +39,25 @@ public final class QueryEngine {
     private final Loader loader;
     private final BackgroundRefresher refresher;
     private final HitPath hits;
+    /** The near tier, or null when it is off. */
+    private final NearTier near;
 
-    /** The engine over {@code database} and {@code cache}; it closes both in {@link #closeAsync()}. */
+    /**
+     * The engine over {@code database} and {@code cache}; it closes both in {@link #closeAsync()}.
+     *
+     * @throws IllegalArgumentException when a near tier is configured and {@code cache} does not
+     *     report invalidations ({@link InvalidatingStore})
+     * @throws UnsupportedOperationException when {@code cache} cannot report them as deployed
+     */
     public QueryEngine(QueryExecutor database, CacheStore cache, EngineSettings options) {
+        this.near = nearTier(cache, options);
         this.options = options;
         this.database = database;
         CacheFailureLog failures = new CacheFailureLog(EngineLog.logger(), options.nanoTime());
         this.keys = new QueryKeys(options.keyPrefix());
         this.store = new GuardedStore(cache, options, counters);
         this.flights = new SingleFlight(options, counters);
-        this.invalidator = new TableInvalidator(store, options, counters, flights);
+        this.invalidator = new TableInvalidator(store, options, counters, flights, near);
         this.leases = new LeaseProtocol(store, options, counters, failures, invalidator, background);
         this.freshness = new Freshness(options);
         this.codec = new EntryCodec(options, counters, freshness);
@@ -62,6 +75,12 @@ public final class QueryEngine {
         if (call.forceRefresh()) {
             return refresher.forceRefresh(call);
         }
+        if (near != null) {
+            NearTier.Held held = near.get(call.key(), freshness.now());
+            if (held != null) {
+                return Mono.just(servedNear(call, held));
+            }
+        }
         Mono<Served> inFlight = flights.join(call.key());
         if (inFlight != null) {
             // a load for this key is running here: share it and spare the cache a round trip
@@ -75,12 +94,72 @@ public final class QueryEngine {
      * is not a hit or its bytes do not decode (counted and logged), which {@link #answer} then
      * answers.
      */
-    Served served(Call call, Found found) {
+    Served served(Call call, Found found, NearTier.Pending pending) {
         if (found.kind != Found.Kind.HIT) {
+            nearAbandon(call, pending);
             return null;
         }
         CachedEntry entry = codec.decode(call.key(), found.bytes);
-        return entry == null ? null : serveEntry(call, entry, found.bytes);
+        if (entry == null) {
+            nearAbandon(call, pending);
+            return null;
+        }
+        if (pending != null) {
+            near.complete(call.key(), pending, entry, found.bytes);
+        }
+        return serveEntry(call, entry, found.bytes);
+    }
+
+    /**
+     * The near tier's placeholder for {@code call}'s key, put before its cache read is sent;
+     * null when there is no near tier or it keeps nothing for this read.
+     */
+    NearTier.Pending nearBegin(Call call) {
+        return near == null ? null : near.begin(call);
+    }
+
+    /** Removes the placeholder of a read that keeps nothing near. */
+    void nearAbandon(Call call, NearTier.Pending pending) {
+        if (pending != null) {
+            near.abandon(call.key(), pending);
+        }
+    }
+
+    /** The near tier, or null when it is off; for tests and metrics. */
+    NearTier near() {
+        return near;
+    }
+
+    /** How many entries the near tier keeps now; 0 without one. */
+    public long nearSize() {
+        return near == null ? 0 : near.size();
+    }
+
+    /** A near hit, served as {@link #serveEntry} serves a remote one. */
+    private Served servedNear(Call call, NearTier.Held held) {
+        long now = freshness.now();
+        if (freshness.servedStale(held.entry, now)) {
+            refresher.refreshInBackground(call, held.bytes);
+            return new Served(held.entry.rows(), Origin.CACHE_STALE);
+        }
+        if (freshness.refreshEarly(held.entry, now)) {
+            refresher.refreshInBackground(call, held.bytes);
+        }
+        return held.hit;
+    }
+
+    private static NearTier nearTier(CacheStore cache, EngineSettings options) {
+        if (options.nearMaxBytes() <= 0) {
+            return null;
+        }
+        if (!(cache instanceof InvalidatingStore)) {
+            throw new IllegalArgumentException("nearCache needs a cache store that reports invalidations"
+                    + " (Redis or Valkey, through RESP3 client tracking); " + cache.getClass().getSimpleName()
+                    + " does not, so a near copy could outlive its entry");
+        }
+        NearTier tier = new NearTier(options.nearMaxBytes(), options.staleWhileRevalidate().toMillis());
+        ((InvalidatingStore) cache).listen(options.keyPrefix(), tier);
+        return tier;
     }
 
     /**
@@ -183,6 +262,9 @@ public final class QueryEngine {
             flights.closeAll(() -> new IllegalStateException("this CacheAside was closed"));
             background.cancelAll();
             refresher.clear();
+            if (near != null) {
+                near.forgetAll();
+            }
             return Mono.whenDelayError(Mono.defer(database::closeAsync), Mono.defer(store.delegate()::closeAsync));
         });
     }

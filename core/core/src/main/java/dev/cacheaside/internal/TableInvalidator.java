@@ -31,12 +31,20 @@ public final class TableInvalidator {
     private final EngineSettings options;
     private final Counters counters;
     private final SingleFlight flights;
+    /** The near tier, or null: this instance's own invalidations remove its near copies at once. */
+    private final NearTier near;
 
     public TableInvalidator(GuardedStore store, EngineSettings options, Counters counters, SingleFlight flights) {
+        this(store, options, counters, flights, null);
+    }
+
+    TableInvalidator(GuardedStore store, EngineSettings options, Counters counters, SingleFlight flights,
+                     NearTier near) {
         this.store = store;
         this.options = options;
         this.counters = counters;
         this.flights = flights;
+        this.near = near;
     }
 
     /** The tables a query reads (or writes): parsed from its {@code sql}, and those it {@code declared}. */
@@ -75,6 +83,17 @@ public final class TableInvalidator {
      */
     public Mono<Boolean> invalidate(String key, Set<String> tables) {
         flights.forget(key);
+        if (near != null) {
+            // before (a read in flight keeps nothing) and after (nothing read meanwhile stays)
+            return Mono.defer(() -> {
+                near.invalidated(key);
+                return invalidateKey(key, tables);
+            }).doFinally(signal -> near.invalidated(key));
+        }
+        return invalidateKey(key, tables);
+    }
+
+    private Mono<Boolean> invalidateKey(String key, Set<String> tables) {
         return retried(limit -> store.invalidation(raw -> raw.delete(key), limit),
                 (attempts, e) -> new InvalidationFailure("the cached entry " + key + " could not be removed ("
                         + attempts + " attempts within " + options.invalidationTimeout()
@@ -90,6 +109,17 @@ public final class TableInvalidator {
             return Mono.error(store.noTags());
         }
         flights.forgetReading(tables);
+        if (near != null) {
+            // before and after, as for one key; the server's push reaches the other instances
+            return Mono.defer(() -> {
+                near.forgetTables(tables);
+                return invalidateTags(tables, rowsWritten);
+            }).doFinally(signal -> near.forgetTables(tables));
+        }
+        return invalidateTags(tables, rowsWritten);
+    }
+
+    private Mono<Long> invalidateTags(Set<String> tables, long rowsWritten) {
         return retried(limit -> store.tagInvalidation(raw -> Flux.fromIterable(tables)
                 .concatMap(table -> raw.invalidateTag(TableNames.tagKey(options.keyPrefix(), table)))
                 .reduce(0L, Long::sum), limit), (attempts, e) -> {

@@ -16,7 +16,9 @@ import reactor.core.publisher.Mono;
  *   <li>{@link TaggedStore}: keys registered under tags and removed by tag, which invalidation
  *       by table needs;
  *   <li>{@link CompareAndSetStore}: an atomic compare-and-set, which background refreshes need;
- *   <li>{@link SelfBoundedStore}: reads bounded by the store itself, so the engine adds no timer.
+ *   <li>{@link SelfBoundedStore}: reads bounded by the store itself, so the engine adds no timer;
+ *   <li>{@link InvalidatingStore}: the keys that changed on the server, pushed, which the near
+ *       tier needs.
  * </ul>
  *
  * <h2>Leases</h2>

@@ -2,6 +2,7 @@ package dev.cacheaside.env;
 
 import dev.cacheaside.CacheAside;
 import dev.cacheaside.CacheAsideOptions;
+import dev.cacheaside.config.ConfigurationException;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.QueryExecutor;
 import java.util.Objects;
@@ -61,7 +62,19 @@ public final class CacheAsideEnvironment {
             database.closeAsync().subscribe(null, err -> log.debug("closing the database failed", err));
             throw e;
         }
-        CacheAside instance = CacheAside.builder().database(database).cache(cache).options(options).build();
+        CacheAside instance;
+        try {
+            instance = CacheAside.builder().database(database).cache(cache).options(options).build();
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            database.closeAsync().subscribe(null, err -> log.debug("closing the database failed", err));
+            cache.closeAsync().subscribe(null, err -> log.debug("closing the cache failed", err));
+            if (options.nearCache()) {
+                // the one option checked against the store: it must report invalidations
+                throw new ConfigurationException("CACHE_NEAR", "CACHE_NEAR=true cannot be used with this cache: "
+                        + e.getMessage());
+            }
+            throw e;
+        }
         instance.connectAtStart();
         return instance;
     }

@@ -26,6 +26,8 @@ import dev.cacheaside.config.ConfigurationException;
  *   <tr><td>CACHE_BREAKER_FAILURE_RATE</td><td>50</td><td>percent of failed calls that opens it</td></tr>
  *   <tr><td>CACHE_ALLOW_STATE_FUNCTIONS</td><td>false</td><td>{@link CacheAsideOptions#allowStateChangingFunctions()}</td></tr>
  *   <tr><td>CACHE_MAX_ENTRY_BYTES</td><td>1048576</td><td>{@link CacheAsideOptions#maxEntryBytes()}</td></tr>
+ *   <tr><td>CACHE_NEAR</td><td>false</td><td>{@link CacheAsideOptions#nearCache()}</td></tr>
+ *   <tr><td>CACHE_NEAR_MAX_BYTES</td><td>67108864</td><td>{@link CacheAsideOptions#nearCacheMaxBytes()}, 1024 to 2147483647</td></tr>
  * </table>
  */
 public final class CacheAsideSettings {
@@ -56,7 +58,10 @@ public final class CacheAsideSettings {
                 .ttlJitter(fraction(s, "CACHE_TTL_JITTER", CacheAsideOptions.DEFAULT_TTL_JITTER, 0.5))
                 .allowStateChangingFunctions(s.getBoolean("CACHE_ALLOW_STATE_FUNCTIONS",
                         CacheAsideOptions.DEFAULT_ALLOW_STATE_CHANGING_FUNCTIONS))
-                .maxEntryBytes(s.getInt("CACHE_MAX_ENTRY_BYTES", CacheAsideOptions.DEFAULT_MAX_ENTRY_BYTES, 1, Integer.MAX_VALUE));
+                .maxEntryBytes(s.getInt("CACHE_MAX_ENTRY_BYTES", CacheAsideOptions.DEFAULT_MAX_ENTRY_BYTES, 1, Integer.MAX_VALUE))
+                .nearCache(s.getBoolean("CACHE_NEAR", CacheAsideOptions.DEFAULT_NEAR_CACHE))
+                .nearCacheMaxBytes(s.getInt("CACHE_NEAR_MAX_BYTES", (int) CacheAsideOptions.DEFAULT_NEAR_CACHE_MAX_BYTES,
+                        1024, Integer.MAX_VALUE));
         if (s.getBoolean("CACHE_BREAKER", true)) {
             b.circuitBreaker(io.github.resilience4j.circuitbreaker.CircuitBreakerConfig
                     .from(CacheAsideOptions.DEFAULT_CIRCUIT_BREAKER)
@@ -85,7 +90,7 @@ public final class CacheAsideSettings {
             {"leaseWait", "CACHE_LEASE_WAIT"}, {"staleWhileRevalidate", "CACHE_STALE_TTL"},
             {"earlyRefreshBeta", "CACHE_EARLY_REFRESH_BETA"}, {"ttlJitter", "CACHE_TTL_JITTER"},
             {"cacheTimeout", "CACHE_TIMEOUT"}, {"invalidationTimeout", "CACHE_INVALIDATION_TIMEOUT"},
-            {"maxEntryBytes", "CACHE_MAX_ENTRY_BYTES"},
+            {"maxEntryBytes", "CACHE_MAX_ENTRY_BYTES"}, {"nearCacheMaxBytes", "CACHE_NEAR_MAX_BYTES"},
         };
         for (String[] name : names) {
             if (m.startsWith(name[0])) {

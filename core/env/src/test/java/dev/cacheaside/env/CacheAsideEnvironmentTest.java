@@ -71,4 +71,14 @@ class CacheAsideEnvironmentTest {
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessageStartingWith("DB_ENGINE='h2' is not a known engine");
     }
+
+    @Test
+    void nearOnAStoreWithoutInvalidationsIsAConfigurationErrorNamingCacheNear() {
+        assertThatThrownBy(() -> CacheAsideEnvironment.create(Settings.of(Map.of("DB_ENGINE", "counting",
+                "CACHE_ENGINE", "memory", "CACHE_NEAR", "true"))))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("CACHE_NEAR=true cannot be used with this cache")
+                .hasMessageContaining("reports invalidations")
+                .extracting(e -> ((ConfigurationException) e).variable()).isEqualTo("CACHE_NEAR");
+    }
 }

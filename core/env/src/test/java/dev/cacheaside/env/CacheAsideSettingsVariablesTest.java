@@ -65,4 +65,19 @@ class CacheAsideSettingsVariablesTest {
                 .allowStateChangingFunctions()).isTrue();
         assertThat(CacheAsideSettings.options(Settings.empty()).allowStateChangingFunctions()).as("default").isFalse();
     }
+
+    @Test
+    void nearVariablesTurnTheNearTierOnAndBoundIt() {
+        CacheAsideOptions off = CacheAsideSettings.options(Settings.of(Map.of()));
+        assertThat(off.nearCache()).as("off by default").isFalse();
+        CacheAsideOptions on = CacheAsideSettings.options(Settings.of(Map.of("CACHE_NEAR", "true", "CACHE_NEAR_MAX_BYTES", "1048576")));
+        assertThat(on.nearCache()).isTrue();
+        assertThat(on.nearCacheMaxBytes()).isEqualTo(1048576);
+        assertThatThrownBy(() -> CacheAsideSettings.options(Settings.of(Map.of("CACHE_NEAR_MAX_BYTES", "100"))))
+                .isInstanceOf(ConfigurationException.class)
+                .extracting(e -> ((ConfigurationException) e).variable()).isEqualTo("CACHE_NEAR_MAX_BYTES");
+        assertThatThrownBy(() -> CacheAsideSettings.options(Settings.of(Map.of("CACHE_NEAR", "sometimes"))))
+                .isInstanceOf(ConfigurationException.class)
+                .extracting(e -> ((ConfigurationException) e).variable()).isEqualTo("CACHE_NEAR");
+    }
 }

@@ -27,7 +27,7 @@ class ConfigurationPropertyTest {
     static final List<String> VARIABLES = List.of("CACHE_TTL", "CACHE_KEY_PREFIX", "CACHE_TIMEOUT",
             "CACHE_INVALIDATION_TIMEOUT", "CACHE_LEASES", "CACHE_LEASE_TTL", "CACHE_LEASE_WAIT", "CACHE_STALE_TTL",
             "CACHE_EARLY_REFRESH_BETA", "CACHE_TTL_JITTER", "CACHE_BREAKER", "CACHE_BREAKER_OPEN",
-            "CACHE_BREAKER_FAILURE_RATE", "CACHE_MAX_ENTRY_BYTES");
+            "CACHE_BREAKER_FAILURE_RATE", "CACHE_MAX_ENTRY_BYTES", "CACHE_NEAR", "CACHE_NEAR_MAX_BYTES");
 
     @Property(tries = 3000)
     void everyValueIsValidOrAConfigurationErrorNamingItsVariable(@ForAll("settings") Map<String, String> vars) {

@@ -1,0 +1,153 @@
+package dev.cacheaside.lettuce;
+
+import dev.cacheaside.spi.InvalidatingStore;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.TrackingArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.push.PushMessage;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.protocol.ProtocolVersion;
+import io.lettuce.core.resource.ClientResources;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The invalidation channel of a {@link LettuceCacheStore} with a near tier: one dedicated RESP3
+ * connection with {@code CLIENT TRACKING ON BCAST PREFIX <key prefix>}, so the server pushes
+ * every change of a key under the prefix, whoever made it and whichever connection read it.
+ * BCAST does not depend on which keys were read (the store reads through Lua scripts), and the
+ * engine's placeholder rule makes the order between this connection and the data connection
+ * irrelevant: a push that overtakes a read's reply removes the placeholder, one that follows it
+ * removes the kept entry.
+ *
+ * <p>Failure means forgetting: a disconnect calls {@link InvalidatingStore.Listener#forgetAll()}
+ * at once; after every (re)connect tracking is enabled again and only its {@code OK} calls
+ * {@link InvalidatingStore.Listener#tracking()}. A push without keys (FLUSHALL, FLUSHDB) forgets
+ * everything and goes on tracking. Nothing here blocks: callbacks run on Lettuce's event loop.
+ */
+final class LettuceTracking {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LettuceTracking.class);
+    /** The client name of the tracking connection, as {@code CLIENT LIST} shows it. */
+    static final String CLIENT_NAME = "cacheaside-tracking";
+
+    private final ClientResources resources;
+    private final RedisClient client;
+    private final String prefix;
+    private final InvalidatingStore.Listener listener;
+    private final long retryMillis;
+    private volatile StatefulRedisConnection<String, String> connection;
+    private volatile boolean closed;
+
+    LettuceTracking(LettuceStoreOptions options, String prefix, InvalidatingStore.Listener listener) {
+        LettuceClientConfig config = new LettuceClientConfig(options);
+        this.resources = config.resources();
+        this.client = RedisClient.create(resources);
+        // the data connections' options, but RESP3 (push messages) and reconnecting on its own
+        ClientOptions clientOptions = config.clientOptions(ClientOptions.builder())
+                .protocolVersion(ProtocolVersion.RESP3)
+                .autoReconnect(true)
+                .build();
+        this.client.setOptions(clientOptions);
+        this.client.addListener(new StateListener());
+        this.prefix = prefix;
+        this.listener = listener;
+        this.retryMillis = Math.max(100, options.reconnectDelayMin().toMillis());
+        io.lettuce.core.RedisURI uri = config.standaloneOrSentinelUri();
+        uri.setClientName(CLIENT_NAME);
+        connect(uri);
+    }
+
+    private void connect(io.lettuce.core.RedisURI uri) {
+        if (closed) {
+            return;
+        }
+        client.connectAsync(StringCodec.UTF8, uri).toCompletableFuture().whenComplete((c, error) -> {
+            if (error != null) {
+                LOG.debug("near tier: tracking connection failed, retrying in {} ms: {}", retryMillis, error.toString());
+                resources.eventExecutorGroup().schedule(() -> connect(uri), retryMillis, TimeUnit.MILLISECONDS);
+                return;
+            }
+            if (closed) {
+                c.closeAsync();
+                return;
+            }
+            connection = c;
+            c.addListener(this::pushed);
+            enable(c);
+        });
+    }
+
+    /** Enables tracking on {@code c}; its OK is what lets the near tier serve again. */
+    private void enable(StatefulRedisConnection<String, String> c) {
+        TrackingArgs args = TrackingArgs.Builder.enabled().bcast();
+        if (!prefix.isEmpty()) {
+            args.prefixes(prefix);
+        }
+        c.async().clientTracking(args).whenComplete((ok, error) -> {
+            if (error == null && "OK".equals(ok) && c.isOpen() && !closed) {
+                listener.tracking();
+            } else if (error != null && !closed) {
+                LOG.warn("near tier: CLIENT TRACKING failed, the near tier stays off until it succeeds: {}", error.toString());
+                resources.eventExecutorGroup().schedule(() -> {
+                    if (c.isOpen()) {
+                        enable(c);
+                    }
+                }, retryMillis, TimeUnit.MILLISECONDS);
+            }
+        });
+    }
+
+    private void pushed(PushMessage message) {
+        if (!"invalidate".equals(message.getType())) {
+            return;
+        }
+        List<Object> content = message.getContent(StringCodec.UTF8::decodeKey);
+        Object keys = content.size() > 1 ? content.get(1) : null;
+        if (!(keys instanceof List)) {
+            // FLUSHALL / FLUSHDB: every key changed
+            listener.forgetAll();
+            listener.tracking();
+            return;
+        }
+        for (Object key : (List<?>) keys) {
+            listener.invalidated(key instanceof ByteBuffer ? StringCodec.UTF8.decodeKey((ByteBuffer) key) : String.valueOf(key));
+        }
+    }
+
+    /** Closes the connection and its client. */
+    CompletableFuture<Void> close() {
+        closed = true;
+        listener.forgetAll();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        client.shutdownAsync(0, 2, TimeUnit.SECONDS).whenComplete((ignored, error) ->
+                resources.shutdown(0, 2, TimeUnit.SECONDS).addListener(f -> done.complete(null)));
+        return done;
+    }
+
+    /** Disconnects forget; reconnects enable tracking again. */
+    private final class StateListener implements RedisConnectionStateListener {
+
+        @Override
+        public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
+            StatefulRedisConnection<String, String> c = connection;
+            if (c != null && handler == c && !closed) {
+                // a reconnect: the server forgot our tracking
+                enable(c);
+            }
+        }
+
+        @Override
+        public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
+            listener.forgetAll();
+        }
+    }
+}

@@ -1,0 +1,212 @@
+package dev.cacheaside.lettuce;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cacheaside.CacheAside;
+import dev.cacheaside.CacheAsideOptions;
+import dev.cacheaside.QueryResult;
+import dev.cacheaside.internal.QueryEngine;
+import dev.cacheaside.spi.Rows;
+import dev.cacheaside.testing.CountingQueryExecutor;
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * The near tier over a real server: two instances, each with its own {@link LettuceCacheStore}
+ * (own tracking connection), one database whose version a writer bumps before it invalidates.
+ * "Stale" here is an instance still answering an older version once the invalidation has
+ * completed and the server's push has had {@link #PROPAGATION} to arrive.
+ */
+abstract class NearTrackingContract {
+
+    /** How long a push may take to reach the other instance on a loaded machine before it counts as lost. */
+    static final Duration PROPAGATION = Duration.ofSeconds(5);
+
+    final AtomicLong version = new AtomicLong(1);
+    final CountingQueryExecutor database = new CountingQueryExecutor((sql, p) ->
+            Rows.of(List.of("version"), List.<Object[]>of(new Object[] {version.get()})));
+    final List<CacheAside> instances = new ArrayList<>();
+    final String prefix = "near-it:" + UUID.randomUUID().toString().substring(0, 8) + ":";
+
+    /** The server's {@code host:port}. */
+    abstract String address();
+
+    CacheAside instance() {
+        CacheAside c = CacheAside.builder().database(database)
+                .cache(LettuceCacheStore.create(RedisTestSupport.standalone(address()).build()))
+                .options(CacheAsideOptions.builder().keyPrefix(prefix).nearCache(true).earlyRefreshBeta(0)
+                        .cacheTimeout(Duration.ofSeconds(2)).build())
+                .build();
+        c.connect(Duration.ofSeconds(30)).block(Duration.ofSeconds(35));
+        instances.add(c);
+        assertThat(RedisTestSupport.waitFor(Duration.ofSeconds(10), () -> tracking(c)))
+                .as("the tracking connection confirmed tracking").isTrue();
+        return c;
+    }
+
+    @AfterEach
+    void closeInstances() {
+        instances.forEach(CacheAside::close);
+    }
+
+    static QueryResult get(CacheAside c, String sql) {
+        return c.query(sql).block(Duration.ofSeconds(30));
+    }
+
+    static long versionOf(QueryResult r) {
+        return (Long) r.rows().get(0, 0);
+    }
+
+    /**
+     * Queries {@code sql} on {@code c} until the near tier answers, at most 10 times: the push of
+     * the instance's own fill may remove the placeholder of the read right after it, correctly.
+     */
+    static boolean warm(CacheAside c, String sql) {
+        for (int i = 0; i < 10; i++) {
+            if (get(c, sql).fromNearTier()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code c}'s near tier serves: a fresh query is answered from it after warming. */
+    static boolean tracking(CacheAside c) {
+        return warm(c, "SELECT 1 /* probe " + UUID.randomUUID() + " */");
+    }
+
+    static long nearSize(CacheAside c) {
+        try {
+            Method m = CacheAside.class.getDeclaredMethod("engine");
+            m.setAccessible(true);
+            return ((QueryEngine) m.invoke(c)).nearSize();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Reads {@code sql} on {@code c} until it answers {@code expected}; the nanoseconds that took, or -1 past the bound. */
+    static long untilServed(CacheAside c, String sql, long expected, Duration bound) {
+        long start = System.nanoTime();
+        long deadline = start + bound.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (versionOf(get(c, sql)) == expected) {
+                return System.nanoTime() - start;
+            }
+            Thread.onSpinWait();
+        }
+        return -1;
+    }
+
+    @Test
+    void anInvalidationOnOneInstanceIsServedOnTheOtherAndItsDelayIsMeasured() {
+        CacheAside a = instance();
+        CacheAside b = instance();
+        int n = Integer.getInteger("near.propagation.rounds", 1000);
+        long[] nanos = new long[n];
+        int lost = 0;
+        for (int i = 0; i < n; i++) {
+            String sql = "SELECT version FROM t /* propagation " + i + " */";
+            assertThat(warm(a, sql)).as("round %d: warm near on a", i).isTrue();
+            long next = version.incrementAndGet();
+            b.invalidate(sql).block(Duration.ofSeconds(10));
+            nanos[i] = untilServed(a, sql, next, PROPAGATION);
+            if (nanos[i] < 0) {
+                lost++;
+            }
+        }
+        Arrays.sort(nanos);
+        System.out.printf("%s: invalidate on b -> a serves the new version, %d rounds (measured, under load):"
+                        + " p50 %.3f ms, p99 %.3f ms, max %.3f ms%n", getClass().getSimpleName(), n,
+                nanos[n / 2] / 1e6, nanos[(int) (n * 0.99)] / 1e6, nanos[n - 1] / 1e6);
+        assertThat(lost).as("rounds where a still served the old version after %s", PROPAGATION).isZero();
+        assertThat(a.stats().hits()).isPositive();
+    }
+
+    @Test
+    void randomizedReadersAndAWriterOnTwoInstancesLeaveNoStaleNearEntry() {
+        List<CacheAside> two = List.of(instance(), instance());
+        Random random = new Random();
+        int rounds = Integer.getInteger("near.race.rounds", 1500);
+        int stale = 0;
+        int nearServed = 0;
+        for (int round = 0; round < rounds; round++) {
+            String sql = "SELECT version FROM t /* race " + round + " " + UUID.randomUUID() + " */";
+            for (CacheAside c : two) {
+                get(c, sql);
+                get(c, sql);
+            }
+            List<Mono<?>> ops = new ArrayList<>();
+            int readers = 1 + random.nextInt(4);
+            for (int r = 0; r < readers; r++) {
+                CacheAside c = two.get(random.nextInt(2));
+                ops.add(Mono.delay(Duration.ofMillis(random.nextInt(2))).then(c.query(sql)));
+            }
+            CacheAside writer = two.get(random.nextInt(2));
+            ops.add(Mono.delay(Duration.ofMillis(random.nextInt(3)))
+                    .then(Mono.fromRunnable(version::incrementAndGet))
+                    .then(writer.invalidate(sql)));
+            Flux.merge(ops).then().block(Duration.ofSeconds(30));
+            long current = version.get();
+            for (CacheAside c : two) {
+                if (untilServed(c, sql, current, PROPAGATION) < 0) {
+                    stale++;
+                }
+                // the entry now kept near must be the current one
+                QueryResult again = get(c, sql);
+                if (again.fromNearTier()) {
+                    nearServed++;
+                }
+                if (versionOf(again) != current) {
+                    stale++;
+                }
+            }
+        }
+        System.out.printf("%s: %d of %d rounds served a stale value past %s; %d final reads from the near tier%n",
+                getClass().getSimpleName(), stale, rounds, PROPAGATION, nearServed);
+        assertThat(stale).as("stale answers").isZero();
+        assertThat(nearServed).as("the near tier took part").isPositive();
+    }
+
+    @Test
+    void killingTheTrackingConnectionEmptiesTheNearTierUntilTrackingIsBack() {
+        CacheAside a = instance();
+        CacheAside b = instance();
+        String sql = "SELECT version FROM t /* kill " + UUID.randomUUID() + " */";
+        assertThat(warm(a, sql)).isTrue();
+        assertThat(nearSize(a)).isPositive();
+        try (RedisTestSupport.Admin admin = new RedisTestSupport.Admin(address())) {
+            long killed = 0;
+            for (String line : admin.sync().clientList().split("\n")) {
+                if (line.contains(" name=" + LettuceTracking.CLIENT_NAME + " ") && line.startsWith("id=")) {
+                    String id = line.substring(3, line.indexOf(' '));
+                    killed += admin.sync().clientKill(io.lettuce.core.KillArgs.Builder.id(Long.parseLong(id)));
+                }
+            }
+            assertThat(killed).as("tracking connections killed").isGreaterThanOrEqualTo(2);
+        }
+        assertThat(RedisTestSupport.waitFor(PROPAGATION, () -> nearSize(a) == 0))
+                .as("a's near tier emptied once its tracking connection dropped").isTrue();
+        // a change while a's tracking is down or coming back
+        long next = version.incrementAndGet();
+        b.invalidate(sql).block(Duration.ofSeconds(10));
+        QueryResult after = get(a, sql);
+        assertThat(versionOf(after)).as("no stale value served after the kill").isEqualTo(next);
+        assertThat(RedisTestSupport.waitFor(Duration.ofSeconds(20), () -> tracking(a)))
+                .as("tracking back after the reconnect").isTrue();
+        assertThat(versionOf(get(a, sql))).isEqualTo(next);
+        long last = version.incrementAndGet();
+        b.invalidate(sql).block(Duration.ofSeconds(10));
+        assertThat(untilServed(a, sql, last, PROPAGATION)).as("invalidations reach a again").isNotNegative();
+    }
+}
