@@ -164,16 +164,25 @@ public final class CacheAside implements AutoCloseable {
             throw new IllegalArgumentException("query must not be null");
         }
         reads.get(query.sql()).require(query.parameters().size());
-        return Mono.defer(() -> {
-            if (engine.background().isClosed()) {
-                return Mono.error(new IllegalStateException("this CacheAside is closed"));
-            }
-            long start = options.nanoTime().getAsLong();
-            String key = keyFor(query);
-            Duration ttl = query.ttl() != null ? query.ttl() : options.defaultTtl();
-            Call call = new Call(key, query.sql(), query.parameters(), query.tables(), ttl, query.forceRefresh(), query);
-            return engine.serve(call).map(served -> result(key, served, start));
-        });
+        return QueryAnswer.of(this, query);
+    }
+
+    /**
+     * The engine's answer to {@code query} under {@code key} ({@link #keyFor(Query)}), at
+     * subscription: its call (key, TTL), served by the engine; errors with
+     * {@link IllegalStateException} after {@link #close()}.
+     */
+    Mono<Served> serve(Query query, String key) {
+        if (engine.background().isClosed()) {
+            return Mono.error(new IllegalStateException("this CacheAside is closed"));
+        }
+        Duration ttl = query.ttl() != null ? query.ttl() : options.defaultTtl();
+        return engine.serve(new Call(key, query.sql(), query.parameters(), query.tables(), ttl, query.forceRefresh(), query));
+    }
+
+    /** The time now on the options' nano clock, where a query's latency starts. */
+    long nanoTime() {
+        return options.nanoTime().getAsLong();
     }
 
     /**
@@ -310,10 +319,11 @@ public final class CacheAside implements AutoCloseable {
         engine.store().recorder(recorder);
     }
 
-    private QueryResult result(String key, Served served, long start) {
+    /** The result of the query under {@code key}, served as {@code served}, asked at {@code start} ({@link #nanoTime()}); counted. */
+    QueryResult result(String key, Served served, long start) {
         engine.counters().served(served.source());
         long elapsed = Math.max(0, options.nanoTime().getAsLong() - start);
-        return new QueryResult(key, served.rows(), EngineMapping.source(served.source()), Duration.ofNanos(elapsed));
+        return new QueryResult(key, served.rows(), EngineMapping.source(served.source()), elapsed);
     }
 
     /**

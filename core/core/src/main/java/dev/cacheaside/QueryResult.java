@@ -35,13 +35,14 @@ public final class QueryResult {
     private final String key;
     private final Rows rows;
     private final Source source;
-    private final Duration latency;
+    /** The latency in nanoseconds; {@link #latency()} makes its {@link Duration} when asked. */
+    private final long latencyNanos;
 
-    QueryResult(String key, Rows rows, Source source, Duration latency) {
+    QueryResult(String key, Rows rows, Source source, long latencyNanos) {
         this.key = key;
         this.rows = rows;
         this.source = source;
-        this.latency = latency;
+        this.latencyNanos = latencyNanos;
     }
 
     /** The cache key of the query. */
@@ -61,12 +62,12 @@ public final class QueryResult {
 
     /** The time from subscription to this result. */
     public Duration latency() {
-        return latency;
+        return Duration.ofNanos(latencyNanos);
     }
 
     /** The latency in milliseconds, with fractions, as the demo prints it. */
     public double latencyMillis() {
-        return latency.toNanos() / 1_000_000.0;
+        return latencyNanos / 1_000_000.0;
     }
 
     /**
@@ -93,6 +94,6 @@ public final class QueryResult {
 
     @Override
     public String toString() {
-        return "QueryResult[" + source + ", " + rows.size() + " rows, " + latency + ", " + key + "]";
+        return "QueryResult[" + source + ", " + rows.size() + " rows, " + latency() + ", " + key + "]";
     }
 }
