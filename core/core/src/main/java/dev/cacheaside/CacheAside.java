@@ -1,6 +1,7 @@
 package dev.cacheaside;
 
 import dev.cacheaside.internal.Call;
+import dev.cacheaside.internal.EngineAccess;
 import dev.cacheaside.internal.EngineSettings;
 import dev.cacheaside.internal.InvalidationFailure;
 import dev.cacheaside.internal.QueryEngine;
@@ -65,6 +66,16 @@ import reactor.core.publisher.Mono;
  * executor and the cache store it was built with.
  */
 public final class CacheAside implements AutoCloseable {
+
+    static {
+        // our test kit reaches the engine through EngineAccess (internal, not an API)
+        EngineAccess.register(facade -> {
+            if (!(facade instanceof CacheAside c)) {
+                throw new IllegalArgumentException("not a CacheAside: " + facade);
+            }
+            return c.engine;
+        });
+    }
 
     private final CacheAsideOptions options;
     private final EngineSettings settings;
