@@ -42,6 +42,8 @@ public final class RunBenchmarks {
         }
         if (part.equals("alloc")) {
             dev.cacheaside.AllocationBreakdown.run().forEach(System.out::println);
+            RemoteAllocation.run(List.of(System.getProperty("bench.allocCaches", "redis,memcached").split(",")))
+                    .forEach(System.out::println);
             System.exit(0);
         }
         Results results = new Results();
