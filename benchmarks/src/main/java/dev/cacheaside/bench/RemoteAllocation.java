@@ -2,8 +2,8 @@ package dev.cacheaside.bench;
 
 import dev.cacheaside.CacheAside;
 import dev.cacheaside.CacheAsideOptions;
-import dev.cacheaside.CodecAccess;
-import dev.cacheaside.SampleRows;
+import dev.cacheaside.bench.jmh.CodecAccess;
+import dev.cacheaside.bench.jmh.SampleRows;
 import dev.cacheaside.Source;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.QueryExecutor;

@@ -1,4 +1,9 @@
-package dev.cacheaside;
+package dev.cacheaside.bench.jmh;
+
+import dev.cacheaside.CacheAside;
+import dev.cacheaside.CacheAsideOptions;
+import dev.cacheaside.QueryResult;
+import dev.cacheaside.Source;
 
 import dev.cacheaside.internal.RowCodec;
 
