@@ -19,7 +19,8 @@ import reactor.core.publisher.Mono;
 /**
  * Bytes allocated per one-row hit on a real store (Redis, Memcached), summed over every thread of
  * the process (the caller's, the client's event loops, the timer's), for the library's hit and for
- * its floor through the same store ({@code store.get(key)} plus the same decode). HotSpot's
+ * its floor through the same store ({@code store.get(key)} plus the same decode) and, on Redis, the
+ * load driver's floor (a raw Lettuce GET plus the same decode). HotSpot's
  * per-thread allocation counters are exact and do not depend on load; other threads' background
  * work adds a little noise, so each figure is the median of five rounds.
  */
@@ -64,6 +65,20 @@ final class RemoteAllocation {
                 String key = cache.keyFor(SQL);
                 out.add(measure(engine + ": floor (store get + decode, 1 row)",
                         () -> store.get(key).map(CodecAccess::decode).block()));
+                if (!engine.equals("memcached")) {
+                    // the load driver's floor on Redis: a raw Lettuce GET of the same key + the same decode
+                    io.lettuce.core.RedisClient raw = io.lettuce.core.RedisClient.create(
+                            io.lettuce.core.RedisURI.create("redis://" + Servers.address(engine)));
+                    try (io.lettuce.core.api.StatefulRedisConnection<String, byte[]> connection = raw.connect(
+                            io.lettuce.core.codec.RedisCodec.of(io.lettuce.core.codec.StringCodec.UTF8,
+                                    io.lettuce.core.codec.ByteArrayCodec.INSTANCE))) {
+                        var commands = connection.async();
+                        out.add(measure(engine + ": floor (raw Lettuce GET + decode, 1 row)",
+                                () -> Mono.fromCompletionStage(commands.get(key)).map(CodecAccess::decode).block()));
+                    } finally {
+                        raw.shutdown();
+                    }
+                }
                 out.add(measure(engine + ": library hit (CacheAside.query, 1 row)",
                         () -> cache.query(SQL).block()));
             }
