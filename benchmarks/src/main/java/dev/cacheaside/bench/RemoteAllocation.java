@@ -7,7 +7,6 @@ import dev.cacheaside.bench.jmh.SampleRows;
 import dev.cacheaside.Source;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.QueryExecutor;
-import dev.cacheaside.spi.Rows;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,18 +36,7 @@ final class RemoteAllocation {
     static List<String> run(List<String> engines) {
         List<String> out = new ArrayList<>();
         for (String engine : engines) {
-            Rows rows = SampleRows.of(1);
-            QueryExecutor database = new QueryExecutor() {
-                @Override
-                public Mono<Rows> execute(String sql, List<?> parameters) {
-                    return Mono.just(rows);
-                }
-
-                @Override
-                public Mono<Void> closeAsync() {
-                    return Mono.empty();
-                }
-            };
+            QueryExecutor database = SampleRows.database(SampleRows.of(1));
             CacheStore store = Servers.cache(engine);
             CacheAsideOptions options = CacheAsideOptions.builder().keyPrefix("bench-alloc:")
                     .defaultTtl(Duration.ofMinutes(10)).build();
