@@ -14,7 +14,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * Runs the JMH benchmarks of package {@code dev.cacheaside} ({@code KeyBenchmark},
+ * Runs the JMH benchmarks of package {@code dev.cacheaside.bench.jmh} ({@code KeyBenchmark},
  * {@code CodecBenchmark}, {@code HitBenchmark}) with the gc profiler, short enough for a noisy
  * two-core machine: 1 fork, 3 warm-up and 5 measurement iterations of 1 s. The smoke run uses no
  * fork, no warm-up and one iteration of 100 ms: it proves the benchmarks run, not how fast.
@@ -26,7 +26,7 @@ final class JmhSuite {
 
     static void run(boolean smoke, String filter, Results results) throws RunnerException {
         ChainedOptionsBuilder options = new OptionsBuilder()
-                .include("dev\\.cacheaside\\.(" + (filter == null ? "KeyBenchmark|CodecBenchmark|HitBenchmark" : filter) + ")\\.")
+                .include("dev\\.cacheaside\\.bench\\.jmh\\.(" + (filter == null ? "KeyBenchmark|CodecBenchmark|HitBenchmark" : filter) + ")\\.")
                 .addProfiler(GCProfiler.class)
                 .shouldFailOnError(true)
                 .jvmArgs("-Xms1g", "-Xmx1g");
@@ -45,7 +45,7 @@ final class JmhSuite {
                 params.put(key, run.getParams().getParam(key));
             }
             Result<?> alloc = run.getSecondaryResults().get("gc.alloc.rate.norm");
-            String benchmark = run.getParams().getBenchmark().replace("dev.cacheaside.", "");
+            String benchmark = run.getParams().getBenchmark().replace("dev.cacheaside.bench.jmh.", "");
             results.jmh.add(new Jmh(benchmark, params.isEmpty() ? "" : params.toString().replaceAll("[{}]", ""),
                     primary.getScore(), primary.getScoreError(), primary.getScoreUnit(),
                     alloc == null ? Double.NaN : alloc.getScore()));

@@ -2,7 +2,7 @@ package dev.cacheaside.bench;
 
 import dev.cacheaside.CacheAside;
 import dev.cacheaside.CacheAsideOptions;
-import dev.cacheaside.CodecAccess;
+import dev.cacheaside.bench.jmh.CodecAccess;
 import dev.cacheaside.QueryResult;
 import dev.cacheaside.Source;
 import dev.cacheaside.bench.ClosedLoop.Cell;

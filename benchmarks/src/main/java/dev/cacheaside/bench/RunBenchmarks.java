@@ -41,7 +41,9 @@ public final class RunBenchmarks {
             System.exit(2);
         }
         if (part.equals("alloc")) {
-            dev.cacheaside.AllocationBreakdown.run().forEach(System.out::println);
+            dev.cacheaside.bench.jmh.AllocationBreakdown.run().forEach(System.out::println);
+            RemoteAllocation.run(List.of(System.getProperty("bench.allocCaches", "redis,memcached").split(",")))
+                    .forEach(System.out::println);
             System.exit(0);
         }
         Results results = new Results();

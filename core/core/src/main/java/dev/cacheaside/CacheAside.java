@@ -1,6 +1,7 @@
 package dev.cacheaside;
 
 import dev.cacheaside.internal.Call;
+import dev.cacheaside.internal.EngineAccess;
 import dev.cacheaside.internal.EngineSettings;
 import dev.cacheaside.internal.InvalidationFailure;
 import dev.cacheaside.internal.QueryEngine;
@@ -68,6 +69,16 @@ import reactor.core.publisher.Mono;
  * executor and the cache store it was built with.
  */
 public final class CacheAside implements AutoCloseable {
+
+    static {
+        // our test kit reaches the engine through EngineAccess (internal, not an API)
+        EngineAccess.register(facade -> {
+            if (!(facade instanceof CacheAside c)) {
+                throw new IllegalArgumentException("not a CacheAside: " + facade);
+            }
+            return c.engine;
+        });
+    }
 
     private final CacheAsideOptions options;
     private final EngineSettings settings;
@@ -178,16 +189,25 @@ public final class CacheAside implements AutoCloseable {
             throw new IllegalArgumentException("query must not be null");
         }
         reads.get(query.sql()).require(query.parameters().size());
-        return Mono.defer(() -> {
-            if (engine.background().isClosed()) {
-                return Mono.error(new IllegalStateException("this CacheAside is closed"));
-            }
-            long start = options.nanoTime().getAsLong();
-            String key = keyFor(query);
-            Duration ttl = query.ttl() != null ? query.ttl() : options.defaultTtl();
-            Call call = new Call(key, query.sql(), query.parameters(), query.tables(), ttl, query.forceRefresh(), query);
-            return engine.serve(call).map(served -> result(key, served, start));
-        });
+        return QueryAnswer.of(this, query);
+    }
+
+    /**
+     * The engine's answer to {@code query} under {@code key} ({@link #keyFor(Query)}), at
+     * subscription: its call (key, TTL), served by the engine; errors with
+     * {@link IllegalStateException} after {@link #close()}.
+     */
+    Mono<Served> serve(Query query, String key) {
+        if (engine.background().isClosed()) {
+            return Mono.error(new IllegalStateException("this CacheAside is closed"));
+        }
+        Duration ttl = query.ttl() != null ? query.ttl() : options.defaultTtl();
+        return engine.serve(new Call(key, query.sql(), query.parameters(), query.tables(), ttl, query.forceRefresh(), query));
+    }
+
+    /** The time now on the options' nano clock, where a query's latency starts. */
+    long nanoTime() {
+        return options.nanoTime().getAsLong();
     }
 
     /**
@@ -335,10 +355,11 @@ public final class CacheAside implements AutoCloseable {
         engine.store().recorder(recorder);
     }
 
-    private QueryResult result(String key, Served served, long start) {
+    /** The result of the query under {@code key}, served as {@code served}, asked at {@code start} ({@link #nanoTime()}); counted. */
+    QueryResult result(String key, Served served, long start) {
         engine.counters().served(served.source());
         long elapsed = Math.max(0, options.nanoTime().getAsLong() - start);
-        return new QueryResult(key, served.rows(), EngineMapping.source(served.source()), Duration.ofNanos(elapsed),
+        return new QueryResult(key, served.rows(), EngineMapping.source(served.source()), elapsed,
                 served.source() == dev.cacheaside.internal.Origin.NEAR_HIT);
     }
 

@@ -27,15 +27,11 @@ final class EngineMapping {
 
     /** The public name of where the engine found an answer. */
     static Source source(Origin origin) {
-        switch (origin) {
-            case CACHE_HIT:
-            case NEAR_HIT:
-                return Source.CACHE_HIT;
-            case CACHE_STALE:
-                return Source.CACHE_STALE;
-            default:
-                return Source.CACHE_MISS;
-        }
+        return switch (origin) {
+            case CACHE_HIT, NEAR_HIT -> Source.CACHE_HIT;
+            case CACHE_STALE -> Source.CACHE_STALE;
+            case CACHE_MISS -> Source.CACHE_MISS;
+        };
     }
 
     /** A snapshot of {@code engine}'s counts. */

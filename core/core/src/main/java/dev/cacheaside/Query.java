@@ -54,13 +54,14 @@ public final class Query {
      *     the count, otherwise by {@link CacheAside#query(Query)} in its database's dialect)
      */
     public static Query of(String sql, Object... parameters) {
-        return of(sql, parameters == null ? List.of() : Arrays.asList(parameters));
+        return of(sql, parameters == null || parameters.length == 0 ? List.of() : Arrays.asList(parameters));
     }
 
     /** Like {@link #of(String, Object...)} with the parameters as a list. */
     public static Query of(String sql, List<?> parameters) {
         checkSql(sql);
-        List<Object> checked = checkParameters(parameters == null ? List.of() : parameters);
+        // no parameters (the common case) shares the one empty list: nothing to check or copy
+        List<Object> checked = parameters == null || parameters.isEmpty() ? List.of() : checkParameters(parameters);
         int expected = MARKERS.get(sql);
         if (expected >= 0 && expected != checked.size()) {
             throw new IllegalArgumentException(ReadOnlySql.mismatch(expected, checked.size()));

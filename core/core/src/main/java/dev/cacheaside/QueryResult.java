@@ -36,18 +36,19 @@ public final class QueryResult {
     private final String key;
     private final Rows rows;
     private final Source source;
-    private final Duration latency;
+    /** The latency in nanoseconds; {@link #latency()} makes its {@link Duration} when asked. */
+    private final long latencyNanos;
     private final boolean near;
 
-    QueryResult(String key, Rows rows, Source source, Duration latency) {
-        this(key, rows, source, latency, false);
+    QueryResult(String key, Rows rows, Source source, long latencyNanos) {
+        this(key, rows, source, latencyNanos, false);
     }
 
-    QueryResult(String key, Rows rows, Source source, Duration latency, boolean near) {
+    QueryResult(String key, Rows rows, Source source, long latencyNanos, boolean near) {
         this.key = key;
         this.rows = rows;
         this.source = source;
-        this.latency = latency;
+        this.latencyNanos = latencyNanos;
         this.near = near;
     }
 
@@ -76,12 +77,12 @@ public final class QueryResult {
 
     /** The time from subscription to this result. */
     public Duration latency() {
-        return latency;
+        return Duration.ofNanos(latencyNanos);
     }
 
     /** The latency in milliseconds, with fractions, as the demo prints it. */
     public double latencyMillis() {
-        return latency.toNanos() / 1_000_000.0;
+        return latencyNanos / 1_000_000.0;
     }
 
     /**
@@ -125,6 +126,6 @@ public final class QueryResult {
 
     @Override
     public String toString() {
-        return "QueryResult[" + source + ", " + rows.size() + " rows, " + latency + ", " + key + "]";
+        return "QueryResult[" + source + ", " + rows.size() + " rows, " + latency() + ", " + key + "]";
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.spi.Rows;
 import java.math.BigDecimal;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -19,7 +18,7 @@ class QueryResultMappingTest {
 
     private final QueryResult result = new QueryResult("query:k", Rows.of(List.of("airline_id", "airline_name", "fee"),
             List.<Object[]>of(new Object[] {1, "Alpha Air", new BigDecimal("12.50")},
-                    new Object[] {2, "Beta Lines", null})), Source.CACHE_HIT, Duration.ZERO);
+                    new Object[] {2, "Beta Lines", null})), Source.CACHE_HIT, 0L);
 
     @Test
     void aJackson3MapperMapsEachRow() {

@@ -94,6 +94,8 @@ public final class LettuceCacheStore implements TaggedStore, CompareAndSetStore,
     static final Duration MAX_TTL = Duration.ofDays(36_500);
 
     private final LettuceStoreOptions options;
+    /** The read script's size limit argument, written once. */
+    private final byte[] maxValueBytes;
     private final LettuceConnection connection;
     private final LettuceLeases leases;
     private final LettuceTags tags;
@@ -102,6 +104,7 @@ public final class LettuceCacheStore implements TaggedStore, CompareAndSetStore,
 
     private LettuceCacheStore(LettuceStoreOptions options) {
         this.options = options;
+        this.maxValueBytes = LettuceScripts.ascii(options.maxValueBytes());
         this.connection = new LettuceConnection(options);
         this.leases = new LettuceLeases(options, connection::isClosed);
         this.tags = new LettuceTags(connection, this::delete);
@@ -128,7 +131,7 @@ public final class LettuceCacheStore implements TaggedStore, CompareAndSetStore,
     @Override
     public Mono<byte[]> get(String key) {
         Objects.requireNonNull(key, "key");
-        byte[][] args = {LettuceScripts.ascii(options.maxValueBytes())};
+        byte[][] args = {maxValueBytes};
         return connection.read(key, c -> Mono.fromCompletionStage(
                         () -> LettuceScripts.evalValue(c, LettuceScripts.GET_SHA, LettuceScripts.GET_SCRIPT, key, args)))
                 .filter(value -> !LettuceLeases.isMarker(value));

@@ -61,9 +61,23 @@ final class LettuceConnection {
      */
     <T> Mono<T> read(String key, Function<RedisClusterAsyncCommands<String, byte[]>, Mono<T>> command) {
         return Mono.defer(() -> {
+            RedisClusterAsyncCommands<String, byte[]> ready = readyCommands();
+            if (ready != null) {
+                // connected (a hit's usual case): the command itself, with no operator around it
+                return command.apply(ready);
+            }
             long start = System.nanoTime();
             return readCommands(start).flatMap(c -> withinRead(start, key, command.apply(c)));
         });
+    }
+
+    /** The commands of the current connection when it is open and the store is not closed, else null. */
+    private RedisClusterAsyncCommands<String, byte[]> readyCommands() {
+        if (closed.get()) {
+            return null;
+        }
+        CompletableFuture<LettuceClients.Connected> future = currentAttempt().future;
+        return future.isDone() && !future.isCompletedExceptionally() ? future.join().commands : null;
     }
 
     /** Whether {@link #close()} was called. */

@@ -4,7 +4,6 @@ import dev.cacheaside.spi.CacheLookup;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
-import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,11 +27,19 @@ final class LettuceLeases {
 
     private final LettuceStoreOptions options;
     private final BooleanSupplier closed;
+    /** The script's size limit argument, the same for every call: written once. */
+    private final byte[] maxValueBytes;
+    /** The last lease TTL argument and its bytes (the engine passes the same TTL every time). */
+    private volatile LeaseTtlArg lastLeaseTtl = new LeaseTtlArg(-1, new byte[0]);
+
+    private record LeaseTtlArg(long millis, byte[] ascii) {
+    }
 
     /** @param closed whether the store is closed, when no late lease is released any more */
     LettuceLeases(LettuceStoreOptions options, BooleanSupplier closed) {
         this.options = options;
         this.closed = closed;
+        this.maxValueBytes = LettuceScripts.ascii(options.maxValueBytes());
     }
 
     /**
@@ -45,10 +52,8 @@ final class LettuceLeases {
      * the server runs it afterwards and never removes another caller's lease or a value.
      */
     Mono<CacheLookup> take(RedisClusterAsyncCommands<String, byte[]> c, String key, long leaseMillis) {
-        String token = newLeaseToken();
-        byte[] marker = marker(token);
-        byte[][] args = {LettuceScripts.ascii(options.maxValueBytes()), marker, LettuceScripts.ascii(leaseMillis),
-                LEASE_PREFIX};
+        byte[] marker = newMarker();
+        byte[][] args = {maxValueBytes, marker, leaseTtlArg(leaseMillis), LEASE_PREFIX};
         return Mono.create(sink -> {
             // 0: waiting for the reply, 1: the reply was handed over, 2: the caller gave up
             AtomicInteger state = new AtomicInteger();
@@ -69,7 +74,7 @@ final class LettuceLeases {
                             return;
                         }
                         if (state.compareAndSet(0, 1)) {
-                            sink.success(current == null ? CacheLookup.leaseWon(token) : found(current));
+                            sink.success(current == null ? CacheLookup.leaseWon(tokenOf(marker)) : found(current));
                         }
                     });
         });
@@ -93,15 +98,60 @@ final class LettuceLeases {
         }
     }
 
+    /** The bytes of {@code leaseMillis} in ASCII, remembered for the next call with the same TTL. */
+    private byte[] leaseTtlArg(long leaseMillis) {
+        LeaseTtlArg last = lastLeaseTtl;
+        if (last.millis() == leaseMillis) {
+            return last.ascii();
+        }
+        byte[] ascii = LettuceScripts.ascii(leaseMillis);
+        lastLeaseTtl = new LeaseTtlArg(leaseMillis, ascii);
+        return ascii;
+    }
+
     /**
-     * A new lease token: 128 bits from {@link ThreadLocalRandom}, written as a UUID. Tokens need
-     * to be unique, not secret (a token only tells this lease from a later one on the same key),
+     * A new lease marker, the prefix then its token: 128 bits from {@link ThreadLocalRandom},
+     * written as a UUID. Tokens need to be unique, not secret (a token only tells this lease from a later one on the same key),
      * and {@code UUID.randomUUID()} would read {@code SecureRandom}, which may block on an event
      * loop thread; {@code ThreadLocalRandom} never blocks.
+     *
+     * <p>The token is written straight into the marker's array, in a UUID's text form
+     * ({@code 8-4-4-4-12} lowercase hex): the same bytes as {@code marker(new UUID(msb, lsb).toString())},
+     * without the UUID and its strings; {@link #tokenOf} reads it back when the lease is won.
      */
-    private static String newLeaseToken() {
+    static byte[] newMarker() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        return new UUID(random.nextLong(), random.nextLong()).toString();
+        return marker(random.nextLong(), random.nextLong());
+    }
+
+    /** {@link #marker(String)} of {@code new UUID(msb, lsb).toString()}. */
+    static byte[] marker(long msb, long lsb) {
+        int p = LEASE_PREFIX.length;
+        byte[] marker = new byte[p + 36];
+        System.arraycopy(LEASE_PREFIX, 0, marker, 0, p);
+        hex(marker, p, msb >>> 32, 8);
+        marker[p + 8] = '-';
+        hex(marker, p + 9, msb >>> 16, 4);
+        marker[p + 13] = '-';
+        hex(marker, p + 14, msb, 4);
+        marker[p + 18] = '-';
+        hex(marker, p + 19, lsb >>> 48, 4);
+        marker[p + 23] = '-';
+        hex(marker, p + 24, lsb, 12);
+        return marker;
+    }
+
+    /** Writes the low {@code digits} hex digits of {@code value} at {@code at}, lowercase. */
+    private static void hex(byte[] out, int at, long value, int digits) {
+        for (int i = digits - 1; i >= 0; i--) {
+            out[at + i] = (byte) Character.forDigit((int) (value & 0xF), 16);
+            value >>>= 4;
+        }
+    }
+
+    /** The token of a marker made here: the text after {@link #LEASE_PREFIX}. */
+    static String tokenOf(byte[] marker) {
+        return new String(marker, LEASE_PREFIX.length, marker.length - LEASE_PREFIX.length, StandardCharsets.US_ASCII);
     }
 
     private static CacheLookup found(byte[] value) {

@@ -213,22 +213,8 @@ final class MetaOperations {
                 warnTooLarge(key, value.length, "the limit of " + options.maxValueSize() + " bytes");
                 return releaseLease(key, cas).thenReturn(Boolean.FALSE);
             }
-            return router.call(key, op -> MetaCommands.setIfCas(key, cas, value, exptime, op), response -> {
-                switch (response.status()) {
-                    case HEADER:
-                        return Boolean.TRUE;
-                    case EXISTS:
-                    case NOT_FOUND:
-                    case NOT_STORED:
-                        return Boolean.FALSE;
-                    default:
-                        if (tooLarge(response)) {
-                            warnTooLarge(key, value.length, "the server's item size limit");
-                            return null;
-                        }
-                        throw unexpected("ms C", key, response);
-                }
-            }).switchIfEmpty(Mono.defer(() -> releaseLease(key, cas).thenReturn(Boolean.FALSE)));
+            return router.call(key, op -> MetaCommands.setIfCas(key, cas, value, exptime, op),
+                    response -> casWritten(key, value.length, response, null)).switchIfEmpty(Mono.defer(() -> releaseLease(key, cas).thenReturn(Boolean.FALSE)));
         });
     }
 
@@ -263,22 +249,8 @@ final class MetaOperations {
                         throw unexpected("mg c", key, response);
                 }
             }).flatMap(cas -> cas < 0 ? Mono.just(Boolean.FALSE)
-                    : router.call(key, op -> MetaCommands.setIfCas(key, cas, value, exptime, op), response -> {
-                        switch (response.status()) {
-                            case HEADER:
-                                return Boolean.TRUE;
-                            case EXISTS:
-                            case NOT_FOUND:
-                            case NOT_STORED:
-                                return Boolean.FALSE;
-                            default:
-                                if (tooLarge(response)) {
-                                    warnTooLarge(key, value.length, "the server's item size limit");
-                                    return Boolean.FALSE;
-                                }
-                                throw unexpected("ms C", key, response);
-                        }
-                    }));
+                    : router.call(key, op -> MetaCommands.setIfCas(key, cas, value, exptime, op),
+                            response -> casWritten(key, value.length, response, Boolean.FALSE)));
         });
     }
 
@@ -294,6 +266,28 @@ final class MetaOperations {
     private static boolean isValue(Response response) {
         return !response.has('W') && !response.has('Z') && MetaCommands.VALUE_FLAGS.equals(response.token('f'))
                 && response.value() != null;
+    }
+
+    /**
+     * What the server answered to {@code ms <key> <size> C<cas>}: stored ({@code true}), or not
+     * because the CAS no longer matched or the key is gone ({@code false}); a value over the
+     * server's item size limit is logged and answers {@code whenTooLarge}.
+     */
+    private static Boolean casWritten(String key, int valueLength, Response response, Boolean whenTooLarge) {
+        switch (response.status()) {
+            case HEADER:
+                return Boolean.TRUE;
+            case EXISTS:
+            case NOT_FOUND:
+            case NOT_STORED:
+                return Boolean.FALSE;
+            default:
+                if (tooLarge(response)) {
+                    warnTooLarge(key, valueLength, "the server's item size limit");
+                    return whenTooLarge;
+                }
+                throw unexpected("ms C", key, response);
+        }
     }
 
     private static boolean tooLarge(Response response) {

@@ -10,7 +10,7 @@ import org.slf4j.Logger;
  * circuit breaker at DEBUG, other failures at WARN at most once a second, each line saying how
  * many were left out since the last one.
  */
-public final class CacheFailureLog {
+final class CacheFailureLog {
 
     private static final long INTERVAL_NANOS = 1_000_000_000L;
 

@@ -246,16 +246,11 @@ abstract class CanonicalJson {
     /** A JSON number with a fraction or an exponent, or the text of NaN or an infinity. */
     final double floating() {
         if (b[i] == '"') {
-            switch (string()) {
-                case "NaN":
-                    return Double.NaN;
-                case "Infinity":
-                    return Double.POSITIVE_INFINITY;
-                case "-Infinity":
-                    return Double.NEGATIVE_INFINITY;
-                default:
-                    throw NOT_CANONICAL;
+            Double named = RowFormat.namedDouble(string());
+            if (named == null) {
+                throw NOT_CANONICAL;
             }
+            return named;
         }
         int start = i;
         if (b[i] == '-') {

@@ -14,7 +14,7 @@ import reactor.core.publisher.Mono;
  * rows, or the database's error; a cache that fails to store them is logged and the rows still
  * returned. Thread safe.
  */
-public final class Loader {
+final class Loader {
 
     /** Logs under the facade's name, which applications configure. */
     private static final Logger log = EngineLog.logger();

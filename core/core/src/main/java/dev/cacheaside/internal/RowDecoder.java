@@ -319,16 +319,11 @@ final class RowDecoder {
     private static double readDouble(JsonParser p) throws IOException {
         if (p.currentToken() == JsonToken.VALUE_STRING) {
             // the encoder writes only the values JSON has no number for as text
-            switch (p.getText()) {
-                case "NaN":
-                    return Double.NaN;
-                case "Infinity":
-                    return Double.POSITIVE_INFINITY;
-                case "-Infinity":
-                    return Double.NEGATIVE_INFINITY;
-                default:
-                    throw new CorruptEntryException("expected a number but found '" + p.getText() + "'");
+            Double named = RowFormat.namedDouble(p.getText());
+            if (named == null) {
+                throw new CorruptEntryException("expected a number but found '" + p.getText() + "'");
             }
+            return named;
         }
         expect(p.currentToken(), JsonToken.VALUE_NUMBER_FLOAT);
         return p.getDoubleValue();

@@ -53,6 +53,24 @@ final class RowFormat {
                     .build())
             .build();
 
+    /**
+     * The double a text cell names: the encoder writes only the values JSON has no number for
+     * ({@code NaN}, {@code Infinity}, {@code -Infinity}) as text, {@link Double#toString} style;
+     * {@code null} for any other text, which both decoders refuse as corrupt.
+     */
+    static Double namedDouble(String text) {
+        switch (text) {
+            case "NaN":
+                return Double.NaN;
+            case "Infinity":
+                return Double.POSITIVE_INFINITY;
+            case "-Infinity":
+                return Double.NEGATIVE_INFINITY;
+            default:
+                return null;
+        }
+    }
+
     /** The code of a column whose values are of several classes. */
     static final String MIXED = "*";
     /** The code of a column with no value but null. */

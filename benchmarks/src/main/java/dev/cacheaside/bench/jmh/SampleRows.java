@@ -1,11 +1,13 @@
-package dev.cacheaside;
+package dev.cacheaside.bench.jmh;
 
+import dev.cacheaside.spi.QueryExecutor;
 import dev.cacheaside.spi.Rows;
 import java.math.BigDecimal;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import reactor.core.publisher.Mono;
 
 /**
  * Typical airport result rows for the micro-benchmarks: one booking joined with its flight,
@@ -48,5 +50,20 @@ public final class SampleRows {
             });
         }
         return Rows.of(COLUMNS, rows);
+    }
+
+    /** A database that answers every query with {@code rows}, at once: what a hit's set-up fills the cache from. */
+    public static QueryExecutor database(Rows rows) {
+        return new QueryExecutor() {
+            @Override
+            public Mono<Rows> execute(String sql, List<?> parameters) {
+                return Mono.just(rows);
+            }
+
+            @Override
+            public Mono<Void> closeAsync() {
+                return Mono.empty();
+            }
+        };
     }
 }

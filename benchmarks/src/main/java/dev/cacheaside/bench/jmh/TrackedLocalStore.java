@@ -1,4 +1,4 @@
-package dev.cacheaside;
+package dev.cacheaside.bench.jmh;
 
 import dev.cacheaside.caffeine.LocalCacheStore;
 import dev.cacheaside.spi.CacheLookup;

@@ -1,4 +1,6 @@
-package dev.cacheaside;
+package dev.cacheaside.bench.jmh;
+
+import dev.cacheaside.CacheAsideOptions;
 
 import dev.cacheaside.testing.ReferenceRowDecoder;
 

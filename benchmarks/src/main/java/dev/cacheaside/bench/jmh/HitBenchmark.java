@@ -1,4 +1,9 @@
-package dev.cacheaside;
+package dev.cacheaside.bench.jmh;
+
+import dev.cacheaside.CacheAside;
+import dev.cacheaside.CacheAsideOptions;
+import dev.cacheaside.QueryResult;
+import dev.cacheaside.Source;
 
 import dev.cacheaside.internal.RowCodec;
 
@@ -6,7 +11,6 @@ import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.QueryExecutor;
 import dev.cacheaside.spi.Rows;
 import dev.cacheaside.caffeine.LocalCacheStore;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -18,7 +22,6 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import reactor.core.publisher.Mono;
 
 /**
  * A whole cache hit without the network: {@code CacheAside.query(sql)} over the in-process store
@@ -50,17 +53,7 @@ public class HitBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         Rows result = SampleRows.of(rows);
-        QueryExecutor database = new QueryExecutor() {
-            @Override
-            public Mono<Rows> execute(String sql, List<?> parameters) {
-                return Mono.just(result);
-            }
-
-            @Override
-            public Mono<Void> closeAsync() {
-                return Mono.empty();
-            }
-        };
+        QueryExecutor database = SampleRows.database(result);
         store = LocalCacheStore.create();
         cache = CacheAside.builder().database(database).cache(store).build();
         key = cache.keyFor(SQL);
