@@ -56,6 +56,9 @@ public final class DebeziumChangeSource implements ChangeSource {
         return options.toString();
     }
 
+    /** The longest a cancel waits for the engine's thread to end (its last offset flush included). */
+    private static final java.time.Duration STOP_WAIT = java.time.Duration.ofSeconds(30);
+
     @Override
     public Mono<Void> run(ChangeSink sink) {
         java.util.Objects.requireNonNull(sink, "sink");
@@ -65,10 +68,21 @@ public final class DebeziumChangeSource implements ChangeSource {
             Thread runner = new Thread(() -> runEngine(sink, done, engine, cancelled), "cache-aside-cdc-" + options.name());
             runner.setDaemon(true);
             done.onCancel(() -> {
-                // blocks until the engine stopped: cancel from a thread that may block (the consumer uses boundedElastic)
+                // blocks until the engine stopped and its thread ended, so no batch is delivered and
+                // no position is written after the cancel returns: cancel from a thread that may
+                // block (the consumer uses boundedElastic)
                 cancelled.set(true);
                 runner.interrupt();
                 closeQuietly(engine.get());
+                try {
+                    runner.join(STOP_WAIT.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                if (runner.isAlive()) {
+                    log.warn("change stream {}: the engine thread did not end within {} of the stop", options.name(),
+                            STOP_WAIT);
+                }
             });
             runner.start();
         });
