@@ -10,12 +10,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import reactor.core.publisher.Mono;
 
@@ -45,6 +46,7 @@ public final class InMemoryCacheStore implements TaggedStore, CompareAndSetStore
     private static final class Memory {
         final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
         final ConcurrentHashMap<String, Tag> tags = new ConcurrentHashMap<>();
+        final AtomicLong registrations = new AtomicLong();
         final LongSupplier ticker;
 
         Memory(LongSupplier ticker) {
@@ -63,9 +65,12 @@ public final class InMemoryCacheStore implements TaggedStore, CompareAndSetStore
         }
     }
 
-    /** The keys under one tag; the deadline only moves later, under the tag map's compute. */
+    /**
+     * The keys under one tag, each with the registration that put it there (a new number every
+     * time it is tagged); the deadline only moves later, under the tag map's compute.
+     */
     private static final class Tag {
-        final Set<String> members = ConcurrentHashMap.newKeySet();
+        final ConcurrentHashMap<String, Long> members = new ConcurrentHashMap<>();
         volatile long expiresAt;
     }
 
@@ -217,7 +222,7 @@ public final class InMemoryCacheStore implements TaggedStore, CompareAndSetStore
                     if (tag != current || deadline - tag.expiresAt > 0) {
                         tag.expiresAt = deadline;
                     }
-                    tag.members.add(key);
+                    tag.members.put(key, memory.registrations.incrementAndGet());
                     return tag;
                 });
             }
@@ -225,8 +230,11 @@ public final class InMemoryCacheStore implements TaggedStore, CompareAndSetStore
     }
 
     /**
-     * {@inheritDoc} Takes each member out of the tag's set just before removing its entry: a key
-     * tagged before that loses its entry here, one tagged after stays registered.
+     * {@inheritDoc} Removes each member's entry first and only then takes the member out of the
+     * tag's set, and only if it was not tagged again meanwhile: so every key tagged before this
+     * call either loses its entry here or is still registered for the next invalidation, even
+     * while another invalidation of the same tag is half-way through it; a key tagged again
+     * after its entry went here stays registered.
      */
     @Override
     public Mono<Long> invalidateTag(String tag) {
@@ -238,13 +246,12 @@ public final class InMemoryCacheStore implements TaggedStore, CompareAndSetStore
                 return 0L;
             }
             long removed = 0;
-            for (String key : new ArrayList<>(set.members)) {
-                if (set.members.remove(key)) {
-                    Entry entry = memory.entries.remove(key);
-                    if (entry != null && entry.isValue() && entry.isLive(now())) {
-                        removed++;
-                    }
+            for (Map.Entry<String, Long> member : new ArrayList<>(set.members.entrySet())) {
+                Entry entry = memory.entries.remove(member.getKey());
+                if (entry != null && entry.isValue() && entry.isLive(now())) {
+                    removed++;
                 }
+                set.members.remove(member.getKey(), member.getValue());
             }
             return removed;
         });
