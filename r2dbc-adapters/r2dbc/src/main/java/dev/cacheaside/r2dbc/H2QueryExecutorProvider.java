@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
 
 /**
  * Database engine {@code h2}, the default: an in-memory H2 database inside this JVM, created
- * empty on first use; no server is needed.
+ * empty on first use; no server is needed. Its driver ({@code io.r2dbc:r2dbc-h2}) is optional, as
+ * every driver is: without it, choosing H2 (or leaving {@code DB_ENGINE} unset) fails naming it.
  *
  * <p>Reads {@code DB_NAME} (default {@code airportdb}; letters, digits and underscores), which
  * names the in-memory database: executors with the same name in one JVM share it, and it lives
@@ -46,7 +47,14 @@ public final class H2QueryExecutorProvider implements QueryExecutorProvider {
         ConnectionFactoryOptions factoryOptions = ConnectionFactoryOptions.parse(
                 "r2dbc:h2:mem:///" + name + "?options=DB_CLOSE_DELAY=-1;DATABASE_TO_LOWER=TRUE");
         return R2dbcQueryExecutor.create(
-                R2dbcProviders.connectionFactory(R2dbcProviders.Driver.H2, engine, factoryOptions),
+                R2dbcProviders.connectionFactory(R2dbcProviders.Driver.H2, chosen(engine, settings), factoryOptions),
                 options, "h2 in-memory database " + name);
+    }
+
+    /** How H2 came to be the engine: named, or the default of an unset {@code DB_ENGINE}. */
+    private static String chosen(String engine, Settings settings) {
+        return settings.get("DB_ENGINE").isPresent() ? "DB_ENGINE=" + engine
+                : "DB_ENGINE is not set (set it to mysql, mariadb or postgresql for a server database), so the"
+                        + " embedded default DB_ENGINE=" + engine + " applies, which";
     }
 }

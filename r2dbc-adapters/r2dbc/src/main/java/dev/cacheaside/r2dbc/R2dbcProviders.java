@@ -77,7 +77,7 @@ final class R2dbcProviders {
                 .option(ConnectionFactoryOptions.CONNECT_TIMEOUT, options.connectTimeout());
         settings.get("DB_PASSWORD").ifPresent(p -> builder.option(ConnectionFactoryOptions.PASSWORD, p));
         tls.applyTo(driver, builder);
-        ConnectionFactory factory = connectionFactory(driver, engine, builder.build());
+        ConnectionFactory factory = connectionFactory(driver, "DB_ENGINE=" + engine, builder.build());
         String target = engine + " at " + host + ":" + port + " (database " + database + ", user " + user
                 + (tls.isSet() ? ", " + tls : "") + ")";
         return R2dbcQueryExecutor.create(factory, options, target);
@@ -87,12 +87,13 @@ final class R2dbcProviders {
      * The driver's factory for {@code options}, through the driver's own
      * {@link ConnectionFactoryProvider} (never another driver that also answers to the name).
      *
+     * @param chosen how the engine was chosen, for the message (e.g. {@code DB_ENGINE=mysql})
      * @throws ConfigurationException naming the Maven artifact when the driver is missing
      */
-    static ConnectionFactory connectionFactory(Driver driver, String engine, ConnectionFactoryOptions options) {
+    static ConnectionFactory connectionFactory(Driver driver, String chosen, ConnectionFactoryOptions options) {
         ConnectionFactoryProvider provider = find(driver);
         if (provider == null) {
-            throw new ConfigurationException("DB_ENGINE", "DB_ENGINE=" + engine + " needs the R2DBC driver "
+            throw new ConfigurationException("DB_ENGINE", chosen + " needs the R2DBC driver "
                     + driver.artifact + ", which is not on the classpath; add the Maven dependency "
                     + driver.artifact.replace(':', '/') + " (" + driver.artifact + ") to your build");
         }

@@ -125,7 +125,8 @@ class ProvidersTest {
     @ParameterizedTest
     @CsvSource({"mysql,MySqlQueryExecutorProvider,r2dbc-mysql,io.asyncer:r2dbc-mysql",
         "mariadb,MariaDbQueryExecutorProvider,r2dbc-mariadb,org.mariadb:r2dbc-mariadb",
-        "postgresql,PostgresqlQueryExecutorProvider,r2dbc-postgresql,org.postgresql:r2dbc-postgresql"})
+        "postgresql,PostgresqlQueryExecutorProvider,r2dbc-postgresql,org.postgresql:r2dbc-postgresql",
+        "h2,H2QueryExecutorProvider,r2dbc-h2,io.r2dbc:r2dbc-h2"})
     void providerLoadsWithoutItsDriverAndNamesTheArtifactToAdd(String engine, String provider, String jar,
             String artifact) throws Exception {
         List<URL> urls = new ArrayList<>();
@@ -148,6 +149,9 @@ class ProvidersTest {
             }).satisfies(err -> {
                 assertThat(err.getClass().getName()).isEqualTo(ConfigurationException.class.getName());
                 assertThat(err).hasMessageContaining(artifact).hasMessageContaining("DB_ENGINE=" + engine);
+                if (engine.equals("h2")) {
+                    assertThat(err).as("the default, not a choice of the user's").hasMessageContaining("DB_ENGINE is not set");
+                }
             });
         }
     }
