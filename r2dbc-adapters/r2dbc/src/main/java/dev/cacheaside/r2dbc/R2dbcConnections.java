@@ -21,6 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The connections of one executor (see {@link R2dbcQueryExecutor}, "Pooling", "Read-only
@@ -41,6 +43,13 @@ final class R2dbcConnections {
     private final String target;
     /** Whether the connections are read-only sessions, so writes open READ WRITE transactions. */
     private final boolean readOnlySessions;
+    /**
+     * For a driver that blocks its calling thread (H2), where every call on a connection runs:
+     * the work after an acquire (which the pool may hand over on the thread that released a
+     * connection, a timer's for a cancelled statement) and every release (which hands the
+     * connection to, and validates it for, the next borrower). Null for non-blocking drivers.
+     */
+    private final Scheduler blocking;
 
     /**
      * Pools {@code factory}, or uses it as it is when it already is a {@link ConnectionPool}.
@@ -68,6 +77,7 @@ final class R2dbcConnections {
             this.ownsPool = true;
         }
         this.readOnlySessions = ownsPool && Sessions.readOnlySessionSql(dialect) != null;
+        this.blocking = dialect == Dialect.H2 ? Schedulers.boundedElastic() : null;
     }
 
     /**
@@ -91,9 +101,9 @@ final class R2dbcConnections {
         }
         return Mono.usingWhen(acquire(),
                 work,
-                Connection::close,
-                (connection, error) -> connection.close(),
-                Connection::close)
+                this::release,
+                (connection, error) -> release(connection),
+                this::release)
                 .onErrorMap(this::lostConnection);
     }
 
@@ -111,11 +121,11 @@ final class R2dbcConnections {
                 connection -> transaction || readOnlySessions || !connection.isAutoCommit()
                         ? inTransaction(connection, statements, update)
                         : update.apply(connection, statements.get(0)),
-                Connection::close,
-                (connection, error) -> connection.close(),
+                this::release,
+                (connection, error) -> release(connection),
                 connection -> transaction || readOnlySessions || !connection.isAutoCommit()
-                        ? rollback(connection).onErrorResume(e -> Mono.empty()).then(Mono.from(connection.close()))
-                        : connection.close())
+                        ? offload(rollback(connection).onErrorResume(e -> Mono.empty()).then(Mono.from(connection.close())))
+                        : release(connection))
                 .onErrorMap(this::lostConnection);
     }
 
@@ -150,18 +160,29 @@ final class R2dbcConnections {
      * underlying connection is closed so that no read-write session returns to the pool.
      */
     private Mono<Void> restoreAndClose(Connection connection) {
-        return Sessions.switchTo(connection, dialect, true)
+        return offload(Sessions.switchTo(connection, dialect, true)
                 .onErrorResume(e -> {
                     LOG.warn("could not make a connection to {} read-only again; closing it: {}", target, e.toString());
                     Connection raw = connection instanceof io.r2dbc.spi.Wrapped
                             ? (Connection) ((io.r2dbc.spi.Wrapped<?>) connection).unwrap() : connection;
                     return Mono.from(raw.close()).onErrorResume(x -> Mono.empty());
                 })
-                .then(Mono.from(connection.close()));
+                .then(Mono.from(connection.close())));
     }
 
     private Mono<Connection> acquire() {
-        return Mono.from(pool.create()).onErrorMap(this::connectFailure);
+        Mono<Connection> connection = Mono.from(pool.create()).onErrorMap(this::connectFailure);
+        return blocking == null ? connection : connection.publishOn(blocking);
+    }
+
+    /** Gives {@code connection} back to the pool (on the blocking driver's scheduler, if any). */
+    private Mono<Void> release(Connection connection) {
+        return offload(Mono.from(connection.close()));
+    }
+
+    /** {@code work}, subscribed on the blocking driver's scheduler when there is one. */
+    private Mono<Void> offload(Mono<Void> work) {
+        return blocking == null ? work : work.subscribeOn(blocking);
     }
 
     /**

@@ -90,6 +90,9 @@ class DatabaseTlsIT {
                 : AbstractDatabaseIT.env("MARIADB", engine, 3306, "root", "test");
         env.put("DB_POOL_SIZE", "1");
         env.put("DB_CONNECT_TIMEOUT", "10s");
+        // the acquire bound covers the connect, the TLS handshake and the session set-up: on a
+        // loaded machine the default 5 s cut a handshake short, so it is three connect timeouts
+        env.put("DB_ACQUIRE_TIMEOUT", "30s");
         return Settings.of(env);
     }
 
