@@ -193,13 +193,36 @@ abstract class ChangeStreamContract {
             // the probe below must be answered by the stream, not by the start's conservative invalidation
             await("the start's conservative invalidation", START_BOUND, () -> consumer.conservativeInvalidations() > 0);
         }
-        long probe = -ThreadLocalRandom.current().nextInt(1, 1_000_000);
-        itemThroughCache(cache, 9);
-        try (PreparedStatement s = w.prepareStatement("UPDATE " + table("cdc_item") + " SET v = ? WHERE id = 9")) {
+        probe("the first change streams", cache, table("cdc_item"), w, START_BOUND);
+    }
+
+    /**
+     * Proves that a change reaches {@code cache} now: row 9 of {@code table} (no writer's) is read
+     * until the answer is a cache hit (a read may not be cached: a fill that lost its lease, a cache
+     * call that timed out), then a new value is written to it, then read until the cache answers it.
+     * An answer that fails (a server restarting) is retried.
+     */
+    static void probe(String what, CacheAside cache, String table, Connection w, Duration within) throws Exception {
+        String sql = "SELECT v FROM " + table + " WHERE id = ?";
+        await("row 9 is cached", within, () -> {
+            try {
+                return cache.query(sql, 9).block().source() == Source.CACHE_HIT;
+            } catch (RuntimeException e) {
+                return false;
+            }
+        });
+        long probe = -ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+        try (PreparedStatement s = w.prepareStatement("UPDATE " + table + " SET v = ? WHERE id = 9")) {
             s.setLong(1, probe);
             s.executeUpdate();
         }
-        await("the first change streams", START_BOUND, () -> itemThroughCache(cache, 9) == probe);
+        await(what, within, () -> {
+            try {
+                return (Long) cache.query(sql, 9).block().rows().get(0, 0) == probe;
+            } catch (RuntimeException e) {
+                return false;
+            }
+        });
     }
 
     @Test
@@ -322,16 +345,12 @@ abstract class ChangeStreamContract {
         LeaderProcess child = LeaderProcess.start(options, redis, cache.options().keyPrefix(), "cdc-it-" + run + ":leader",
                 LEASE_TTL, adminUrl(true), dialect(), INVALIDATION_TIMEOUT);
         closeables.add(child);
-        await("the other JVM's consumer leads", START_BOUND, child::leading);
+        // the child's first start invalidates everything (no stored position), then streams
+        await("the other JVM's consumer leads and made its conservative invalidation", START_BOUND.multipliedBy(2),
+                child::invalidatedEverything);
         ChangeStreamConsumer here = consumer(cache).start();
         try (Connection w = writer()) {
-            // the child's first start invalidates everything, then streams: two probes, the second streamed
-            for (int i = 0; i < 2; i++) {
-                long probe = -ThreadLocalRandom.current().nextInt(1, 1_000_000);
-                itemThroughCache(cache, 9);
-                setItem(w, 9, probe);
-                await("the other JVM streams a change", START_BOUND, () -> itemThroughCache(cache, 9) == probe);
-            }
+            probe("the other JVM streams a change", cache, table("cdc_item"), w, START_BOUND);
         }
         assertThat(here.status()).as("this instance stands by while the other JVM leads")
                 .isEqualTo(ChangeStreamConsumer.Status.STANDBY);
@@ -352,8 +371,10 @@ abstract class ChangeStreamContract {
             }
             activeAfterKill[0] = (System.nanoTime() - killed) / 1_000_000;
         });
-        System.out.printf(Locale.ROOT, "[cdc] %s slot inactive %d ms after the SIGKILL (measured)%n", database(),
-                activeAfterKill[0]);
+        if (database() == DebeziumSourceOptions.Database.POSTGRESQL) {
+            System.out.printf(Locale.ROOT, "[cdc] %s slot inactive %d ms after the SIGKILL (measured)%n", database(),
+                    activeAfterKill[0]);
+        }
     }
 
     /**

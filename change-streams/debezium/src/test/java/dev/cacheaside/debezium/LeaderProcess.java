@@ -26,19 +26,19 @@ import java.util.concurrent.TimeUnit;
  */
 final class LeaderProcess implements AutoCloseable {
 
-    /** What the child prints once its consumer leads and its source runs. */
-    static final String LEADING = "cdc-child: leading";
+    /** What the child prints once its consumer leads and its source made a conservative invalidation. */
+    static final String INVALIDATED_EVERYTHING = "cdc-child: leading, every watched table invalidated";
 
     private final Process process;
-    private volatile boolean leading;
+    private volatile boolean invalidatedEverything;
 
     private LeaderProcess(Process process) {
         this.process = process;
         Thread echo = new Thread(() -> {
             try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = out.readLine()) != null; ) {
-                    if (line.equals(LEADING)) {
-                        leading = true;
+                    if (line.equals(INVALIDATED_EVERYTHING)) {
+                        invalidatedEverything = true;
                     }
                     System.out.println("[child " + process.pid() + "] " + line);
                 }
@@ -82,8 +82,9 @@ final class LeaderProcess implements AutoCloseable {
         return new LeaderProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
     }
 
-    boolean leading() {
-        return leading;
+    /** Whether the child leads and its source's start invalidated every watched table (a start without a stored position). */
+    boolean invalidatedEverything() {
+        return invalidatedEverything;
     }
 
     boolean alive() {
@@ -145,10 +146,11 @@ final class LeaderProcess implements AutoCloseable {
         watch.setDaemon(true);
         watch.start();
         // waits, bounded by the test that launched it (which kills it), for the consumer to lead
-        while (consumer.status() != ChangeStreamConsumer.Status.RUNNING) {
+        // and for its source's first invalidation (of everything, without a stored position)
+        while (consumer.status() != ChangeStreamConsumer.Status.RUNNING || consumer.conservativeInvalidations() == 0) {
             Thread.sleep(10);
         }
-        System.out.println(LEADING);
+        System.out.println(INVALIDATED_EVERYTHING);
         System.out.flush();
         Thread.currentThread().join();
     }
