@@ -51,13 +51,7 @@ class ChangeStreamConsumerTest {
     }
 
     static void await(String what, Duration within, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError(what + " did not happen within " + within);
-            }
-            Thread.sleep(5);
-        }
+        StreamProbe.await(what, within, condition);
     }
 
     @Test

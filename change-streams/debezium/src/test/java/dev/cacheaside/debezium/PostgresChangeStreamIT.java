@@ -42,23 +42,28 @@ class PostgresChangeStreamIT extends ChangeStreamContract {
     }
 
     @Override
+    boolean slotActive(Statement s) throws SQLException {
+        try (java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '"
+                + namespace + "' AND active")) {
+            rs.next();
+            return rs.getInt(1) > 0;
+        }
+    }
+
+    @Override
     void makeGap(Statement s) throws SQLException {
-        // a consumer that just closed may hold the slot a moment longer
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (true) {
-            try (java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '"
-                    + namespace + "' AND active")) {
-                rs.next();
-                if (rs.getInt(1) == 0 || System.nanoTime() - deadline > 0) {
-                    break;
+        try {
+            // a consumer that just closed holds the slot until its engine's connection is closed
+            await("the slot is released", START_BOUND, () -> {
+                try {
+                    return !slotActive(s);
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
                 }
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SQLException(e);
-            }
+            });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException(e);
         }
         s.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + namespace + "'");
     }
