@@ -94,7 +94,7 @@ final class LoadDriver {
 
         int cells() {
             int table = databases.size() * caches.size() * statementCount() * 2;
-            int floors = (2 * 3 + 6) * CONCURRENCY.length * (1 + floorRounds);
+            int floors = (2 * 3 + 6 + 3) * CONCURRENCY.length * (1 + floorRounds);
             int stampede = caches.size() * 4;
             return table + floors + stampede;
         }
@@ -129,6 +129,7 @@ final class LoadDriver {
         results.floorStatement = typical.name() + ": " + typical.label();
         floorRedis(plan.databases().get(0), typical);
         floorMemcached(plan.databases().get(0), typical);
+        NearCell.run(this, plan, results, plan.databases().get(0), typical);
         explainRedis(plan.databases().get(0), typical);
         Statement expensive = SampleStatements.find(statements, "advanced", PICKS.get("advanced")[0]);
         results.stampedeStatement = expensive.name() + ": " + expensive.label() + " (on " + plan.databases().get(0) + ")";
@@ -293,10 +294,19 @@ final class LoadDriver {
     }
 
     private void floor(String store, Map<String, Supplier<Mono<?>>> variants) {
+        floor(store, variants, null);
+    }
+
+    /**
+     * Measures {@code variants} at each floor concurrency, interleaved round by round, into
+     * {@link Results#floors} under {@code store}; each user's first operation sent from
+     * {@code start} when not null ({@link ClosedLoop#run(int, Duration, long, Supplier, reactor.core.scheduler.Scheduler)}).
+     */
+    void floor(String store, Map<String, Supplier<Mono<?>>> variants, reactor.core.scheduler.Scheduler start) {
         List<String> names = new ArrayList<>(variants.keySet());
         for (int c : floorConcurrency()) {
             for (String name : names) {
-                Cell warm = ClosedLoop.run(c, plan.floorWarmup(), Long.MAX_VALUE, variants.get(name));
+                Cell warm = ClosedLoop.run(c, plan.floorWarmup(), Long.MAX_VALUE, variants.get(name), start);
                 progress.cell("floor %-9s c=%-2d %-18s warm-up: %,.0f ops/s", store, c, name, warm.throughput());
             }
             Map<String, List<Cell>> rounds = new LinkedHashMap<>();
@@ -304,7 +314,7 @@ final class LoadDriver {
                 for (int i = 0; i < names.size(); i++) {
                     // rotate the order each round, so no variant always runs first or last
                     String name = names.get((i + r) % names.size());
-                    Cell cell = ClosedLoop.run(c, plan.floorRound(), Long.MAX_VALUE, variants.get(name));
+                    Cell cell = ClosedLoop.run(c, plan.floorRound(), Long.MAX_VALUE, variants.get(name), start);
                     rounds.computeIfAbsent(name, n -> new ArrayList<>()).add(cell);
                     progress.cell("floor %-9s c=%-2d %-18s round %d/%d: %,.0f ops/s, p50 %s, p99 %s",
                             store, c, name, r + 1, plan.floorRounds(), cell.throughput(),
