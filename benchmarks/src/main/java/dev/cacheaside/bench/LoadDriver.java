@@ -94,7 +94,7 @@ final class LoadDriver {
 
         int cells() {
             int table = databases.size() * caches.size() * statementCount() * 2;
-            int floors = (2 * 3 + 6 + 3) * CONCURRENCY.length * (1 + floorRounds);
+            int floors = (2 * 3 + 6 + 3) * CONCURRENCY.length * (1 + floorRounds) + 3 * floorRounds;
             int stampede = caches.size() * 4;
             return table + floors + stampede;
         }
@@ -130,6 +130,7 @@ final class LoadDriver {
         floorRedis(plan.databases().get(0), typical);
         floorMemcached(plan.databases().get(0), typical);
         NearCell.run(this, plan, results, plan.databases().get(0), typical);
+        MemcachedRevalidation.run(plan, results, progress, plan.databases().get(0), typical);
         explainRedis(plan.databases().get(0), typical);
         Statement expensive = SampleStatements.find(statements, "advanced", PICKS.get("advanced")[0]);
         results.stampedeStatement = expensive.name() + ": " + expensive.label() + " (on " + plan.databases().get(0) + ")";

@@ -45,16 +45,20 @@ final class NearCell {
     private NearCell() {
     }
 
-    /** Only this cell ({@code -Dbench.args=near}): prepares the first database, then runs it. */
+    /**
+     * Only this cell ({@code -Dbench.args=near}) and {@link MemcachedRevalidation}: prepares the
+     * first database, then runs them.
+     */
     static void runAlone(LoadDriver driver, LoadDriver.Plan plan, Results results, Progress progress) {
         String db = plan.databases().get(0);
         progress.note("preparing %s: database %s, airport sample at scale %d (loaded once, reused when present)",
                 db, plan.database(), plan.scale());
         Servers.prepare(db, plan.database(), plan.scale(), line -> progress.note("  %s", line));
-        progress.expect(3 * LoadDriver.floorConcurrency().length * (1 + plan.floorRounds()));
+        progress.expect(3 * LoadDriver.floorConcurrency().length * (1 + plan.floorRounds()) + 3 * plan.floorRounds());
         Statement typical = SampleStatements.find(SampleStatements.picked(), "medium", 4);
         results.floorStatement = typical.name() + ": " + typical.label();
         run(driver, plan, results, db, typical);
+        MemcachedRevalidation.run(plan, results, progress, db, typical);
     }
 
     static void run(LoadDriver driver, LoadDriver.Plan plan, Results results, String db, Statement st) {
