@@ -33,7 +33,7 @@ import reactor.core.publisher.Mono;
 /**
  * The end-to-end load driver: the library against the real MariaDB and PostgreSQL and the real
  * Redis, Valkey and Memcached, with the airport sample at a fixed scale in a database of its own
- * ({@code cacheaside_bench}, loaded once by the project's loader and reused). Three parts:
+ * ({@code cacheaside_bench}, loaded once by the project's loader and reused). Four parts:
  * <ol>
  *   <li><b>The seed's table</b>: for two statements of each sample file (simple, medium,
  *       advanced), the database latency (a forced refresh: the engine's whole miss path, cache
@@ -43,6 +43,8 @@ import reactor.core.publisher.Mono;
  *       the library's hit against a raw Lettuce GET of the same key plus the same decode (and
  *       the bare GET), at concurrency 1, 16 and 64; the same on Memcached against a bare get
  *       through the same client.</li>
+ *   <li><b>The near hit</b> ({@link NearCell}) against the remote hit and a raw GET on Redis,
+ *       and a crude Memcached revalidation ({@link MemcachedRevalidation}).</li>
  *   <li><b>Stampede</b>: database queries, counted at the adapter, per 500 cold concurrent
  *       requests, leases off and on, over 1 and 4 instances (each with its own cache client).</li>
  * </ol>
