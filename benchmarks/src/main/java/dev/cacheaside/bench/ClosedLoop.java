@@ -46,6 +46,17 @@ final class ClosedLoop {
      * {@code maxOps} operations were started, whichever comes first, and waits for the last ones.
      */
     static Cell run(int concurrency, Duration duration, long maxOps, Supplier<Mono<?>> operation) {
+        return run(concurrency, duration, maxOps, operation, null);
+    }
+
+    /**
+     * As {@link #run(int, Duration, long, Supplier)}, but each user's first operation is sent
+     * from {@code firstOn} (when not null): an operation that completes on the caller's thread (a
+     * near hit) would otherwise run every user one after the other on this thread. Then the users
+     * share the scheduler's threads, so the concurrency the cores see is at most their number.
+     */
+    static Cell run(int concurrency, Duration duration, long maxOps, Supplier<Mono<?>> operation,
+                    reactor.core.scheduler.Scheduler firstOn) {
         Recorder recorder = new Recorder(3);
         AtomicLong started = new AtomicLong();
         AtomicLong errors = new AtomicLong();
@@ -65,6 +76,7 @@ final class ClosedLoop {
                         .then();
             })
                     .repeat(() -> System.nanoTime() < deadline && started.get() < maxOps)
+                    .as(users -> firstOn == null ? users : users.subscribeOn(firstOn))
                     .doFinally(signal -> done.countDown())
                     .subscribe();
         }

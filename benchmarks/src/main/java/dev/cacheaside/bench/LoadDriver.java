@@ -33,7 +33,7 @@ import reactor.core.publisher.Mono;
 /**
  * The end-to-end load driver: the library against the real MariaDB and PostgreSQL and the real
  * Redis, Valkey and Memcached, with the airport sample at a fixed scale in a database of its own
- * ({@code cacheaside_bench}, loaded once by the project's loader and reused). Three parts:
+ * ({@code cacheaside_bench}, loaded once by the project's loader and reused). Four parts:
  * <ol>
  *   <li><b>The seed's table</b>: for two statements of each sample file (simple, medium,
  *       advanced), the database latency (a forced refresh: the engine's whole miss path, cache
@@ -43,6 +43,8 @@ import reactor.core.publisher.Mono;
  *       the library's hit against a raw Lettuce GET of the same key plus the same decode (and
  *       the bare GET), at concurrency 1, 16 and 64; the same on Memcached against a bare get
  *       through the same client.</li>
+ *   <li><b>The near hit</b> ({@link NearCell}) against the remote hit and a raw GET on Redis,
+ *       and a crude Memcached revalidation ({@link MemcachedRevalidation}).</li>
  *   <li><b>Stampede</b>: database queries, counted at the adapter, per 500 cold concurrent
  *       requests, leases off and on, over 1 and 4 instances (each with its own cache client).</li>
  * </ol>
@@ -94,7 +96,7 @@ final class LoadDriver {
 
         int cells() {
             int table = databases.size() * caches.size() * statementCount() * 2;
-            int floors = (2 * 3 + 6) * CONCURRENCY.length * (1 + floorRounds);
+            int floors = (2 * 3 + 6 + 3) * CONCURRENCY.length * (1 + floorRounds) + 3 * floorRounds;
             int stampede = caches.size() * 4;
             return table + floors + stampede;
         }
@@ -129,6 +131,8 @@ final class LoadDriver {
         results.floorStatement = typical.name() + ": " + typical.label();
         floorRedis(plan.databases().get(0), typical);
         floorMemcached(plan.databases().get(0), typical);
+        NearCell.run(this, plan, results, plan.databases().get(0), typical);
+        MemcachedRevalidation.run(plan, results, progress, plan.databases().get(0), typical);
         explainRedis(plan.databases().get(0), typical);
         Statement expensive = SampleStatements.find(statements, "advanced", PICKS.get("advanced")[0]);
         results.stampedeStatement = expensive.name() + ": " + expensive.label() + " (on " + plan.databases().get(0) + ")";
@@ -293,10 +297,19 @@ final class LoadDriver {
     }
 
     private void floor(String store, Map<String, Supplier<Mono<?>>> variants) {
+        floor(store, variants, null);
+    }
+
+    /**
+     * Measures {@code variants} at each floor concurrency, interleaved round by round, into
+     * {@link Results#floors} under {@code store}; each user's first operation sent from
+     * {@code start} when not null ({@link ClosedLoop#run(int, Duration, long, Supplier, reactor.core.scheduler.Scheduler)}).
+     */
+    void floor(String store, Map<String, Supplier<Mono<?>>> variants, reactor.core.scheduler.Scheduler start) {
         List<String> names = new ArrayList<>(variants.keySet());
         for (int c : floorConcurrency()) {
             for (String name : names) {
-                Cell warm = ClosedLoop.run(c, plan.floorWarmup(), Long.MAX_VALUE, variants.get(name));
+                Cell warm = ClosedLoop.run(c, plan.floorWarmup(), Long.MAX_VALUE, variants.get(name), start);
                 progress.cell("floor %-9s c=%-2d %-18s warm-up: %,.0f ops/s", store, c, name, warm.throughput());
             }
             Map<String, List<Cell>> rounds = new LinkedHashMap<>();
@@ -304,7 +317,7 @@ final class LoadDriver {
                 for (int i = 0; i < names.size(); i++) {
                     // rotate the order each round, so no variant always runs first or last
                     String name = names.get((i + r) % names.size());
-                    Cell cell = ClosedLoop.run(c, plan.floorRound(), Long.MAX_VALUE, variants.get(name));
+                    Cell cell = ClosedLoop.run(c, plan.floorRound(), Long.MAX_VALUE, variants.get(name), start);
                     rounds.computeIfAbsent(name, n -> new ArrayList<>()).add(cell);
                     progress.cell("floor %-9s c=%-2d %-18s round %d/%d: %,.0f ops/s, p50 %s, p99 %s",
                             store, c, name, r + 1, plan.floorRounds(), cell.throughput(),

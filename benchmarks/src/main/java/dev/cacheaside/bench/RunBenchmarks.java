@@ -15,6 +15,7 @@ import java.util.List;
  * mvn -q -pl benchmarks compile dependency:copy-dependencies exec:exec -Dbench.args="jmh CodecBenchmark"   # only some JMH benchmarks
  * mvn -q -pl benchmarks compile dependency:copy-dependencies exec:exec -Dbench.args="load"                 # only the load driver
  * mvn -q -pl benchmarks compile dependency:copy-dependencies exec:exec -Dbench.args="floor"                # only the hit path against its floor
+ * mvn -q -pl benchmarks compile dependency:copy-dependencies exec:exec -Dbench.args="near"                 # only the near hit against the remote hit and a raw GET
  * </pre>
  * The full run writes {@code benchmarks/results/}; the smoke run writes
  * {@code benchmarks/target/bench-smoke/} and so never replaces the committed results. Exits with
@@ -36,8 +37,8 @@ public final class RunBenchmarks {
         }
         boolean smoke = Boolean.getBoolean("bench.smoke");
         String part = words.isEmpty() ? "all" : words.get(0);
-        if (!List.of("all", "jmh", "load", "floor", "alloc").contains(part)) {
-            System.err.println("usage: RunBenchmarks [all | jmh [Benchmark|Benchmark...] | load | floor | alloc]");
+        if (!List.of("all", "jmh", "load", "floor", "near", "alloc").contains(part)) {
+            System.err.println("usage: RunBenchmarks [all | jmh [Benchmark|Benchmark...] | load | floor | near | alloc]");
             System.exit(2);
         }
         if (part.equals("alloc")) {
@@ -70,6 +71,14 @@ public final class RunBenchmarks {
                 progress.note("the hit path against its floor: database %s, concurrency %s", plan.databases().get(0),
                         java.util.Arrays.toString(LoadDriver.floorConcurrency()));
                 new LoadDriver(plan, results, progress).runFloors();
+            }
+            if (part.equals("near")) {
+                LoadDriver.Plan plan = LoadDriver.Plan.of(smoke);
+                results.scale = plan.scale();
+                results.database = plan.database();
+                progress.note("the near hit against the remote hit and a raw GET on Redis: database %s, concurrency %s",
+                        plan.databases().get(0), java.util.Arrays.toString(LoadDriver.floorConcurrency()));
+                NearCell.runAlone(new LoadDriver(plan, results, progress), plan, results, progress);
             }
             results.seconds = progress.seconds();
             Report.write(results, out);

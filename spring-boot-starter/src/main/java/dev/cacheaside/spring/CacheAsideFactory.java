@@ -85,7 +85,18 @@ final class CacheAsideFactory {
         storeMade.accept(store);
         log.info("CacheAside over {} and cache engine {}{}", databaseSource, cacheEngine,
                 overrides.isEmpty() ? "" : " at the application's Spring Data Redis address");
-        return CacheAside.builder().database(database).cache(store).options(options).build();
+        try {
+            return CacheAside.builder().database(database).cache(store).options(options).build();
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            if (!options.nearCache()) {
+                throw e;
+            }
+            // the one option checked against the store: it must report invalidations
+            database.closeAsync().subscribe(null, err -> log.debug("closing the database executor failed", err));
+            store.closeAsync().subscribe(null, err -> log.debug("closing the cache failed", err));
+            throw new IllegalStateException("invalid cacheaside.* property: cacheaside.near.enabled=true cannot be used with "
+                    + "cache engine " + cacheEngine + ": " + e.getMessage(), e);
+        }
     }
 
     /** The engine's options from the typed properties, checked by the library's builders. */
@@ -103,7 +114,11 @@ final class CacheAsideFactory {
                     .staleWhileRevalidate(p.getStaleWhileRevalidate())
                     .earlyRefreshBeta(p.getEarlyRefreshBeta())
                     .ttlJitter(p.getTtlJitter())
-                    .maxEntryBytes(p.getMaxEntryBytes());
+                    .maxEntryBytes(p.getMaxEntryBytes())
+                    .nearCache(p.getNear().isEnabled());
+            if (p.getNear().getMaxBytes() != null) {
+                b.nearCacheMaxBytes(p.getNear().getMaxBytes().toBytes());
+            }
             CacheAsideProperties.Breaker breaker = p.getBreaker();
             if (breaker.isEnabled()) {
                 if (breaker.getFailureRate() < 1 || breaker.getFailureRate() > 100) {
@@ -178,6 +193,8 @@ final class CacheAsideFactory {
                 return " (cacheaside.ttl)";
             case "cacheTimeout":
                 return " (cacheaside.timeout)";
+            case "nearCacheMaxBytes":
+                return " (cacheaside.near.max-bytes)";
             case "poolMaxSize":
                 return " (cacheaside.db.pool-size)";
             case "acquireTimeout":

@@ -139,6 +139,9 @@ public class CacheAsideProperties {
     /** The Memcached store (engine memcached). */
     private final Memcached memcached = new Memcached();
 
+    /** The near tier: hot entries kept decoded in process, exact through Redis or Valkey tracking. */
+    private final Near near = new Near();
+
     /** The database, when the application has no R2DBC ConnectionFactory of its own. */
     @NestedConfigurationProperty
     private final CacheAsideDbProperties db = new CacheAsideDbProperties();
@@ -184,7 +187,7 @@ public class CacheAsideProperties {
                 + ", leaseTtl=" + leaseTtl + ", leaseWait=" + leaseWait
                 + ", staleWhileRevalidate=" + staleWhileRevalidate + ", earlyRefreshBeta=" + earlyRefreshBeta
                 + ", ttlJitter=" + ttlJitter + ", maxEntryBytes=" + maxEntryBytes + ", " + breaker + ", " + local
-                + ", " + memcached + ", " + db + ", " + cdc + ", " + health + ", " + metrics + "]";
+                + ", " + memcached + ", " + near + ", " + db + ", " + cdc + ", " + health + ", " + metrics + "]";
     }
 
     // ---------------------------------------------------------------- accessors
@@ -245,6 +248,7 @@ public class CacheAsideProperties {
     public Breaker getBreaker() { return breaker; }
     public Local getLocal() { return local; }
     public Memcached getMemcached() { return memcached; }
+    public Near getNear() { return near; }
     public CacheAsideDbProperties getDb() { return db; }
     public CacheAsideCdcProperties getCdc() { return cdc; }
     public Health getHealth() { return health; }
@@ -315,6 +319,26 @@ public class CacheAsideProperties {
         public String toString() {
             return "memcached[maxReconnectDelay=" + maxReconnectDelay + ", maxValueBytes=" + maxValueBytes
                     + ", maxPending=" + maxPending + "]";
+        }
+    }
+
+    /** {@code cacheaside.near.*}: the near tier (Redis and Valkey, standalone or Sentinel). */
+    public static class Near {
+
+        /** Whether hot entries are also kept decoded in process, exact through the server's tracking (CACHE_NEAR). */
+        private boolean enabled = false;
+
+        /** Bound on the near tier's estimated bytes: twice the entry and key, plus 160 bytes per entry (CACHE_NEAR_MAX_BYTES). */
+        private DataSize maxBytes = DataSize.ofMegabytes(64);
+
+        public boolean isEnabled() { return enabled; }
+        public void setEnabled(boolean enabled) { this.enabled = enabled; }
+        public DataSize getMaxBytes() { return maxBytes; }
+        public void setMaxBytes(DataSize maxBytes) { this.maxBytes = maxBytes; }
+
+        @Override
+        public String toString() {
+            return "near[enabled=" + enabled + ", maxBytes=" + maxBytes + "]";
         }
     }
 

@@ -80,9 +80,13 @@ public final class CacheAsideResponses {
         };
     }
 
-    /** {@code cache;dur=<milliseconds with two decimals>} of the result's latency. */
+    /**
+     * {@code cache;dur=<milliseconds with two decimals>} of the result's latency, with
+     * {@code ;desc="near"} when the near tier answered ({@link QueryResult#fromNearTier()}).
+     */
     public static String serverTiming(QueryResult result) {
-        return timing("cache", result.latencyMillis());
+        String timing = timing("cache", result.latencyMillis());
+        return result.fromNearTier() ? timing + ";desc=\"near\"" : timing;
     }
 
     /** {@code <metric>;dur=<milliseconds with two decimals>}, for responses that are not a query's (a write). */

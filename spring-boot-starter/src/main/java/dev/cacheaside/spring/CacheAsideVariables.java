@@ -46,6 +46,8 @@ final class CacheAsideVariables {
         put(v, "CACHE_BREAKER_FAILURE_RATE", breaker.getFailureRate());
         put(v, "CACHE_MAX_ENTRY_BYTES", p.getMaxEntryBytes());
         put(v, "CACHE_LOCAL_MAX_BYTES", p.getLocal().getMaxBytes() == null ? null : p.getLocal().getMaxBytes().toBytes());
+        put(v, "CACHE_NEAR", p.getNear().isEnabled());
+        put(v, "CACHE_NEAR_MAX_BYTES", p.getNear().getMaxBytes() == null ? null : p.getNear().getMaxBytes().toBytes());
         CacheAsideProperties.Memcached memcached = p.getMemcached();
         put(v, "MEMCACHED_MAX_RECONNECT_DELAY", millis(memcached.getMaxReconnectDelay()));
         put(v, "MEMCACHED_MAX_VALUE_BYTES", memcached.getMaxValueBytes());

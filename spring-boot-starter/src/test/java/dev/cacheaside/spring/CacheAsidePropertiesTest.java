@@ -39,6 +39,8 @@ class CacheAsidePropertiesTest {
         assertThat(p.getBreaker().getFailureRate()).isEqualTo(
                 (int) CacheAsideOptions.DEFAULT_CIRCUIT_BREAKER.getFailureRateThreshold());
         assertThat(p.getLocal().getMaxBytes().toBytes()).isEqualTo(LocalStoreOptions.DEFAULT_MAXIMUM_BYTES);
+        assertThat(p.getNear().isEnabled()).as("near tier").isEqualTo(CacheAsideOptions.DEFAULT_NEAR_CACHE);
+        assertThat(p.getNear().getMaxBytes().toBytes()).as("near max-bytes").isEqualTo(CacheAsideOptions.DEFAULT_NEAR_CACHE_MAX_BYTES);
         assertThat(p.getMemcached().getMaxReconnectDelay()).isEqualTo(MemcachedStoreOptions.DEFAULT_MAX_RECONNECT_DELAY);
         assertThat(p.getMemcached().getMaxValueBytes()).isEqualTo(MemcachedStoreOptions.DEFAULT_MAX_VALUE_SIZE);
         assertThat(p.getMemcached().getMaxPending()).isEqualTo(MemcachedStoreOptions.DEFAULT_MAX_PENDING_REQUESTS);

@@ -41,6 +41,8 @@ class CacheAsideVariablesTest {
         p.getBreaker().setOpen(Duration.ofSeconds(7));
         p.getBreaker().setFailureRate(25);
         p.getLocal().setMaxBytes(DataSize.ofKilobytes(8));
+        p.getNear().setEnabled(true);
+        p.getNear().setMaxBytes(DataSize.ofKilobytes(16));
         p.getMemcached().setMaxReconnectDelay(Duration.ofSeconds(9));
         p.getMemcached().setMaxValueBytes(4096);
         p.getMemcached().setMaxPending(77);
@@ -95,6 +97,8 @@ class CacheAsideVariablesTest {
                 entry("CACHE_BREAKER_FAILURE_RATE", "25"),
                 entry("CACHE_MAX_ENTRY_BYTES", "2048"),
                 entry("CACHE_LOCAL_MAX_BYTES", "8192"),
+                entry("CACHE_NEAR", "true"),
+                entry("CACHE_NEAR_MAX_BYTES", "16384"),
                 entry("MEMCACHED_MAX_RECONNECT_DELAY", "9000ms"),
                 entry("MEMCACHED_MAX_VALUE_BYTES", "4096"),
                 entry("MEMCACHED_MAX_PENDING", "77"),

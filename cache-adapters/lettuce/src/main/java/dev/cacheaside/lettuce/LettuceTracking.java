@@ -31,7 +31,16 @@ import org.slf4j.LoggerFactory;
  * <p>Failure means forgetting: a disconnect calls {@link InvalidatingStore.Listener#forgetAll()}
  * at once; after every (re)connect tracking is enabled again and only its {@code OK} calls
  * {@link InvalidatingStore.Listener#tracking()}. A push without keys (FLUSHALL, FLUSHDB) forgets
- * everything and goes on tracking. Nothing here blocks: callbacks run on Lettuce's event loop.
+ * everything and goes on tracking.
+ *
+ * <p>A server that stops answering without closing the connection (frozen, or a network that
+ * drops packets) is caught by a heartbeat: while tracking is confirmed, a {@code PING} is sent on
+ * the tracking connection every {@link LettuceStoreOptions#commandTimeout() command timeout},
+ * and one not answered within a command timeout calls {@link InvalidatingStore.Listener#forgetAll()},
+ * closes that connection and opens a new one (tracking enabled again, confirmed by its
+ * {@code OK}). So the near tier stops serving at most two command timeouts (plus the time the
+ * scheduler takes to run the check) after the server's last answer.
+ * Nothing here blocks: callbacks run on Lettuce's event loop.
  */
 final class LettuceTracking {
 
@@ -44,6 +53,11 @@ final class LettuceTracking {
     private final String prefix;
     private final InvalidatingStore.Listener listener;
     private final long retryMillis;
+    /** The heartbeat's period and the time a {@code PING} may take: the command timeout. */
+    private final long heartbeatMillis;
+    private final io.lettuce.core.RedisURI uri;
+    /** Bumped by every confirmation of tracking, so that only the latest heartbeat goes on. */
+    private final java.util.concurrent.atomic.AtomicLong beat = new java.util.concurrent.atomic.AtomicLong();
     private volatile StatefulRedisConnection<String, String> connection;
     private volatile boolean closed;
 
@@ -61,19 +75,20 @@ final class LettuceTracking {
         this.prefix = prefix;
         this.listener = listener;
         this.retryMillis = Math.max(100, options.reconnectDelayMin().toMillis());
-        io.lettuce.core.RedisURI uri = config.standaloneOrSentinelUri();
+        this.heartbeatMillis = Math.max(1, options.commandTimeout().toMillis());
+        this.uri = config.standaloneOrSentinelUri();
         uri.setClientName(CLIENT_NAME);
-        connect(uri);
+        connect();
     }
 
-    private void connect(io.lettuce.core.RedisURI uri) {
+    private void connect() {
         if (closed) {
             return;
         }
         client.connectAsync(StringCodec.UTF8, uri).toCompletableFuture().whenComplete((c, error) -> {
             if (error != null) {
                 LOG.debug("near tier: tracking connection failed, retrying in {} ms: {}", retryMillis, error.toString());
-                resources.eventExecutorGroup().schedule(() -> connect(uri), retryMillis, TimeUnit.MILLISECONDS);
+                resources.eventExecutorGroup().schedule(this::connect, retryMillis, TimeUnit.MILLISECONDS);
                 return;
             }
             if (closed) {
@@ -93,8 +108,9 @@ final class LettuceTracking {
             args.prefixes(prefix);
         }
         c.async().clientTracking(args).whenComplete((ok, error) -> {
-            if (error == null && "OK".equals(ok) && c.isOpen() && !closed) {
+            if (error == null && "OK".equals(ok) && c.isOpen() && !closed && connection == c) {
                 listener.tracking();
+                heartbeat(c, beat.incrementAndGet());
             } else if (error != null && !closed) {
                 LOG.warn("near tier: CLIENT TRACKING failed, the near tier stays off until it succeeds: {}", error.toString());
                 resources.eventExecutorGroup().schedule(() -> {
@@ -104,6 +120,36 @@ final class LettuceTracking {
                 }, retryMillis, TimeUnit.MILLISECONDS);
             }
         });
+    }
+
+    /**
+     * Sends a {@code PING} on {@code c} a heartbeat period from now, and so on while {@code c}
+     * is the connection and {@code generation} the latest confirmation; a {@code PING} that fails
+     * or is not answered within the period forgets everything and replaces the connection.
+     */
+    private void heartbeat(StatefulRedisConnection<String, String> c, long generation) {
+        resources.eventExecutorGroup().schedule(() -> {
+            if (closed || connection != c || beat.get() != generation) {
+                return;
+            }
+            c.async().ping().toCompletableFuture().orTimeout(heartbeatMillis, TimeUnit.MILLISECONDS)
+                    .whenComplete((pong, error) -> {
+                        if (closed || connection != c || beat.get() != generation) {
+                            return;
+                        }
+                        if (error == null) {
+                            heartbeat(c, generation);
+                            return;
+                        }
+                        LOG.warn("near tier: the tracking connection's PING was not answered within {} ms, forgetting the near "
+                                + "tier and reconnecting: {}", heartbeatMillis, error.toString());
+                        beat.incrementAndGet();
+                        connection = null;
+                        listener.forgetAll();
+                        c.closeAsync();
+                        connect();
+                    });
+        }, heartbeatMillis, TimeUnit.MILLISECONDS);
     }
 
     private void pushed(PushMessage message) {
@@ -147,7 +193,11 @@ final class LettuceTracking {
 
         @Override
         public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
-            listener.forgetAll();
+            // a connection the heartbeat replaced was forgotten when it was replaced; forgetting
+            // again could undo the new connection's confirmation
+            if (handler == connection) {
+                listener.forgetAll();
+            }
         }
     }
 }
