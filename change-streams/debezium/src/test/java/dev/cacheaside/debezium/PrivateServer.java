@@ -3,6 +3,7 @@ package dev.cacheaside.debezium;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cacheaside.spi.SqlDialect;
+import dev.cacheaside.testing.TestServers;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -17,7 +18,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * A database server of a test's own, never the shared one: its data in a temporary directory owned
@@ -120,7 +120,7 @@ abstract class PrivateServer implements AutoCloseable {
     private static void requireRoot(boolean binaries, String missing) {
         if (!binaries || !new File("/usr/sbin/runuser").canExecute() || !"root".equals(System.getProperty("user.name"))) {
             // a server of its own needs the binaries, and root to run them as the server's user
-            Assumptions.abort(missing + ", no runuser, or not root: a private server cannot be started");
+            TestServers.unavailable(missing + ", no runuser, or not root: a private server cannot be started");
         }
     }
 
