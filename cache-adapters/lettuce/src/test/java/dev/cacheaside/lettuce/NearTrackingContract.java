@@ -60,12 +60,22 @@ abstract class NearTrackingContract {
     final List<CacheAside> instances = new ArrayList<>();
     final String prefix = "near-it:" + UUID.randomUUID().toString().substring(0, 8) + ":";
 
-    /** The server's {@code host:port}. */
+    /** The server's {@code host:port}: the one the store writes to, where the test's admin connects. */
     abstract String address();
+
+    /** A new store of one instance, with its own tracking connection: to {@link #address()} by default. */
+    LettuceCacheStore newStore() {
+        return LettuceCacheStore.create(RedisTestSupport.standalone(address()).build());
+    }
+
+    /** The rounds of a measurement or race: the property {@code name}, else {@code standard}. */
+    int rounds(String name, int standard) {
+        return Integer.getInteger(name, standard);
+    }
 
     CacheAside instance() {
         CacheAside c = CacheAside.builder().database(writable)
-                .cache(LettuceCacheStore.create(RedisTestSupport.standalone(address()).build()))
+                .cache(newStore())
                 .options(CacheAsideOptions.builder().keyPrefix(prefix).nearCache(true).earlyRefreshBeta(0)
                         .cacheTimeout(Duration.ofSeconds(2)).build())
                 .build();
@@ -169,7 +179,7 @@ abstract class NearTrackingContract {
     private void measurePropagation(String what, java.util.function.BiFunction<CacheAside, String, Mono<?>> change) {
         CacheAside a = instance();
         CacheAside b = instance();
-        int n = Integer.getInteger("near.propagation.rounds", 1000);
+        int n = rounds("near.propagation.rounds", 1000);
         long[] nanos = new long[n];
         int lost = 0;
         for (int i = 0; i < n; i++) {
@@ -196,7 +206,7 @@ abstract class NearTrackingContract {
     void randomizedReadersAndAWriterOnTwoInstancesLeaveNoStaleNearEntry() {
         List<CacheAside> two = List.of(instance(), instance());
         Random random = new Random();
-        int rounds = Integer.getInteger("near.race.rounds", 1500);
+        int rounds = rounds("near.race.rounds", 1500);
         int stale = 0;
         int nearServed = 0;
         for (int round = 0; round < rounds; round++) {
