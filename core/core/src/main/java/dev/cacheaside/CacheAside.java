@@ -10,12 +10,14 @@ import dev.cacheaside.internal.Served;
 import dev.cacheaside.internal.StoreProbe;
 import dev.cacheaside.internal.TableInvalidator;
 import dev.cacheaside.internal.TextMemo;
+import dev.cacheaside.internal.TransactionJoin;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.ChangeSink;
 import dev.cacheaside.spi.QueryExecutor;
 import dev.cacheaside.spi.SqlDialect;
 import dev.cacheaside.spi.Statement;
 import dev.cacheaside.spi.TableChanges;
+import dev.cacheaside.spi.TransactionalExecutor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -63,6 +65,13 @@ import reactor.core.publisher.Mono;
  *       deleted in the background, so a value too large to read heals.</li>
  *   <li>When a miss completes, its entry has been written (or the write has failed or been
  *       refused), so a following query hits.</li>
+ *   <li>With a database executor that knows its caller's transaction
+ *       ({@link TransactionalExecutor}, such as the Spring Boot starter's over the application's
+ *       R2DBC {@code ConnectionFactory}), a query subscribed inside a transaction is answered by
+ *       the database through that transaction ({@link Source#CACHE_MISS}, counted as a database
+ *       load) and the cache is neither read nor written for it; {@link #update} and
+ *       {@link #transaction} run in the transaction, uncommitted, and invalidate the tables they
+ *       write once it has committed, never when it rolls back.</li>
  * </ul>
  *
  * <p>Thread safe; one instance serves a whole application. {@link #close()} closes the database
@@ -85,11 +94,15 @@ public final class CacheAside implements AutoCloseable {
     private final QueryEngine engine;
     /** What the read check found for each SQL text, in this executor's dialect (refusals too). */
     private final TextMemo<ReadOnlySql.Verdict> reads;
+    /** The caller's transaction joined, when the executor knows one; null when it cannot. */
+    private final TransactionJoin transactions;
 
     private CacheAside(QueryExecutor database, CacheStore cache, CacheAsideOptions options) {
         this.options = options;
         this.settings = EngineMapping.settings(options);
         this.engine = new QueryEngine(database, cache, settings);
+        this.transactions = database instanceof TransactionalExecutor joinable
+                ? new TransactionJoin(joinable, engine, settings, EngineMapping::invalidation) : null;
         SqlDialect dialect = database.dialect() == null ? SqlDialect.UNKNOWN : database.dialect();
         this.reads = new TextMemo<>(10_000, sql -> ReadOnlySql.verdict(sql, dialect,
                 options.allowStateChangingFunctions()));
@@ -202,7 +215,11 @@ public final class CacheAside implements AutoCloseable {
             return Mono.error(new IllegalStateException("this CacheAside is closed"));
         }
         Duration ttl = query.ttl() != null ? query.ttl() : options.defaultTtl();
-        return engine.serve(new Call(key, query.sql(), query.parameters(), query.tables(), ttl, query.forceRefresh(), query));
+        Call call = new Call(key, query.sql(), query.parameters(), query.tables(), ttl, query.forceRefresh(), query);
+        if (transactions != null) {
+            return transactions.serve(call, Mono.defer(() -> engine.serve(call)));
+        }
+        return engine.serve(call);
     }
 
     /** The time now on the options' nano clock, where a query's latency starts. */
@@ -280,6 +297,12 @@ public final class CacheAside implements AutoCloseable {
      * query over the tables it writes ({@link #invalidateTable}). A query whose load read the
      * database before the commit cannot fill the cache after it.
      *
+     * <p>Inside a transaction that the executor joins (see the class description), the write runs
+     * in it uncommitted, the returned {@link Mono} completes with its row count before the commit,
+     * and the invalidation runs after the commit (not at all on rollback); a
+     * {@link CacheInvalidationException} then reaches whoever committed, where the transaction's
+     * owner reports an after-commit error (Spring's commit does).
+     *
      * @return a {@link Mono} of the number of rows changed; the database's error when the write
      *     fails (nothing is invalidated then); a {@link CacheInvalidationException} when the
      *     write committed but the cache could not be invalidated
@@ -319,7 +342,13 @@ public final class CacheAside implements AutoCloseable {
             throw new IllegalArgumentException("cannot tell which tables " + writes.get(0).sql()
                     + " writes; declare them with Query.withTables");
         }
-        return engine.write(statements, tables).onErrorMap(InvalidationFailure.class, EngineMapping::invalidation);
+        Mono<Long> write = engine.write(statements, tables).onErrorMap(InvalidationFailure.class, EngineMapping::invalidation);
+        if (transactions == null) {
+            return write;
+        }
+        return Mono.defer(() -> engine.background().isClosed()
+                ? Mono.error(new IllegalStateException("this CacheAside is closed"))
+                : transactions.write(statements, tables, write));
     }
 
     /**

@@ -4,7 +4,10 @@ package dev.cacheaside;
 public enum Source {
     /** Read from the cache; the database was not asked for this result. */
     CACHE_HIT,
-    /** Read from the database (a miss, a force refresh, or a cache that could not answer). */
+    /**
+     * Read from the database (a miss, a force refresh, a cache that could not answer, or a query
+     * inside a transaction that the database executor joined).
+     */
     CACHE_MISS,
     /**
      * Read from the cache past its fresh time, within the stale-while-revalidate window; one

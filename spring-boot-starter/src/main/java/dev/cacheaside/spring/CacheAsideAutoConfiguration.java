@@ -39,6 +39,11 @@ import org.springframework.core.env.Environment;
  *       ignored: {@code spring.r2dbc.*} without a {@link ConnectionFactory} bean (Spring Boot's
  *       R2DBC module missing), several factories and none primary, or {@code spring.data.redis.*}
  *       that nothing reads (Spring Boot's Redis module missing).</li>
+ *   <li>Transactions: over the application's {@link ConnectionFactory}, with Spring's R2DBC
+ *       support on the class path, the {@code CacheAside} joins the Spring reactive transaction
+ *       its caller runs in ({@code R2dbcTransactionManager} over the same factory): queries go to
+ *       the database through the transaction's connection, bypassing the cache, and writes run
+ *       in the transaction and invalidate after its commit only.</li>
  *   <li>Micrometer: when the application has a {@link MeterRegistry} bean (Actuator brings one),
  *       the {@code cacheaside.*} meters are bound to it ({@link CacheAsideMetrics#bind}), tagged
  *       {@code name=<cacheaside.metrics.name>}.</li>

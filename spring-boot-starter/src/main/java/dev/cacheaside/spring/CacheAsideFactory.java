@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.util.ClassUtils;
 
 /**
  * Builds the {@link CacheAside} of the auto-configuration from {@link CacheAsideProperties}: the
@@ -26,6 +27,9 @@ import org.slf4j.LoggerFactory;
 final class CacheAsideFactory {
 
     private static final Logger log = LoggerFactory.getLogger(CacheAsideFactory.class);
+    private static final String SPRING_R2DBC = "org.springframework.r2dbc.connection.ConnectionHolder";
+    private static final String SPRING_REACTIVE_TX =
+            "org.springframework.transaction.reactive.TransactionSynchronizationManager";
 
     private CacheAsideFactory() {
     }
@@ -60,7 +64,8 @@ final class CacheAsideFactory {
         QueryExecutor database;
         String databaseSource;
         if (applicationFactory != null) {
-            database = R2dbcQueryExecutor.create(applicationFactory, r2dbcOptions(properties.getDb()));
+            database = joiningTransactions(R2dbcQueryExecutor.create(applicationFactory,
+                    r2dbcOptions(properties.getDb())), applicationFactory);
             databaseSource = "the application's ConnectionFactory (" + applicationFactory.getMetadata().getName() + ")";
         } else {
             String engine = settings.get("DB_ENGINE", Engines.DEFAULT_DB_ENGINE).toLowerCase(Locale.ROOT);
@@ -99,7 +104,19 @@ final class CacheAsideFactory {
         }
     }
 
-    /** The engine's options from the typed properties, checked by the library's builders. */
+    /**
+     * {@code executor}, joining the Spring reactive transactions over {@code factory} when Spring's
+     * R2DBC support ({@code spring-r2dbc}, with {@code spring-tx}) is on the class path.
+     */
+    static QueryExecutor joiningTransactions(R2dbcQueryExecutor executor, ConnectionFactory factory) {
+        ClassLoader loader = CacheAsideFactory.class.getClassLoader();
+        if (!ClassUtils.isPresent(SPRING_R2DBC, loader) || !ClassUtils.isPresent(SPRING_REACTIVE_TX, loader)) {
+            return executor;
+        }
+        return new SpringTransactionalExecutor(executor, factory);
+    }
+
+        /** The engine's options from the typed properties, checked by the library's builders. */
     static CacheAsideOptions options(CacheAsideProperties p) {
         return configurable(() -> {
             CacheAsideOptions.Builder b = CacheAsideOptions.builder()

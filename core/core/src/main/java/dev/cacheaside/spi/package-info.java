@@ -1,6 +1,7 @@
 /**
  * The service provider interfaces that adapters implement: {@link
- * dev.cacheaside.spi.QueryExecutor} for databases, with its values {@link dev.cacheaside.spi.Statement},
+ * dev.cacheaside.spi.QueryExecutor} for databases (and {@link dev.cacheaside.spi.TransactionalExecutor}
+ * for one that joins its caller's transaction), with its values {@link dev.cacheaside.spi.Statement},
  * {@link dev.cacheaside.spi.Rows} and {@link dev.cacheaside.spi.SqlDialect}; {@link
  * dev.cacheaside.spi.CacheStore} for caches, with {@link dev.cacheaside.spi.CacheLookup} and the
  * capabilities a store may add ({@link dev.cacheaside.spi.TaggedStore}, {@link

@@ -92,6 +92,11 @@ import reactor.core.scheduler.Schedulers;
  * counts are summed over every result of every statement. In every case the connection goes back
  * to the pool. Each statement has the client-side timeout described below.
  *
+ * <h2>A caller's connection</h2>
+ * {@link #execute(Connection, String, List)} and {@link #update(Connection, List)} run on a
+ * connection the caller holds, for example one bound to a transaction that a framework manages:
+ * in that transaction, and with no change to the connection, its session or its transaction.
+ *
  * <h2>Contract</h2>
  * Every method is lazy. Each subscription to {@link #execute} takes a connection, runs the
  * statement once, reads every row, and gives the connection back, also on error and on
@@ -202,6 +207,60 @@ public final class R2dbcQueryExecutor implements QueryExecutor {
             }
             return bound;
         }), true);
+    }
+
+    /**
+     * Runs one query on {@code connection}, a connection the caller holds (a transaction's, for
+     * example), with the same translation, binding, values and client-side timeout as
+     * {@link #execute(String, List)}. The connection is neither closed, committed, rolled back nor
+     * switched to another session mode: it stays the caller's. Lazy; each subscription runs the
+     * query again.
+     *
+     * @throws NullPointerException at subscription, as an error, when {@code connection} is null
+     */
+    public Mono<Rows> execute(Connection connection, String sql, List<?> parameters) {
+        Mono<Rows> rows = Mono.defer(() -> {
+            Objects.requireNonNull(connection, "connection");
+            if (sql == null || sql.isBlank()) {
+                return Mono.error(new IllegalArgumentException("sql must not be null or blank"));
+            }
+            Objects.requireNonNull(parameters, "parameters");
+            if (closed.get()) {
+                return Mono.error(new IllegalStateException("the executor for " + target + " is closed"));
+            }
+            return query(connection, binder.translate(sql, parameters));
+        });
+        return scheduler == null ? rows : rows.subscribeOn(scheduler);
+    }
+
+    /**
+     * Runs {@code statements} in order on {@code connection}, a connection the caller holds, in
+     * whatever transaction it is in: nothing is begun, committed or rolled back, and the
+     * connection is not closed. Translation, binding and the client-side timeout are those of
+     * {@link #update(Statement)}. Lazy.
+     *
+     * @return the number of rows the statements changed, summed
+     */
+    public Mono<Long> update(Connection connection, List<Statement> statements) {
+        Mono<Long> rows = Mono.defer(() -> {
+            Objects.requireNonNull(connection, "connection");
+            Objects.requireNonNull(statements, "statements");
+            if (statements.isEmpty()) {
+                return Mono.error(new IllegalArgumentException("statements must not be empty"));
+            }
+            if (closed.get()) {
+                return Mono.error(new IllegalStateException("the executor for " + target + " is closed"));
+            }
+            List<StatementBinder.Bound> bound = new ArrayList<>(statements.size());
+            for (Statement statement : statements) {
+                Objects.requireNonNull(statement, "statement");
+                bound.add(binder.translate(statement.sql(), statement.parameters()));
+            }
+            return Flux.fromIterable(bound)
+                    .concatMap(b -> updateRows(connection, b))
+                    .reduce(0L, Long::sum);
+        });
+        return scheduler == null ? rows : rows.subscribeOn(scheduler);
     }
 
     private Mono<Long> write(Mono<List<StatementBinder.Bound>> statements, boolean transaction) {
