@@ -40,14 +40,18 @@ final class QueryAnswer extends Mono<QueryResult> {
         long start = cache.nanoTime();
         String key;
         Mono<Served> served;
-        ToResult relay;
+        ToResult relay = null;
         try {
             key = cache.keyFor(query);
             CacheObserver observer = cache.observer();
             relay = observer == null ? new ToResult(actual, key, start) : watched(observer, actual, key, start);
             served = cache.serve(query, key);
         } catch (Throwable e) {
-            Operators.error(actual, Operators.onOperatorError(e, actual.currentContext()));
+            Throwable error = Operators.onOperatorError(e, actual.currentContext());
+            if (relay != null) {
+                relay.failed(error);
+            }
+            Operators.error(actual, error);
             return;
         }
         served.subscribe(relay);
@@ -104,7 +108,7 @@ final class QueryAnswer extends Mono<QueryResult> {
             complete(result);
         }
 
-        /** The engine served {@code served}; before the subscriber gets it. */
+        /** The engine served {@code served} (null: nothing); before the subscriber gets it. */
         void succeeded(Served served) {
         }
 
@@ -133,6 +137,7 @@ final class QueryAnswer extends Mono<QueryResult> {
                 return;
             }
             done = true;
+            succeeded(null);
             actual.onComplete();
         }
 
@@ -169,7 +174,7 @@ final class QueryAnswer extends Mono<QueryResult> {
         @Override
         void succeeded(Served served) {
             if (ended.compareAndSet(false, true)) {
-                watch.succeeded(Observing.tier(served.source()));
+                watch.succeeded(served == null ? null : Observing.tier(served.source()));
             }
         }
 
