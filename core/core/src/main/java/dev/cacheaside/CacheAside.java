@@ -4,6 +4,7 @@ import dev.cacheaside.internal.Call;
 import dev.cacheaside.internal.EngineAccess;
 import dev.cacheaside.internal.EngineSettings;
 import dev.cacheaside.internal.InvalidationFailure;
+import dev.cacheaside.internal.Observing;
 import dev.cacheaside.internal.QueryEngine;
 import dev.cacheaside.internal.Recorder;
 import dev.cacheaside.internal.Served;
@@ -11,6 +12,8 @@ import dev.cacheaside.internal.StoreProbe;
 import dev.cacheaside.internal.TableInvalidator;
 import dev.cacheaside.internal.TextMemo;
 import dev.cacheaside.internal.TransactionJoin;
+import dev.cacheaside.spi.CacheObserver;
+import dev.cacheaside.spi.CacheObserver.Operation;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.ChangeSink;
 import dev.cacheaside.spi.QueryExecutor;
@@ -97,10 +100,10 @@ public final class CacheAside implements AutoCloseable {
     /** The caller's transaction joined, when the executor knows one; null when it cannot. */
     private final TransactionJoin transactions;
 
-    private CacheAside(QueryExecutor database, CacheStore cache, CacheAsideOptions options) {
+    private CacheAside(QueryExecutor database, CacheStore cache, CacheAsideOptions options, CacheObserver observer) {
         this.options = options;
         this.settings = EngineMapping.settings(options);
-        this.engine = new QueryEngine(database, cache, settings);
+        this.engine = new QueryEngine(database, cache, settings, observer);
         this.transactions = database instanceof TransactionalExecutor joinable
                 ? new TransactionJoin(joinable, engine, settings, EngineMapping::invalidation) : null;
         SqlDialect dialect = database.dialect() == null ? SqlDialect.UNKNOWN : database.dialect();
@@ -256,9 +259,12 @@ public final class CacheAside implements AutoCloseable {
             throw new IllegalArgumentException("query must not be null");
         }
         // a load of the key that began before this invalidation does not write what it read
-        return Mono.defer(() -> engine.invalidator().invalidate(keyFor(query),
+        Mono<Boolean> invalidation = Mono.defer(() -> engine.invalidator().invalidate(keyFor(query),
                         TableInvalidator.tablesOf(query.sql(), query.tables())))
                 .onErrorMap(InvalidationFailure.class, EngineMapping::invalidation);
+        CacheObserver observer = engine.observer();
+        return observer == null ? invalidation : Observing.watch(observer, Operation.INVALIDATION, keyFor(query),
+                TableInvalidator.tablesOf(query.sql(), query.tables()), invalidation);
     }
 
     /**
@@ -276,8 +282,9 @@ public final class CacheAside implements AutoCloseable {
      */
     public Mono<Long> invalidateTable(String... tables) {
         Set<String> names = TableInvalidator.normalized(tables);
-        return Mono.defer(() -> engine.invalidator().invalidateTables(names, -1))
-                .onErrorMap(InvalidationFailure.class, EngineMapping::invalidation);
+        return Observing.watch(engine.observer(), Operation.INVALIDATION, null, names,
+                Mono.defer(() -> engine.invalidator().invalidateTables(names, -1))
+                        .onErrorMap(InvalidationFailure.class, EngineMapping::invalidation));
     }
 
     /**
@@ -343,12 +350,10 @@ public final class CacheAside implements AutoCloseable {
                     + " writes; declare them with Query.withTables");
         }
         Mono<Long> write = engine.write(statements, tables).onErrorMap(InvalidationFailure.class, EngineMapping::invalidation);
-        if (transactions == null) {
-            return write;
-        }
-        return Mono.defer(() -> engine.background().isClosed()
+        Mono<Long> joined = transactions == null ? write : Mono.defer(() -> engine.background().isClosed()
                 ? Mono.error(new IllegalStateException("this CacheAside is closed"))
                 : transactions.write(statements, tables, write));
+        return Observing.watch(engine.observer(), Operation.WRITE, null, tables, joined);
     }
 
     /**
@@ -377,6 +382,11 @@ public final class CacheAside implements AutoCloseable {
     /** The state of the circuit breaker in front of the cache: CLOSED, OPEN, HALF_OPEN, or DISABLED. */
     public String cacheCircuitState() {
         return engine.store().circuitState();
+    }
+
+    /** The observer of operations, or null. */
+    CacheObserver observer() {
+        return engine.observer();
     }
 
     /** Installs the recorder of timings; for {@link CacheAsideMetrics}. */
@@ -416,6 +426,7 @@ public final class CacheAside implements AutoCloseable {
         private QueryExecutor database;
         private CacheStore cache;
         private CacheAsideOptions options = CacheAsideOptions.defaults();
+        private CacheObserver observer;
 
         private Builder() {
         }
@@ -439,6 +450,16 @@ public final class CacheAside implements AutoCloseable {
         }
 
         /**
+         * The observer of queries, refreshes, invalidations and writes, for tracing (the Spring
+         * Boot starter installs one over Micrometer's {@code ObservationRegistry}); none when not
+         * set or null. See {@link CacheObserver}.
+         */
+        public Builder observer(CacheObserver observer) {
+            this.observer = observer;
+            return this;
+        }
+
+        /**
          * The instance.
          *
          * @throws IllegalArgumentException when the database or the cache is missing
@@ -450,7 +471,7 @@ public final class CacheAside implements AutoCloseable {
             if (cache == null) {
                 throw new IllegalArgumentException("cache must be set: a CacheStore such as LocalCacheStore");
             }
-            return new CacheAside(database, cache, Objects.requireNonNull(options, "options"));
+            return new CacheAside(database, cache, Objects.requireNonNull(options, "options"), observer);
         }
     }
 }

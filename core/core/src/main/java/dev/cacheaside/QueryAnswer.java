@@ -1,6 +1,10 @@
 package dev.cacheaside;
 
+import dev.cacheaside.internal.Observing;
 import dev.cacheaside.internal.Served;
+import dev.cacheaside.internal.TableInvalidator;
+import dev.cacheaside.spi.CacheObserver;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Mono;
@@ -12,7 +16,9 @@ import reactor.core.publisher.Operators;
  * as {@code Mono.defer(..).map(..)} would, with one subscriber per subscription and no operator
  * chain. Lazy; each subscription asks again. Cancelling cancels the engine's answer. A failure to
  * start (the instance is closed, or a bug) reaches the subscriber as an error, as from
- * {@code Mono.defer}.
+ * {@code Mono.defer}. With a {@link CacheObserver}, each subscription is watched as a query (or a
+ * refresh), and the engine answers in the watch's inner Context; without one, nothing more is
+ * allocated.
  */
 final class QueryAnswer extends Mono<QueryResult> {
 
@@ -34,18 +40,33 @@ final class QueryAnswer extends Mono<QueryResult> {
         long start = cache.nanoTime();
         String key;
         Mono<Served> served;
+        ToResult relay = null;
         try {
             key = cache.keyFor(query);
+            CacheObserver observer = cache.observer();
+            relay = observer == null ? new ToResult(actual, key, start) : watched(observer, actual, key, start);
             served = cache.serve(query, key);
         } catch (Throwable e) {
-            Operators.error(actual, Operators.onOperatorError(e, actual.currentContext()));
+            Throwable error = Operators.onOperatorError(e, actual.currentContext());
+            if (relay != null) {
+                relay.failed(error);
+            }
+            Operators.error(actual, error);
             return;
         }
-        served.subscribe(new ToResult(actual, key, start));
+        served.subscribe(relay);
+    }
+
+    private Watched watched(CacheObserver observer, CoreSubscriber<? super QueryResult> actual, String key,
+                            long start) {
+        CacheObserver.Watch watch = observer.start(
+                query.forceRefresh() ? CacheObserver.Operation.REFRESH : CacheObserver.Operation.QUERY,
+                key, TableInvalidator.tablesOf(query.sql(), query.tables()), actual.currentContext());
+        return new Watched(actual, key, start, watch, watch.inner(actual.currentContext()));
     }
 
     /** Relays the engine's answer as the query's result. */
-    private final class ToResult extends Operators.MonoSubscriber<Served, QueryResult> {
+    private class ToResult extends Operators.MonoSubscriber<Served, QueryResult> {
 
         private final String key;
         private final long start;
@@ -78,10 +99,25 @@ final class QueryAnswer extends Mono<QueryResult> {
             try {
                 result = cache.result(key, served, start);
             } catch (Throwable e) {
-                actual.onError(Operators.onOperatorError(upstream, e, served, currentContext()));
+                Throwable error = Operators.onOperatorError(upstream, e, served, currentContext());
+                failed(error);
+                actual.onError(error);
                 return;
             }
+            succeeded(served);
             complete(result);
+        }
+
+        /** The engine served {@code served} (null: nothing); before the subscriber gets it. */
+        void succeeded(Served served) {
+        }
+
+        /** The query fails with {@code e}; before the subscriber gets it. */
+        void failed(Throwable e) {
+        }
+
+        /** The subscriber cancelled. */
+        void cancelled() {
         }
 
         @Override
@@ -91,6 +127,7 @@ final class QueryAnswer extends Mono<QueryResult> {
                 return;
             }
             done = true;
+            failed(e);
             actual.onError(e);
         }
 
@@ -100,6 +137,7 @@ final class QueryAnswer extends Mono<QueryResult> {
                 return;
             }
             done = true;
+            succeeded(null);
             actual.onComplete();
         }
 
@@ -107,6 +145,51 @@ final class QueryAnswer extends Mono<QueryResult> {
         public void cancel() {
             super.cancel();
             upstream.cancel();
+            cancelled();
+        }
+    }
+
+    /**
+     * A {@link ToResult} whose subscription the observer watches: the engine answers in the
+     * watch's inner Context, and the first of served, error and cancel ends the watch.
+     */
+    private final class Watched extends ToResult {
+
+        private final CacheObserver.Watch watch;
+        private final reactor.util.context.Context context;
+        private final AtomicBoolean ended = new AtomicBoolean();
+
+        Watched(CoreSubscriber<? super QueryResult> actual, String key, long start, CacheObserver.Watch watch,
+                reactor.util.context.Context context) {
+            super(actual, key, start);
+            this.watch = watch;
+            this.context = context;
+        }
+
+        @Override
+        public reactor.util.context.Context currentContext() {
+            return context;
+        }
+
+        @Override
+        void succeeded(Served served) {
+            if (ended.compareAndSet(false, true)) {
+                watch.succeeded(served == null ? null : Observing.tier(served.source()));
+            }
+        }
+
+        @Override
+        void failed(Throwable e) {
+            if (ended.compareAndSet(false, true)) {
+                watch.failed(e);
+            }
+        }
+
+        @Override
+        void cancelled() {
+            if (ended.compareAndSet(false, true)) {
+                watch.cancelled();
+            }
         }
     }
 }

@@ -4,6 +4,7 @@ import dev.cacheaside.CacheAside;
 import dev.cacheaside.CacheAsideMetrics;
 import dev.cacheaside.spi.CacheStore;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import io.r2dbc.spi.ConnectionFactory;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -47,6 +48,10 @@ import org.springframework.core.env.Environment;
  *   <li>Micrometer: when the application has a {@link MeterRegistry} bean (Actuator brings one),
  *       the {@code cacheaside.*} meters are bound to it ({@link CacheAsideMetrics#bind}), tagged
  *       {@code name=<cacheaside.metrics.name>}.</li>
+ *   <li>Observations: when the application has an {@code ObservationRegistry} bean (Actuator
+ *       brings one), the starter's {@code CacheAside} makes an observation of each query,
+ *       refresh, invalidation and write, with the cache read and database load inside
+ *       ({@link CacheAsideObservations}), so Micrometer Tracing shows them as spans.</li>
  *   <li>Health: a {@link CacheAsideHealthIndicator} named {@code cacheAside} when Spring Boot's
  *       health module is present, unless {@code management.health.cacheaside.enabled=false}.</li>
  *
@@ -64,7 +69,8 @@ import org.springframework.core.env.Environment;
         "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
         "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
         "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
-        "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration"})
+        "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration",
+        "org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration"})
 @ConditionalOnClass(CacheAside.class)
 @ConditionalOnProperty(prefix = CacheAsideProperties.PREFIX, name = "enabled", havingValue = "true", matchIfMissing = true)
 @EnableConfigurationProperties(CacheAsideProperties.class)
@@ -84,7 +90,8 @@ public class CacheAsideAutoConfiguration {
     @ConditionalOnMissingBean
     public CacheAside cacheAside(CacheAsideProperties properties, ObjectProvider<ConnectionFactory> connectionFactories,
                                  ObjectProvider<RedisVariables> redis, Environment environment,
-                                 ObjectProvider<StarterStore> starterStore) {
+                                 ObjectProvider<StarterStore> starterStore,
+                                 ObjectProvider<CacheAsideFactory.Observers> observers) {
         RedisVariables fromRedis = redis.getIfAvailable();
         StartChecks.redisSettingsAreRead(environment, properties, fromRedis != null);
         Map<String, String> overrides = fromRedis == null ? Map.of() : fromRedis.variables(properties);
@@ -93,7 +100,7 @@ public class CacheAsideAutoConfiguration {
         StarterStore made = starterStore.getIfAvailable();
         CacheStore[] store = new CacheStore[1];
         CacheAside cacheAside = CacheAsideFactory.create(properties, factory, overrides,
-                StartChecks.namesDatabase(environment), s -> store[0] = s);
+                StartChecks.namesDatabase(environment), s -> store[0] = s, observers.getIfAvailable());
         if (made != null) {
             made.made(cacheAside, store[0]);
         }
@@ -155,6 +162,20 @@ public class CacheAsideAutoConfiguration {
         MeterBinding cacheAsideMeterBinding(ObjectProvider<CacheAside> cacheAside, ObjectProvider<MeterRegistry> registry,
                                             CacheAsideProperties properties) {
             return new MeterBinding(cacheAside.getIfUnique(), registry.getIfUnique(), properties.getMetrics().getName());
+        }
+    }
+
+    /** Observes the starter's {@code CacheAside} when the application has an observation registry. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "io.micrometer.observation.ObservationRegistry")
+    @ConditionalOnBean(type = "io.micrometer.observation.ObservationRegistry")
+    static class ObservationConfiguration {
+
+        @Bean
+        CacheAsideFactory.Observers cacheAsideObservers(ObjectProvider<ObservationRegistry> registry) {
+            ObservationRegistry r = registry.getIfUnique();
+            return r == null ? (database, cache) -> null
+                    : (database, cache) -> CacheAsideObservations.create(r, database, cache);
         }
     }
 

@@ -7,6 +7,7 @@ import dev.cacheaside.env.Engines;
 import dev.cacheaside.env.Settings;
 import dev.cacheaside.r2dbc.R2dbcOptions;
 import dev.cacheaside.r2dbc.R2dbcQueryExecutor;
+import dev.cacheaside.spi.CacheObserver;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.QueryExecutor;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -46,29 +47,39 @@ final class CacheAsideFactory {
      */
     static CacheAside create(CacheAsideProperties properties, ConnectionFactory applicationFactory,
                              Map<String, String> overrides, boolean databaseNamed) {
-        return create(properties, applicationFactory, overrides, databaseNamed, store -> { });
+        return create(properties, applicationFactory, overrides, databaseNamed, store -> { }, null);
+    }
+
+    /** Makes the observer of an instance over the named database and cache engines. */
+    @FunctionalInterface
+    interface Observers {
+        CacheObserver of(String databaseEngine, String cacheEngine);
     }
 
     /**
      * As {@link #create(CacheAsideProperties, ConnectionFactory, Map, boolean)}, handing the
      * cache store it made to {@code storeMade} (the change-stream consumer keeps its leader
-     * lease in the same store, over the same connection).
+     * lease in the same store, over the same connection), observed by what {@code observers}
+     * (may be null) makes for its engines.
      */
     static CacheAside create(CacheAsideProperties properties, ConnectionFactory applicationFactory,
                              Map<String, String> overrides, boolean databaseNamed,
-                             java.util.function.Consumer<CacheStore> storeMade) {
+                             java.util.function.Consumer<CacheStore> storeMade, Observers observers) {
         Map<String, String> variables = properties.toVariables();
         variables.putAll(overrides);
         Settings settings = Settings.of(variables);
         CacheAsideOptions options = options(properties);
         QueryExecutor database;
         String databaseSource;
+        String databaseEngine;
         if (applicationFactory != null) {
+            databaseEngine = applicationFactory.getMetadata().getName().toLowerCase(Locale.ROOT);
             database = joiningTransactions(R2dbcQueryExecutor.create(applicationFactory,
                     r2dbcOptions(properties.getDb())), applicationFactory);
             databaseSource = "the application's ConnectionFactory (" + applicationFactory.getMetadata().getName() + ")";
         } else {
             String engine = settings.get("DB_ENGINE", Engines.DEFAULT_DB_ENGINE).toLowerCase(Locale.ROOT);
+            databaseEngine = engine;
             database = configurable(() -> named("DB_ENGINE", "cacheaside.db.engine",
                     () -> Engines.queryExecutor(engine, settings)));
             databaseSource = "cacheaside.db.engine=" + engine;
@@ -91,7 +102,8 @@ final class CacheAsideFactory {
         log.info("CacheAside over {} and cache engine {}{}", databaseSource, cacheEngine,
                 overrides.isEmpty() ? "" : " at the application's Spring Data Redis address");
         try {
-            return CacheAside.builder().database(database).cache(store).options(options).build();
+            return CacheAside.builder().database(database).cache(store).options(options)
+                    .observer(observers == null ? null : observers.of(databaseEngine, cacheEngine)).build();
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             if (!options.nearCache()) {
                 throw e;
@@ -116,7 +128,7 @@ final class CacheAsideFactory {
         return new SpringTransactionalExecutor(executor, factory);
     }
 
-        /** The engine's options from the typed properties, checked by the library's builders. */
+    /** The engine's options from the typed properties, checked by the library's builders. */
     static CacheAsideOptions options(CacheAsideProperties p) {
         return configurable(() -> {
             CacheAsideOptions.Builder b = CacheAsideOptions.builder()

@@ -1,5 +1,6 @@
 package dev.cacheaside.internal;
 
+import dev.cacheaside.spi.CacheObserver;
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -28,7 +29,9 @@ import reactor.core.publisher.Operators;
  * would). Like {@link LeaseProtocol#lookup} it never errors itself: a failed read is
  * {@link Found#UNREACHABLE}, answered by the database; only the answer's error reaches the
  * subscriber. The store and the answer see the subscriber's {@link reactor.util.context.Context}.
- * Thread safe; one instance per engine.
+ * With a {@link CacheObserver}, the read is watched as {@link CacheObserver.Operation#CACHE_READ}
+ * (the store reads in the watch's inner Context; the answer still in the subscriber's); without
+ * one, nothing is allocated for it. Thread safe; one instance per engine.
  */
 final class HitPath {
 
@@ -36,8 +39,12 @@ final class HitPath {
     private final GuardedStore store;
     private final LeaseProtocol leases;
     private final EngineSettings options;
+    /** Watches each read, or null. */
+    private final CacheObserver observer;
 
-    HitPath(QueryEngine engine, GuardedStore store, LeaseProtocol leases, EngineSettings options) {
+    HitPath(QueryEngine engine, GuardedStore store, LeaseProtocol leases, EngineSettings options,
+            CacheObserver observer) {
+        this.observer = observer;
         this.engine = engine;
         this.store = store;
         this.leases = leases;
@@ -93,6 +100,10 @@ final class HitPath {
         private Duration limit;
         /** The near tier's placeholder for this read, or null. */
         private NearTier.Pending pending;
+        /** The observer's watch of this read, or null; ended (and cleared) with the read. */
+        private CacheObserver.Watch watch;
+        /** The Context the store reads in: the watch's inner one, or null for the subscriber's. */
+        private reactor.util.context.Context readContext;
 
         /** {@link #IDLE} until the breaker lets the read through, then {@link #READING}, then {@link #ENDED}. */
         volatile int readState;
@@ -116,6 +127,11 @@ final class HitPath {
             if (isCancelled()) {
                 return;
             }
+            if (observer != null) {
+                watch = observer.start(CacheObserver.Operation.CACHE_READ, call.key(), call.tables(),
+                        actual.currentContext());
+                readContext = watch.inner(actual.currentContext());
+            }
             Recorder r = store.recorder();
             if (r != Recorder.NONE) {
                 recorder = r;
@@ -137,6 +153,7 @@ final class HitPath {
                     engine.nearAbandon(call, pending);
                     store.readAbandoned();
                     record(true);
+                    watchCancelled();
                 }
                 return;
             }
@@ -175,6 +192,12 @@ final class HitPath {
                 // the read ended while the timer was being set
                 t.dispose();
             }
+        }
+
+        @Override
+        public reactor.util.context.Context currentContext() {
+            reactor.util.context.Context c = readContext;
+            return c != null ? c : actual.currentContext();
         }
 
         @Override
@@ -238,6 +261,7 @@ final class HitPath {
                 cancelRead();
                 store.readAbandoned();
                 record(true);
+                watchCancelled();
                 engine.nearAbandon(call, pending);
             }
             Operators.terminate(ANSWER, this);
@@ -248,12 +272,23 @@ final class HitPath {
             stopTimer();
             store.readEnded(breakerStart, null);
             record(true);
-            proceed(leases.answered(call.key(), value));
+            Found found = leases.answered(call.key(), value);
+            CacheObserver.Watch w = watch;
+            if (w != null) {
+                watch = null;
+                w.succeeded(Observing.found(found.kind));
+            }
+            proceed(found);
         }
 
         /** The read failed with {@code e} (the breaker has seen it, unless it refused the read). */
         private void failed(Throwable e) {
             record(false);
+            CacheObserver.Watch w = watch;
+            if (w != null) {
+                watch = null;
+                w.failed(e);
+            }
             proceed(leases.unreachable(call.key(), e));
         }
 
@@ -283,6 +318,14 @@ final class HitPath {
             Recorder r = recorder;
             if (r != Recorder.NONE) {
                 r.cache(StoreOperation.READ.metric(), options.nanoTime().getAsLong() - recordStart, success);
+            }
+        }
+
+        private void watchCancelled() {
+            CacheObserver.Watch w = watch;
+            if (w != null) {
+                watch = null;
+                w.cancelled();
             }
         }
 

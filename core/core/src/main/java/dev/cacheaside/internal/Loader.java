@@ -2,6 +2,7 @@ package dev.cacheaside.internal;
 
 import dev.cacheaside.internal.EntryCodec.Encoded;
 import dev.cacheaside.internal.SingleFlight.Load;
+import dev.cacheaside.spi.CacheObserver;
 import dev.cacheaside.spi.QueryExecutor;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -40,10 +41,12 @@ final class Loader {
     private final LeaseProtocol leases;
     private final TableInvalidator invalidator;
     private final EntryCodec codec;
+    /** Watches each database load, or null. */
+    private final CacheObserver observer;
 
     Loader(QueryExecutor database, GuardedStore store, EngineSettings options, Counters counters,
            CacheFailureLog failures, SingleFlight flights, LeaseProtocol leases, TableInvalidator invalidator,
-           EntryCodec codec) {
+           EntryCodec codec, CacheObserver observer) {
         this.database = database;
         this.store = store;
         this.options = options;
@@ -53,6 +56,7 @@ final class Loader {
         this.leases = leases;
         this.invalidator = invalidator;
         this.codec = codec;
+        this.observer = observer;
     }
 
     /** Joins the load in flight for {@code call}'s key, or starts one that stores as {@code mode} says. */
@@ -88,8 +92,17 @@ final class Loader {
         return loadFromDatabase(call).map(loaded -> new Served(loaded.rows(), Origin.CACHE_MISS));
     }
 
-    /** Asks the database (counted and timed); errors with the database's error, or when it answers with nothing. */
+    /**
+     * Asks the database (counted, timed, and watched by the observer when there is one); errors
+     * with the database's error, or when it answers with nothing.
+     */
     Mono<Loaded> loadFromDatabase(Call call) {
+        Mono<Loaded> load = askDatabase(call);
+        return observer == null ? load
+                : Observing.watch(observer, CacheObserver.Operation.DATABASE_LOAD, call.key(), call.tables(), load);
+    }
+
+    private Mono<Loaded> askDatabase(Call call) {
         return Mono.defer(() -> {
             counters.databaseLoads.increment();
             long t0 = options.nanoTime().getAsLong();

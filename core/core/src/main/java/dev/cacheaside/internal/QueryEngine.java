@@ -1,6 +1,7 @@
 package dev.cacheaside.internal;
 
 import dev.cacheaside.internal.Loader.Mode;
+import dev.cacheaside.spi.CacheObserver;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.InvalidatingStore;
 import dev.cacheaside.spi.QueryExecutor;
@@ -41,6 +42,8 @@ public final class QueryEngine {
     private final HitPath hits;
     /** The near tier, or null when it is off. */
     private final NearTier near;
+    /** The observer of queries and their phases, or null. */
+    private final CacheObserver observer;
 
     /**
      * The engine over {@code database} and {@code cache}; it closes both in {@link #closeAsync()}.
@@ -50,6 +53,15 @@ public final class QueryEngine {
      * @throws UnsupportedOperationException when {@code cache} cannot report them as deployed
      */
     public QueryEngine(QueryExecutor database, CacheStore cache, EngineSettings options) {
+        this(database, cache, options, null);
+    }
+
+    /**
+     * As {@link #QueryEngine(QueryExecutor, CacheStore, EngineSettings)}, with {@code observer}
+     * (null: none) watching each query's cache read and database load.
+     */
+    public QueryEngine(QueryExecutor database, CacheStore cache, EngineSettings options, CacheObserver observer) {
+        this.observer = observer;
         this.near = nearTier(cache, options);
         this.options = options;
         this.database = database;
@@ -61,9 +73,10 @@ public final class QueryEngine {
         this.leases = new LeaseProtocol(store, options, counters, failures, invalidator, background);
         this.freshness = new Freshness(options);
         this.codec = new EntryCodec(options, counters, freshness);
-        this.loader = new Loader(database, store, options, counters, failures, flights, leases, invalidator, codec);
+        this.loader = new Loader(database, store, options, counters, failures, flights, leases, invalidator, codec,
+                observer);
         this.refresher = new BackgroundRefresher(store, options, counters, flights, leases, loader, codec, background);
-        this.hits = new HitPath(this, store, leases, options);
+        this.hits = new HitPath(this, store, leases, options, observer);
     }
 
     /**
@@ -213,6 +226,11 @@ public final class QueryEngine {
                     : database.updateInTransaction(statements);
             return write.flatMap(rows -> invalidator.invalidateTables(tables, rows).thenReturn(rows));
         });
+    }
+
+    /** The observer of queries and their phases, or null. */
+    public CacheObserver observer() {
+        return observer;
     }
 
     /** The keys of queries. */

@@ -2,6 +2,7 @@ package dev.cacheaside.examples.webflux;
 
 import dev.cacheaside.CacheAside;
 import dev.cacheaside.QueryResult;
+import dev.cacheaside.Source;
 import dev.cacheaside.spring.CacheAsideResponses;
 import java.math.BigDecimal;
 import java.util.LinkedHashMap;
@@ -158,10 +159,18 @@ class AirportController {
 
     // ---------------------------------------------------------------- responses
 
-    /** The query's response with X-Cache and Server-Timing, written by the starter's helper. */
+    /**
+     * The query's response with X-Cache and Server-Timing, written by the starter's helper. A miss
+     * is logged; with tracing on (application.properties), the line carries the request's trace
+     * and span ids, as every line logged while serving the request does.
+     */
     private static Mono<ResponseEntity<Object>> answer(Mono<QueryResult> query,
                                                        Function<QueryResult, ResponseEntity<Object>> body) {
-        return CacheAsideResponses.entity(query, body);
+        return CacheAsideResponses.entity(query.doOnNext(r -> {
+            if (r.source() == Source.CACHE_MISS) {
+                log.info("cache miss: {} answered by the database in {} ms", r.key(), Math.round(r.latencyMillis()));
+            }
+        }), body);
     }
 
     private static ResponseEntity<Object> single(QueryResult result,
