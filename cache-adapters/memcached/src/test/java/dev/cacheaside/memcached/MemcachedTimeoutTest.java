@@ -70,10 +70,13 @@ class MemcachedTimeoutTest {
         store = MemcachedCacheStore.create(MemcachedStoreOptions.builder()
                 .server("127.0.0.1", server.getLocalPort()).timeout(Duration.ofMillis(200)).build());
 
+        // the fake server answers nothing before the second request, which is sent only after the
+        // first has failed: so only the store's own timeout (200 ms) can end the first; the bound
+        // here is a deadline for a loaded machine, not a speed
         Duration took = StepVerifier.create(store.get("slow")).as("the slow request")
                 .expectError(TimeoutException.class)
-                .verify(Duration.ofSeconds(5));
-        assertThat(took).as("time to the timeout error").isLessThan(Duration.ofSeconds(2));
+                .verify(Duration.ofSeconds(30));
+        assertThat(took).as("not before the configured timeout").isGreaterThanOrEqualTo(Duration.ofMillis(200));
         StepVerifier.create(store.get("fast")).as("the request behind it")
                 .expectNextMatches(v -> new String(v, StandardCharsets.US_ASCII).equals("fast"))
                 .verifyComplete();
