@@ -22,13 +22,16 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 /**
  * The service on its embedded default (H2 in memory with the sample, the in-process cache; no
  * servers), traced as application.properties sets it up, with Micrometer Tracing's test tracer in
- * place of Brave or OpenTelemetry: a miss is a {@code cacheaside query} span under the request's
+ * place of the example's Brave: a miss is a {@code cacheaside query} span under the request's
  * span, and the span that is current while the controller logs the miss is in the request's trace
  * (the span a tracer bridge copies into the MDC of that log line); the observations reach
  * Actuator's metrics as {@code cacheaside.query}.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"cacheaside.key-prefix=traced-miss:", "DB_ENGINE=h2", "CACHE_ENGINE=local"})
+        properties = {"cacheaside.key-prefix=traced-miss:", "DB_ENGINE=h2", "CACHE_ENGINE=local",
+            // the test tracer in place of the example's Brave (TraceIdInLogTest runs with Brave)
+            "spring.autoconfigure.exclude=org.springframework.boot.micrometer.tracing.brave.autoconfigure.BraveAutoConfiguration,"
+                    + "org.springframework.boot.micrometer.tracing.brave.autoconfigure.zipkin.ZipkinWithBraveTracingAutoConfiguration"})
 @AutoConfigureWebTestClient
 class TracedMissTest {
 
