@@ -93,14 +93,14 @@ final class R2dbcConnections {
         if (readOnlySessions && !Sessions.startsAsRead(sql, dialect.syntax)) {
             // not a read (set-up code: DDL, loading data): READ WRITE for this statement only
             return Mono.usingWhen(acquire(),
-                    connection -> Sessions.switchTo(connection, dialect, false).then(work.apply(connection)),
+                    offloaded(connection -> Sessions.switchTo(connection, dialect, false).then(work.apply(connection))),
                     this::restoreAndClose,
                     (connection, error) -> restoreAndClose(connection),
                     this::restoreAndClose)
                     .onErrorMap(this::lostConnection);
         }
         return Mono.usingWhen(acquire(),
-                work,
+                offloaded(work),
                 this::release,
                 (connection, error) -> release(connection),
                 this::release)
@@ -118,9 +118,9 @@ final class R2dbcConnections {
      */
     <S> Mono<Long> write(List<S> statements, boolean transaction, BiFunction<Connection, S, Mono<Long>> update) {
         return Mono.usingWhen(acquire(),
-                connection -> transaction || readOnlySessions || !connection.isAutoCommit()
+                offloaded(connection -> transaction || readOnlySessions || !connection.isAutoCommit()
                         ? inTransaction(connection, statements, update)
-                        : update.apply(connection, statements.get(0)),
+                        : update.apply(connection, statements.get(0))),
                 this::release,
                 (connection, error) -> release(connection),
                 connection -> transaction || readOnlySessions || !connection.isAutoCommit()
@@ -171,8 +171,17 @@ final class R2dbcConnections {
     }
 
     private Mono<Connection> acquire() {
-        Mono<Connection> connection = Mono.from(pool.create()).onErrorMap(this::connectFailure);
-        return blocking == null ? connection : connection.publishOn(blocking);
+        return Mono.from(pool.create()).onErrorMap(this::connectFailure);
+    }
+
+    /**
+     * {@code work}, started on the blocking driver's scheduler when there is one: a connection
+     * can reach its borrower on whatever thread gave it back to the pool (a timer's, an event
+     * loop's), and a blocking driver must not run there. The hop is inside the usage, so a
+     * cancel that lands during it still gives the connection back.
+     */
+    private <T> Function<Connection, Mono<T>> offloaded(Function<Connection, Mono<T>> work) {
+        return blocking == null ? work : connection -> Mono.defer(() -> work.apply(connection)).subscribeOn(blocking);
     }
 
     /** Gives {@code connection} back to the pool (on the blocking driver's scheduler, if any). */

@@ -72,20 +72,26 @@ class H2IT extends AbstractDatabaseIT {
         R2dbcQueryExecutor executor = (R2dbcQueryExecutor) new H2QueryExecutorProvider().create("h2",
                 Settings.of(Map.of("DB_ENGINE", "h2", "DB_NAME", "cacheaside_it_h2_handover", "DB_POOL_SIZE", "1")));
         try {
-            executor.execute("CREATE ALIAS IF NOT EXISTS SLEEP_MS FOR 'java.lang.Thread.sleep(long)'", List.of())
+            executor.execute("CREATE ALIAS IF NOT EXISTS HOLD_MS FOR 'dev.cacheaside.r2dbc.H2Hold.sleep'", List.of())
                     .block(Duration.ofSeconds(60));
+            int started = H2Hold.STARTED.get();
             // holds the connection and H2's session lock for HOLD, whatever is cancelled meanwhile
-            Disposable held = executor.execute("SELECT SLEEP_MS(" + HOLD.toMillis() + ")", List.of()).subscribe(
+            Disposable held = executor.execute("SELECT HOLD_MS(" + HOLD.toMillis() + ")", List.of()).subscribe(
                     rows -> { }, error -> { });
-            assertThat(waitForPool(executor, m -> m.acquiredSize() == 1)).as("the long statement holds the connection").isTrue();
+            assertThat(waitForPool(executor, m -> m.acquiredSize() == 1 && H2Hold.STARTED.get() == started + 1))
+                    .as("the long statement runs and holds the connection").isTrue();
             var next = executor.execute("SELECT 1", List.of()).toFuture();
             boolean waits = waitForPool(executor, m -> m.pendingAcquireSize() == 1);
             assertThat(waits).as("the read waits for the connection (within %s, before the long statement ends)", HOLD)
                     .isTrue();
             Schedulers.parallel().schedule(held::dispose);
             // the long statement's end, and a margin for a loaded machine
+            long cancelledAt = System.nanoTime();
             Rows rows = Mono.fromFuture(next).block(HOLD.plusSeconds(30));
             assertThat(((Number) rows.get(0, 0)).intValue()).isEqualTo(1);
+            assertThat(Duration.ofNanos(System.nanoTime() - cancelledAt))
+                    .as("the read waited for H2's session lock, held by the cancelled statement")
+                    .isGreaterThan(HOLD.dividedBy(2));
         } finally {
             executor.close();
         }

@@ -133,41 +133,6 @@ class R2dbcQueryExecutorTest {
     }
 
     @Test
-    void cancellationReleasesTheConnection() {
-        // the caller's pool, so the test counts what the pool hands out and gets back
-        AtomicInteger releases = new AtomicInteger();
-        ConnectionPool pool = new ConnectionPool(ConnectionPoolConfiguration.builder(h2("cancelpool")).maxSize(2)
-                .preRelease(connection -> Mono.fromRunnable(releases::incrementAndGet)).build());
-        R2dbcQueryExecutor mine = R2dbcQueryExecutor.create(pool);
-        try {
-            AtomicBoolean terminated = new AtomicBoolean();
-            Disposable d = mine.execute("SELECT X FROM SYSTEM_RANGE(1, 2000000)", List.of())
-                    .doOnTerminate(() -> terminated.set(true))
-                    .subscribe();
-            // generous deadlines: embedded H2 works on this machine's CPUs, which other processes
-            // may saturate; a pass is decided by the counts, the deadline only ends a failure
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (pool.getMetrics().orElseThrow().acquiredSize() == 0 && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
-            assertThat(pool.getMetrics().orElseThrow().acquiredSize()).as("connections taken by the query").isEqualTo(1);
-            assertThat(releases).as("releases before the cancel").hasValue(0);
-            d.dispose();
-            deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while ((releases.get() == 0 || pool.getMetrics().orElseThrow().acquiredSize() != 0)
-                    && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
-            assertThat(terminated).as("the query was cancelled, not finished").isFalse();
-            assertThat(releases).as("releases after the cancel").hasValue(1);
-            assertThat(pool.getMetrics().orElseThrow().acquiredSize()).as("connections still taken").isZero();
-        } finally {
-            mine.close();
-            pool.dispose();
-        }
-    }
-
-    @Test
     void concurrentQueriesShareABoundedPool() {
         R2dbcQueryExecutor small = R2dbcQueryExecutor.create(h2("smallpool"), R2dbcOptions.builder().poolMaxSize(3).build());
         try {
