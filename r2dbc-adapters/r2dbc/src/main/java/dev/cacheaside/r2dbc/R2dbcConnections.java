@@ -35,6 +35,11 @@ import reactor.core.scheduler.Schedulers;
 final class R2dbcConnections {
 
     private static final Logger LOG = LoggerFactory.getLogger(R2dbcQueryExecutor.class);
+    /**
+     * Reactor's {@code boundedElastic} threads, whose tasks a cancel never interrupts: an
+     * interrupt during file I/O closes the file's channel, and H2's file databases live on it.
+     */
+    private static final Scheduler UNINTERRUPTED = Schedulers.fromExecutor(task -> Schedulers.boundedElastic().schedule(task));
 
     private final ConnectionPool pool;
     private final boolean ownsPool;
@@ -77,7 +82,7 @@ final class R2dbcConnections {
             this.ownsPool = true;
         }
         this.readOnlySessions = ownsPool && Sessions.readOnlySessionSql(dialect) != null;
-        this.blocking = dialect == Dialect.H2 ? Schedulers.boundedElastic() : null;
+        this.blocking = dialect == Dialect.H2 ? UNINTERRUPTED : null;
     }
 
     /**

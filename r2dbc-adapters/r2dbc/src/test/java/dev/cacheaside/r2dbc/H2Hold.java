@@ -10,6 +10,10 @@ public final class H2Hold {
 
     /** Calls that have started. */
     public static final AtomicInteger STARTED = new AtomicInteger();
+    /** Calls that have ended. */
+    public static final AtomicInteger ENDED = new AtomicInteger();
+    /** Calls whose thread was interrupted while they held it. */
+    public static final AtomicInteger INTERRUPTED = new AtomicInteger();
 
     private H2Hold() {
     }
@@ -30,8 +34,10 @@ public final class H2Hold {
             }
         }
         if (interrupted) {
+            INTERRUPTED.incrementAndGet();
             Thread.currentThread().interrupt();
         }
+        ENDED.incrementAndGet();
         return millis;
     }
 }

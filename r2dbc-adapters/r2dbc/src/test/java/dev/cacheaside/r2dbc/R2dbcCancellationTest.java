@@ -115,6 +115,27 @@ class R2dbcCancellationTest {
     }
 
     @Test
+    void aCancelledH2StatementIsNotInterrupted() {
+        // an interrupt during file I/O would close an H2 file database's channel
+        R2dbcQueryExecutor executor = R2dbcQueryExecutor.create(R2dbcQueryExecutorTest.h2("cancel_nointerrupt"));
+        try {
+            executor.execute("CREATE ALIAS IF NOT EXISTS HOLD_MS FOR 'dev.cacheaside.r2dbc.H2Hold.sleep'", List.of()).block(DEADLINE);
+            int started = H2Hold.STARTED.get();
+            int ended = H2Hold.ENDED.get();
+            int interrupted = H2Hold.INTERRUPTED.get();
+            Disposable query = executor.execute("SELECT HOLD_MS(500)", List.of()).subscribe(rows -> { }, error -> { });
+            await("the statement starts", () -> H2Hold.STARTED.get() == started + 1);
+
+            query.dispose();
+
+            await("the statement ends", () -> H2Hold.ENDED.get() == ended + 1);
+            assertThat(H2Hold.INTERRUPTED.get() - interrupted).as("statements interrupted by the cancel").isZero();
+        } finally {
+            executor.close();
+        }
+    }
+
+    @Test
     void queriesCancelledAtAnyPointLeaveNoConnectionTaken() {
         // the caller's pool of 2 and 300 queries, each cancelled after a random spin of 0 to
         // 200 µs: some before a connection is handed over, some on its way, some while running
