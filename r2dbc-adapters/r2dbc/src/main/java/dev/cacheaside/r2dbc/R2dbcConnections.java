@@ -39,7 +39,7 @@ final class R2dbcConnections {
      * Reactor's {@code boundedElastic} threads, whose tasks a cancel never interrupts: an
      * interrupt during file I/O closes the file's channel, and H2's file databases live on it.
      */
-    private static final Scheduler UNINTERRUPTED = Schedulers.fromExecutor(task -> Schedulers.boundedElastic().schedule(task));
+    static final Scheduler UNINTERRUPTED = Schedulers.fromExecutor(task -> Schedulers.boundedElastic().schedule(task));
 
     private final ConnectionPool pool;
     private final boolean ownsPool;

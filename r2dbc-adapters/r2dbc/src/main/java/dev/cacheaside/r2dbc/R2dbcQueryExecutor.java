@@ -101,8 +101,8 @@ import reactor.core.scheduler.Schedulers;
  * Every method is lazy. Each subscription to {@link #execute} takes a connection, runs the
  * statement once, reads every row, and gives the connection back, also on error and on
  * cancellation. Thread safe. H2 runs inside the JVM and blocks the calling thread, so
- * statements for H2 are subscribed on {@link Schedulers#boundedElastic()}, never on the caller's
- * (possibly event-loop) thread. Errors from the database reach the subscriber as the driver's
+ * statements for H2 run on the threads of {@link Schedulers#boundedElastic()}, never on the
+ * caller's (possibly event-loop) thread, and a cancel does not interrupt them. Errors from the database reach the subscriber as the driver's
  * {@link R2dbcException}, with the database's message.
  */
 public final class R2dbcQueryExecutor implements QueryExecutor {
@@ -124,7 +124,7 @@ public final class R2dbcQueryExecutor implements QueryExecutor {
         this.target = target != null ? target : factory.getMetadata().getName();
         this.connections = new R2dbcConnections(factory, dialect, options, this.target);
         this.binder = new StatementBinder(dialect, options.placeholderStyle());
-        this.scheduler = dialect == Dialect.H2 ? Schedulers.boundedElastic() : null;
+        this.scheduler = dialect == Dialect.H2 ? R2dbcConnections.UNINTERRUPTED : null;
     }
 
     /**

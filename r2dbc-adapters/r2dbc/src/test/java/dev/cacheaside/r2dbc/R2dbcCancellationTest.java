@@ -129,7 +129,18 @@ class R2dbcCancellationTest {
             query.dispose();
 
             await("the statement ends", () -> H2Hold.ENDED.get() == ended + 1);
-            assertThat(H2Hold.INTERRUPTED.get() - interrupted).as("statements interrupted by the cancel").isZero();
+
+            // and on a connection the caller holds
+            Connection own = Mono.from(R2dbcQueryExecutorTest.h2("cancel_nointerrupt").create()).block(DEADLINE);
+            try {
+                Disposable onOwn = executor.execute(own, "SELECT HOLD_MS(500)", List.of()).subscribe(rows -> { }, error -> { });
+                await("the statement on the caller's connection starts", () -> H2Hold.STARTED.get() == started + 2);
+                onOwn.dispose();
+                await("the statement on the caller's connection ends", () -> H2Hold.ENDED.get() == ended + 2);
+            } finally {
+                Mono.from(own.close()).block(DEADLINE);
+            }
+            assertThat(H2Hold.INTERRUPTED.get() - interrupted).as("statements interrupted by their cancel").isZero();
         } finally {
             executor.close();
         }
