@@ -3,31 +3,23 @@ package dev.cacheaside;
 import dev.cacheaside.internal.Call;
 import dev.cacheaside.internal.EngineAccess;
 import dev.cacheaside.internal.EngineSettings;
-import dev.cacheaside.internal.InvalidationFailure;
-import dev.cacheaside.internal.Observing;
 import dev.cacheaside.internal.QueryEngine;
 import dev.cacheaside.internal.Recorder;
 import dev.cacheaside.internal.Served;
 import dev.cacheaside.internal.StoreProbe;
-import dev.cacheaside.internal.TableInvalidator;
 import dev.cacheaside.internal.TextMemo;
 import dev.cacheaside.internal.TransactionJoin;
 import dev.cacheaside.spi.CacheObserver;
-import dev.cacheaside.spi.CacheObserver.Operation;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.ChangeSink;
 import dev.cacheaside.spi.QueryExecutor;
 import dev.cacheaside.spi.SqlDialect;
-import dev.cacheaside.spi.Statement;
 import dev.cacheaside.spi.TableChanges;
 import dev.cacheaside.spi.TransactionalExecutor;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import reactor.core.publisher.Mono;
 
 /**
@@ -99,6 +91,8 @@ public final class CacheAside implements AutoCloseable {
     private final TextMemo<ReadOnlySql.Verdict> reads;
     /** The caller's transaction joined, when the executor knows one; null when it cannot. */
     private final TransactionJoin transactions;
+    /** Writes and invalidations. */
+    private final WritePath writes;
 
     private CacheAside(QueryExecutor database, CacheStore cache, CacheAsideOptions options, CacheObserver observer) {
         this.options = options;
@@ -106,6 +100,7 @@ public final class CacheAside implements AutoCloseable {
         this.engine = new QueryEngine(database, cache, settings, observer);
         this.transactions = database instanceof TransactionalExecutor joinable
                 ? new TransactionJoin(joinable, engine, settings, EngineMapping::invalidation) : null;
+        this.writes = new WritePath(engine, transactions);
         SqlDialect dialect = database.dialect() == null ? SqlDialect.UNKNOWN : database.dialect();
         this.reads = new TextMemo<>(10_000, sql -> ReadOnlySql.verdict(sql, dialect,
                 options.allowStateChangingFunctions()));
@@ -258,13 +253,7 @@ public final class CacheAside implements AutoCloseable {
         if (query == null) {
             throw new IllegalArgumentException("query must not be null");
         }
-        // a load of the key that began before this invalidation does not write what it read
-        Mono<Boolean> invalidation = Mono.defer(() -> engine.invalidator().invalidate(keyFor(query),
-                        TableInvalidator.tablesOf(query.sql(), query.tables())))
-                .onErrorMap(InvalidationFailure.class, EngineMapping::invalidation);
-        CacheObserver observer = engine.observer();
-        return observer == null ? invalidation : Observing.watch(observer, Operation.INVALIDATION, keyFor(query),
-                TableInvalidator.tablesOf(query.sql(), query.tables()), invalidation);
+        return writes.invalidate(query, keyFor(query));
     }
 
     /**
@@ -281,10 +270,7 @@ public final class CacheAside implements AutoCloseable {
      * @throws IllegalArgumentException at the call when no table is given or a name is blank
      */
     public Mono<Long> invalidateTable(String... tables) {
-        Set<String> names = TableInvalidator.normalized(tables);
-        return Observing.watch(engine.observer(), Operation.INVALIDATION, null, names,
-                Mono.defer(() -> engine.invalidator().invalidateTables(names, -1))
-                        .onErrorMap(InvalidationFailure.class, EngineMapping::invalidation));
+        return writes.invalidateTables(tables);
     }
 
     /**
@@ -332,28 +318,7 @@ public final class CacheAside implements AutoCloseable {
      * @see #update(String, Object...)
      */
     public Mono<Long> transaction(List<Query> writes) {
-        if (writes == null || writes.isEmpty()) {
-            throw new IllegalArgumentException("name at least one write");
-        }
-        Set<String> tables = new LinkedHashSet<>();
-        List<Statement> statements = new ArrayList<>();
-        for (Query write : writes) {
-            if (write == null) {
-                throw new IllegalArgumentException("writes must not be null");
-            }
-            ReadOnlySql.checkWrite(write.sql());
-            tables.addAll(TableInvalidator.tablesOf(write.sql(), write.tables()));
-            statements.add(Statement.of(write.sql(), write.parameters()));
-        }
-        if (tables.isEmpty()) {
-            throw new IllegalArgumentException("cannot tell which tables " + writes.get(0).sql()
-                    + " writes; declare them with Query.withTables");
-        }
-        Mono<Long> write = engine.write(statements, tables).onErrorMap(InvalidationFailure.class, EngineMapping::invalidation);
-        Mono<Long> joined = transactions == null ? write : Mono.defer(() -> engine.background().isClosed()
-                ? Mono.error(new IllegalStateException("this CacheAside is closed"))
-                : transactions.write(statements, tables, write));
-        return Observing.watch(engine.observer(), Operation.WRITE, null, tables, joined);
+        return this.writes.transaction(writes);
     }
 
     /**
