@@ -99,8 +99,8 @@ public final class LettuceCacheStore implements TaggedStore, CompareAndSetStore,
     private final LettuceConnection connection;
     private final LettuceLeases leases;
     private final LettuceTags tags;
-    /** The invalidation channel of a near tier, once {@link #listen} started it. */
-    private volatile LettuceTracking tracking;
+    /** Closes the invalidation channels of a near tier, once {@link #listen} started them. */
+    private volatile java.util.function.Supplier<java.util.concurrent.CompletableFuture<Void>> stopTracking;
 
     private LettuceCacheStore(LettuceStoreOptions options) {
         this.options = options;
@@ -243,32 +243,32 @@ public final class LettuceCacheStore implements TaggedStore, CompareAndSetStore,
     @Override
     public Mono<Void> closeAsync() {
         return Mono.defer(() -> {
-            LettuceTracking t = tracking;
-            return t == null ? connection.close() : Mono.when(connection.close(), Mono.fromFuture(t::close));
+            java.util.function.Supplier<java.util.concurrent.CompletableFuture<Void>> stop = stopTracking;
+            return stop == null ? connection.close() : Mono.when(connection.close(), Mono.fromFuture(stop));
         });
     }
 
     /**
      * {@inheritDoc} A dedicated RESP3 connection with {@code CLIENT TRACKING ON BCAST PREFIX
-     * keyPrefix} ({@link LettuceTracking}); standalone and Sentinel.
+     * keyPrefix} ({@link LettuceTracking}): to the server (standalone), to the primary the
+     * Sentinels name, or on Redis Cluster one to each master, aggregated so that the near tier
+     * serves only while every master of the current topology confirms tracking
+     * ({@link LettuceClusterTracking}). Starts connecting at once, without blocking.
      *
-     * @throws UnsupportedOperationException on Redis Cluster, where tracking would be needed on
-     *     every node's connection and is not implemented: a near tier there would not be coherent
      * @throws IllegalStateException when called twice
      */
     @Override
     public synchronized void listen(String keyPrefix, Listener listener) {
         Objects.requireNonNull(keyPrefix, "keyPrefix");
         Objects.requireNonNull(listener, "listener");
-        if (options.topology() == LettuceStoreOptions.Topology.CLUSTER) {
-            throw new UnsupportedOperationException("the near tier (CACHE_NEAR) is not supported on Redis Cluster yet:"
-                    + " invalidations would have to be tracked on every node's connection, and without them near"
-                    + " copies would not be coherent; use standalone Redis/Valkey or Sentinel, or turn CACHE_NEAR off");
-        }
-        if (tracking != null) {
+        if (stopTracking != null) {
             throw new IllegalStateException("listen was already called on " + this);
         }
-        tracking = new LettuceTracking(options, keyPrefix, listener);
+        if (options.topology() == LettuceStoreOptions.Topology.CLUSTER) {
+            stopTracking = new LettuceClusterTracking(options, keyPrefix, listener)::close;
+        } else {
+            stopTracking = LettuceTracking.standaloneOrSentinel(options, keyPrefix, listener)::close;
+        }
     }
 
     @Override

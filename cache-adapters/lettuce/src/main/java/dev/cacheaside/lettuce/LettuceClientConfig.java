@@ -61,6 +61,11 @@ final class LettuceClientConfig {
         return seeds;
     }
 
+    /** Cluster: one node's URI (the tracking channel of one master), with timeout, TLS and credentials. */
+    RedisURI nodeUri(String host, int port) {
+        return authenticated(RedisURI.Builder.redis(host, port)).build();
+    }
+
     /**
      * The client options, each chosen for a cache that must fail fast rather than wait:
      * <ul>

@@ -41,6 +41,10 @@ import org.slf4j.LoggerFactory;
  * {@code OK}). So the near tier stops serving at most two command timeouts (plus the time the
  * scheduler takes to run the check) after the server's last answer.
  * Nothing here blocks: callbacks run on Lettuce's event loop.
+ *
+ * <p>One instance tracks one node: the standalone server or the primary a Sentinel names
+ * ({@link #standaloneOrSentinel}), or one master of a Redis Cluster, where
+ * {@link LettuceClusterTracking} keeps one per master and aggregates them.
  */
 final class LettuceTracking {
 
@@ -49,6 +53,8 @@ final class LettuceTracking {
     static final String CLIENT_NAME = "cacheaside-tracking";
 
     private final ClientResources resources;
+    /** Whether {@link #close()} shuts {@link #resources} down too (standalone, Sentinel), or their owner does (cluster). */
+    private final boolean ownsResources;
     private final RedisClient client;
     private final String prefix;
     private final InvalidatingStore.Listener listener;
@@ -61,24 +67,52 @@ final class LettuceTracking {
     private volatile StatefulRedisConnection<String, String> connection;
     private volatile boolean closed;
 
-    LettuceTracking(LettuceStoreOptions options, String prefix, InvalidatingStore.Listener listener) {
+    /**
+     * The channel of a standalone server or of the primary a Sentinel names, with client resources
+     * of its own (shut down by {@link #close()}). Starts connecting at once, without blocking.
+     */
+    static LettuceTracking standaloneOrSentinel(LettuceStoreOptions options, String prefix, InvalidatingStore.Listener listener) {
         LettuceClientConfig config = new LettuceClientConfig(options);
-        this.resources = config.resources();
-        this.client = RedisClient.create(resources);
-        // the data connections' options, but RESP3 (push messages) and reconnecting on its own
-        ClientOptions clientOptions = config.clientOptions(ClientOptions.builder())
+        return new LettuceTracking(options, clientOptions(config), config.resources(), true, config.standaloneOrSentinelUri(),
+                prefix, listener);
+    }
+
+    /**
+     * The data connections' options, but RESP3 (push messages) and reconnecting on its own. Built
+     * once per store, on the caller's thread: with a CA file, building them reads it.
+     */
+    static ClientOptions clientOptions(LettuceClientConfig config) {
+        return config.clientOptions(ClientOptions.builder())
                 .protocolVersion(ProtocolVersion.RESP3)
                 .autoReconnect(true)
                 .build();
+    }
+
+    /**
+     * The channel to the one node at {@code uri} (host, port, credentials, TLS, timeout; the
+     * client name is set here) with {@code clientOptions} ({@link #clientOptions}), on
+     * {@code resources} that {@link #close()} shuts down only when {@code ownsResources}. Starts
+     * connecting at once, without blocking.
+     */
+    LettuceTracking(LettuceStoreOptions options, ClientOptions clientOptions, ClientResources resources, boolean ownsResources,
+            io.lettuce.core.RedisURI uri, String prefix, InvalidatingStore.Listener listener) {
+        this.resources = resources;
+        this.ownsResources = ownsResources;
+        this.client = RedisClient.create(resources);
         this.client.setOptions(clientOptions);
         this.client.addListener(new StateListener());
         this.prefix = prefix;
         this.listener = listener;
         this.retryMillis = Math.max(100, options.reconnectDelayMin().toMillis());
         this.heartbeatMillis = Math.max(1, options.commandTimeout().toMillis());
-        this.uri = config.standaloneOrSentinelUri();
+        this.uri = uri;
         uri.setClientName(CLIENT_NAME);
         connect();
+    }
+
+    /** The node this channel tracks, as its URI names it (for logs). */
+    String node() {
+        return uri.getHost() + ":" + uri.getPort();
     }
 
     private void connect() {
@@ -87,7 +121,7 @@ final class LettuceTracking {
         }
         client.connectAsync(StringCodec.UTF8, uri).toCompletableFuture().whenComplete((c, error) -> {
             if (error != null) {
-                LOG.debug("near tier: tracking connection failed, retrying in {} ms: {}", retryMillis, error.toString());
+                LOG.debug("near tier: tracking connection to {} failed, retrying in {} ms: {}", node(), retryMillis, error.toString());
                 resources.eventExecutorGroup().schedule(this::connect, retryMillis, TimeUnit.MILLISECONDS);
                 return;
             }
@@ -112,7 +146,8 @@ final class LettuceTracking {
                 listener.tracking();
                 heartbeat(c, beat.incrementAndGet());
             } else if (error != null && !closed) {
-                LOG.warn("near tier: CLIENT TRACKING failed, the near tier stays off until it succeeds: {}", error.toString());
+                LOG.warn("near tier: CLIENT TRACKING on {} failed, the near tier stays off until it succeeds: {}", node(),
+                        error.toString());
                 resources.eventExecutorGroup().schedule(() -> {
                     if (c.isOpen()) {
                         enable(c);
@@ -169,13 +204,18 @@ final class LettuceTracking {
         }
     }
 
-    /** Closes the connection and its client. */
+    /** Closes the connection and its client, and the client resources when this channel owns them. Never blocks. */
     CompletableFuture<Void> close() {
         closed = true;
         listener.forgetAll();
         CompletableFuture<Void> done = new CompletableFuture<>();
-        client.shutdownAsync(0, 2, TimeUnit.SECONDS).whenComplete((ignored, error) ->
-                resources.shutdown(0, 2, TimeUnit.SECONDS).addListener(f -> done.complete(null)));
+        client.shutdownAsync(0, 2, TimeUnit.SECONDS).whenComplete((ignored, error) -> {
+            if (ownsResources) {
+                resources.shutdown(0, 2, TimeUnit.SECONDS).addListener(f -> done.complete(null));
+            } else {
+                done.complete(null);
+            }
+        });
         return done;
     }
 
