@@ -129,13 +129,16 @@ final class LettuceClients {
      * Opens the connection to every primary before the cluster connection is used. Lettuce opens
      * node connections lazily, and with {@code REJECT_COMMANDS} a command sent to a node whose
      * connection is still being opened is rejected; connecting up front avoids failing the first
-     * command per node. (A primary that appears later is connected on first use, and its first
-     * commands may be rejected: the engine treats that as a miss.)
+     * command per node. Primaries without slots are skipped: they serve no key, and one that
+     * died and was failed over stays listed without slots. (A primary that appears later is
+     * connected on first use, and its first commands may be rejected: the engine treats that as a miss.)
      */
     private static CompletableFuture<Connected> connectToEveryPrimary(StatefulRedisClusterConnection<String, byte[]> connection) {
         List<CompletableFuture<?>> nodes = new ArrayList<>();
         for (RedisClusterNode node : connection.getPartitions()) {
-            if (node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
+            // a primary without slots serves no key: after a failover the dead one stays listed
+            // (flagged fail, its slots gone to its replica) and connecting to it would fail this connection
+            if (node.is(RedisClusterNode.NodeFlag.UPSTREAM) && !node.hasNoSlots()) {
                 // Commands are routed by slot to the primary's connection keyed by host and port
                 // (reads too: no ReadFrom is set, so reads go to primaries).
                 nodes.add(connection.getConnectionAsync(node.getUri().getHost(), node.getUri().getPort(), ConnectionIntent.WRITE));
