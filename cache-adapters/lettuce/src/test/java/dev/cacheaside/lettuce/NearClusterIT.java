@@ -52,6 +52,16 @@ class NearClusterIT extends NearTrackingContract {
                 .commandTimeout(RedisTestSupport.TEST_COMMAND_TIMEOUT).build());
     }
 
+    /**
+     * 30 s: a cluster store opens more before its near tier serves (the topology, then a tracking
+     * connection per master, and the data connection's topology and one connection per master);
+     * under {@code stress-ng --cpu 2} beside the build, 10 s was once not enough.
+     */
+    @Override
+    Duration trackingBound() {
+        return Duration.ofSeconds(30);
+    }
+
     @Override
     int rounds(String name, int standard) {
         return Math.max(1, super.rounds(name, standard) / 5);

@@ -68,6 +68,11 @@ abstract class NearTrackingContract {
         return LettuceCacheStore.create(RedisTestSupport.standalone(address()).build());
     }
 
+    /** How long a new instance may take until its near tier serves: 10 s by default. */
+    Duration trackingBound() {
+        return Duration.ofSeconds(10);
+    }
+
     /** The rounds of a measurement or race: the property {@code name}, else {@code standard}. */
     int rounds(String name, int standard) {
         return Integer.getInteger(name, standard);
@@ -81,8 +86,8 @@ abstract class NearTrackingContract {
                 .build();
         c.connect(Duration.ofSeconds(30)).block(Duration.ofSeconds(35));
         instances.add(c);
-        assertThat(RedisTestSupport.waitFor(Duration.ofSeconds(10), () -> tracking(c)))
-                .as("the tracking connection confirmed tracking").isTrue();
+        assertThat(RedisTestSupport.waitFor(trackingBound(), () -> tracking(c)))
+                .as("the tracking connection confirmed tracking within %s", trackingBound()).isTrue();
         return c;
     }
 
