@@ -101,6 +101,8 @@ public final class LettuceCacheStore implements TaggedStore, CompareAndSetStore,
     private final LettuceTags tags;
     /** Closes the invalidation channels of a near tier, once {@link #listen} started them. */
     private volatile java.util.function.Supplier<java.util.concurrent.CompletableFuture<Void>> stopTracking;
+    /** The invalidation channels themselves, for {@link #trackingState()}. */
+    private volatile Object tracking;
 
     private LettuceCacheStore(LettuceStoreOptions options) {
         this.options = options;
@@ -265,10 +267,19 @@ public final class LettuceCacheStore implements TaggedStore, CompareAndSetStore,
             throw new IllegalStateException("listen was already called on " + this);
         }
         if (options.topology() == LettuceStoreOptions.Topology.CLUSTER) {
-            stopTracking = new LettuceClusterTracking(options, keyPrefix, listener)::close;
+            LettuceClusterTracking t = new LettuceClusterTracking(options, keyPrefix, listener);
+            tracking = t;
+            stopTracking = t::close;
         } else {
-            stopTracking = LettuceTracking.standaloneOrSentinel(options, keyPrefix, listener)::close;
+            LettuceTracking t = LettuceTracking.standaloneOrSentinel(options, keyPrefix, listener);
+            tracking = t;
+            stopTracking = t::close;
         }
+    }
+
+    /** What the invalidation channels are doing, for diagnostics (tests' failure messages). */
+    String trackingState() {
+        return String.valueOf(tracking);
     }
 
     @Override

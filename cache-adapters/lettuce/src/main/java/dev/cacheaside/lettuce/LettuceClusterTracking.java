@@ -101,8 +101,8 @@ final class LettuceClusterTracking {
                 LettuceClientConfig.ADAPTIVE_REFRESH_TIMEOUT.toMillis()));
         ClientOptions channelOptions = LettuceTracking.clientOptions(config);
         this.factory = factory != null ? factory
-                : (master, report) -> new LettuceTracking(options, channelOptions, resources, false,
-                        config.nodeUri(LettuceNodes.host(master), LettuceNodes.port(master)), prefix, report)::close;
+                : (master, report) -> handle(new LettuceTracking(options, channelOptions, resources, false,
+                        config.nodeUri(LettuceNodes.host(master), LettuceNodes.port(master)), prefix, report));
         if (!start) {
             this.events = reactor.core.Disposables.disposed();
             this.loaded = true;
@@ -132,7 +132,7 @@ final class LettuceClusterTracking {
             return;
         }
         refreshing = true;
-        topology.refreshPartitionsAsync().toCompletableFuture().whenComplete((ignored, error) -> {
+        refresh().whenComplete((ignored, error) -> {
             refreshing = false;
             lastRefresh = System.nanoTime();
             if (closed) {
@@ -163,7 +163,7 @@ final class LettuceClusterTracking {
             boolean due = System.nanoTime() - lastRefresh >= periodNanos;
             if (!refreshing && (due || !allConfirmed())) {
                 refreshing = true;
-                topology.refreshPartitionsAsync().toCompletableFuture().whenComplete((ignored, error) -> {
+                refresh().whenComplete((ignored, error) -> {
                     refreshing = false;
                     lastRefresh = System.nanoTime();
                     if (error != null && !closed) {
@@ -173,6 +173,14 @@ final class LettuceClusterTracking {
             }
             tick();
         }, tickMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * One topology refresh (bounded by Lettuce's connect and command timeouts). Never two at once
+     * on this client: the ticks start one only when the last has completed.
+     */
+    private CompletableFuture<Void> refresh() {
+        return topology.refreshPartitionsAsync().toCompletableFuture();
     }
 
     private synchronized boolean allConfirmed() {
@@ -242,6 +250,15 @@ final class LettuceClusterTracking {
         }
     }
 
+    @Override
+    public synchronized String toString() {
+        StringBuilder b = new StringBuilder("LettuceClusterTracking[loaded ").append(loaded).append(", serving ").append(serving)
+                .append(", refreshing ").append(refreshing).append(closed ? ", closed" : "");
+        channels.forEach((master, c) -> b.append(", ").append(master).append(c.confirmed ? " confirmed " : " unconfirmed ")
+                .append(c.handle));
+        return b.append(']').toString();
+    }
+
     /** Closes every channel, the topology client and the resources. Never blocks. */
     CompletableFuture<Void> close() {
         List<Channel> all;
@@ -272,6 +289,20 @@ final class LettuceClusterTracking {
     /** Closes one channel, without blocking. */
     interface Handle {
         CompletableFuture<Void> close();
+    }
+
+    private static Handle handle(LettuceTracking tracking) {
+        return new Handle() {
+            @Override
+            public CompletableFuture<Void> close() {
+                return tracking.close();
+            }
+
+            @Override
+            public String toString() {
+                return tracking.toString();
+            }
+        };
     }
 
     /** One master's channel, and the listener that reports its state to the aggregate. */

@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * removes the kept entry.
  *
  * <p>Failure means forgetting: a disconnect calls {@link InvalidatingStore.Listener#forgetAll()}
- * at once; after every (re)connect tracking is enabled again and only its {@code OK} calls
- * {@link InvalidatingStore.Listener#tracking()}. A push without keys (FLUSHALL, FLUSHDB) forgets
+ * at once and replaces the connection by a new one (attempts after the reconnect delays, the
+ * minimum doubled up to the maximum); tracking is enabled on every new connection and only its
+ * {@code OK} calls {@link InvalidatingStore.Listener#tracking()}. A push without keys (FLUSHALL, FLUSHDB) forgets
  * everything and goes on tracking.
  *
  * <p>A server that stops answering without closing the connection (frozen, or a network that
@@ -59,6 +60,7 @@ final class LettuceTracking {
     private final String prefix;
     private final InvalidatingStore.Listener listener;
     private final long retryMillis;
+    private final long maxRetryMillis;
     /** The heartbeat's period and the time a {@code PING} may take: the command timeout. */
     private final long heartbeatMillis;
     private final io.lettuce.core.RedisURI uri;
@@ -66,6 +68,11 @@ final class LettuceTracking {
     private final java.util.concurrent.atomic.AtomicLong beat = new java.util.concurrent.atomic.AtomicLong();
     private volatile StatefulRedisConnection<String, String> connection;
     private volatile boolean closed;
+    /** Counts for {@link #toString()} (diagnostics): disconnects, reconnects, pushes without keys, failed enables. */
+    private final java.util.concurrent.atomic.AtomicInteger disconnects = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger reconnects = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger flushes = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger enableFailures = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * The channel of a standalone server or of the primary a Sentinel names, with client resources
@@ -104,6 +111,7 @@ final class LettuceTracking {
         this.prefix = prefix;
         this.listener = listener;
         this.retryMillis = Math.max(100, options.reconnectDelayMin().toMillis());
+        this.maxRetryMillis = Math.max(retryMillis, options.reconnectDelayMax().toMillis());
         this.heartbeatMillis = Math.max(1, options.commandTimeout().toMillis());
         this.uri = uri;
         uri.setClientName(CLIENT_NAME);
@@ -116,20 +124,28 @@ final class LettuceTracking {
     }
 
     private void connect() {
+        connect(retryMillis);
+    }
+
+    /** Opens a new connection; a failed attempt is retried after {@code delayMillis}, doubled up to the maximum delay. */
+    private void connect(long delayMillis) {
         if (closed) {
             return;
         }
         client.connectAsync(StringCodec.UTF8, uri).toCompletableFuture().whenComplete((c, error) -> {
             if (error != null) {
-                LOG.debug("near tier: tracking connection to {} failed, retrying in {} ms: {}", node(), retryMillis, error.toString());
-                resources.eventExecutorGroup().schedule(this::connect, retryMillis, TimeUnit.MILLISECONDS);
+                LOG.debug("near tier: tracking connection to {} failed, retrying in {} ms: {}", node(), delayMillis, error.toString());
+                long next = Math.min(Math.max(delayMillis, maxRetryMillis), delayMillis * 2);
+                resources.eventExecutorGroup().schedule(() -> connect(next), delayMillis, TimeUnit.MILLISECONDS);
                 return;
             }
             if (closed) {
                 c.closeAsync();
                 return;
             }
-            connection = c;
+            synchronized (this) {
+                connection = c;
+            }
             c.addListener(this::pushed);
             enable(c);
         });
@@ -146,6 +162,7 @@ final class LettuceTracking {
                 listener.tracking();
                 heartbeat(c, beat.incrementAndGet());
             } else if (error != null && !closed) {
+                enableFailures.incrementAndGet();
                 LOG.warn("near tier: CLIENT TRACKING on {} failed, the near tier stays off until it succeeds: {}", node(),
                         error.toString());
                 resources.eventExecutorGroup().schedule(() -> {
@@ -176,15 +193,29 @@ final class LettuceTracking {
                             heartbeat(c, generation);
                             return;
                         }
-                        LOG.warn("near tier: the tracking connection's PING was not answered within {} ms, forgetting the near "
-                                + "tier and reconnecting: {}", heartbeatMillis, error.toString());
-                        beat.incrementAndGet();
-                        connection = null;
-                        listener.forgetAll();
-                        c.closeAsync();
-                        connect();
+                        LOG.warn("near tier: the tracking connection's PING to {} was not answered within {} ms, forgetting the "
+                                + "near tier and reconnecting: {}", node(), heartbeatMillis, error.toString());
+                        replace(c);
                     });
         }, heartbeatMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Forgets everything and replaces {@code c}, if it is still the connection, by a new one
+     * (whose tracking {@code OK} confirms again): after an unanswered heartbeat or a disconnect.
+     * Only the first caller for a connection replaces it.
+     */
+    private void replace(StatefulRedisConnection<String, String> c) {
+        synchronized (this) {
+            if (closed || connection != c) {
+                return;
+            }
+            beat.incrementAndGet();
+            connection = null;
+        }
+        listener.forgetAll();
+        c.closeAsync();
+        connect();
     }
 
     private void pushed(PushMessage message) {
@@ -195,6 +226,7 @@ final class LettuceTracking {
         Object keys = content.size() > 1 ? content.get(1) : null;
         if (!(keys instanceof List)) {
             // FLUSHALL / FLUSHDB: every key changed
+            flushes.incrementAndGet();
             listener.forgetAll();
             listener.tracking();
             return;
@@ -202,6 +234,14 @@ final class LettuceTracking {
         for (Object key : (List<?>) keys) {
             listener.invalidated(key instanceof ByteBuffer ? StringCodec.UTF8.decodeKey((ByteBuffer) key) : String.valueOf(key));
         }
+    }
+
+    @Override
+    public String toString() {
+        StatefulRedisConnection<String, String> c = connection;
+        return "LettuceTracking[" + node() + ", connection " + (c == null ? "none" : c.isOpen() ? "open" : "not open")
+                + ", confirmations " + beat.get() + ", disconnects " + disconnects + ", reconnects " + reconnects
+                + ", flushes " + flushes + ", failed enables " + enableFailures + (closed ? ", closed" : "") + "]";
     }
 
     /** Closes the connection and its client, and the client resources when this channel owns them. Never blocks. */
@@ -219,24 +259,32 @@ final class LettuceTracking {
         return done;
     }
 
-    /** Disconnects forget; reconnects enable tracking again. */
+    /**
+     * A disconnect of the connection forgets at once and replaces it by a new connection, rather
+     * than waiting for Lettuce's own reconnect: the new connection's tracking {@code OK} is what
+     * confirms again, whether or not Lettuce reports its reconnects (a reconnect of the kept
+     * connection confirmed nothing once, under CPU load on Redis Cluster, and left one master's
+     * channel unconfirmed for good).
+     */
     private final class StateListener implements RedisConnectionStateListener {
 
         @Override
         public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
-            StatefulRedisConnection<String, String> c = connection;
-            if (c != null && handler == c && !closed) {
-                // a reconnect: the server forgot our tracking
-                enable(c);
+            // counted only: a disconnect already replaced the connection, so a reconnect of the
+            // current one is not expected
+            if (handler == connection) {
+                reconnects.incrementAndGet();
             }
         }
 
         @Override
         public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
-            // a connection the heartbeat replaced was forgotten when it was replaced; forgetting
-            // again could undo the new connection's confirmation
-            if (handler == connection) {
-                listener.forgetAll();
+            // a connection already replaced (heartbeat) was forgotten then; forgetting again
+            // could undo the new connection's confirmation
+            StatefulRedisConnection<String, String> c = connection;
+            if (c != null && handler == c && !closed) {
+                disconnects.incrementAndGet();
+                replace(c);
             }
         }
     }

@@ -79,15 +79,17 @@ abstract class NearTrackingContract {
     }
 
     CacheAside instance() {
+        LettuceCacheStore store = newStore();
         CacheAside c = CacheAside.builder().database(writable)
-                .cache(newStore())
+                .cache(store)
                 .options(CacheAsideOptions.builder().keyPrefix(prefix).nearCache(true).earlyRefreshBeta(0)
                         .cacheTimeout(Duration.ofSeconds(2)).build())
                 .build();
         c.connect(Duration.ofSeconds(30)).block(Duration.ofSeconds(35));
         instances.add(c);
-        assertThat(RedisTestSupport.waitFor(trackingBound(), () -> tracking(c)))
-                .as("the tracking connection confirmed tracking within %s", trackingBound()).isTrue();
+        boolean confirmed = RedisTestSupport.waitFor(trackingBound(), () -> tracking(c));
+        assertThat(confirmed).as("the tracking connection confirmed tracking within %s (%s; %s)", trackingBound(),
+                store.trackingState(), c.stats()).isTrue();
         return c;
     }
 
