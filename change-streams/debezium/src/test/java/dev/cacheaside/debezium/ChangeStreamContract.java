@@ -55,6 +55,8 @@ abstract class ChangeStreamContract {
     final String namespace = "cacheaside_cdc_" + run;
     final List<AutoCloseable> closeables = new ArrayList<>();
     String redis;
+    /** The current test's number: its lease key is its own, so a lease a previous test left never meets it. */
+    int test;
 
     /** The database this contract runs against. */
     abstract DebeziumSourceOptions.Database database();
@@ -119,6 +121,17 @@ abstract class ChangeStreamContract {
             s.execute("DELETE FROM " + table(DebeziumSourceOptions.DEFAULT_OFFSETS_TABLE));
             makeGap(s);
         }
+        test++;
+    }
+
+    String leaseKey() {
+        return "cdc-it-" + run + ":leader:" + test;
+    }
+
+    /** What a failure message says about a consumer: whether it led throughout, restarted, failed. */
+    static String state(ChangeStreamConsumer c) {
+        return "consumer " + c.status() + ", leaderships " + c.leaderships() + ", lease lapses " + c.leaseLapses()
+                + ", source failures " + c.sourceFailures() + ", last error " + c.lastError();
     }
 
     @AfterEach
@@ -153,7 +166,7 @@ abstract class ChangeStreamContract {
                 .source(DebeziumChangeSource.create(sourceOptions().build()))
                 .sink(cache.changeSink())
                 .leaseStore(leaseStore)
-                .leaseKey("cdc-it-" + run + ":leader")
+                .leaseKey(leaseKey())
                 .leaseTtl(LEASE_TTL)
                 .build();
         closeables.add(consumer);
@@ -220,7 +233,10 @@ abstract class ChangeStreamContract {
                     if (v == i) {
                         break;
                     }
-                    assertThat(Duration.ofNanos(seen - committed)).as("write %d visible within the lag bound", i)
+                    int write = i;
+                    assertThat(Duration.ofNanos(seen - committed))
+                            .as(() -> "write " + write + " (row " + id + ") visible within the lag bound; the cache answers "
+                                    + v + "; " + state(consumer))
                             .isLessThanOrEqualTo(LAG_BOUND);
                     Thread.onSpinWait();
                 }
@@ -237,6 +253,7 @@ abstract class ChangeStreamContract {
                 lagsMicros.get(writes / 2) / 1000.0, lagsMicros.get((int) Math.ceil(writes * 0.99) - 1) / 1000.0,
                 lagsMicros.get(writes - 1) / 1000.0);
         assertThat(consumer.sourceFailures()).as("the source never failed").isZero();
+        assertThat(consumer.leaderships()).as("the consumer led throughout (%s)", state(consumer)).isEqualTo(1);
     }
 
     @Test
@@ -311,7 +328,7 @@ abstract class ChangeStreamContract {
     void aLeaderKilledWithSigkillInAnotherJvmLosesNoChange() throws Exception {
         CacheAside cache = instance();
         DebeziumSourceOptions options = sourceOptions().build();
-        LeaderProcess child = LeaderProcess.start(options, redis, cache.options().keyPrefix(), "cdc-it-" + run + ":leader",
+        LeaderProcess child = LeaderProcess.start(options, redis, cache.options().keyPrefix(), leaseKey(),
                 LEASE_TTL, adminUrl(true), dialect(), INVALIDATION_TIMEOUT);
         closeables.add(child);
         // the child's first start invalidates everything (no stored position), then streams
@@ -362,6 +379,16 @@ abstract class ChangeStreamContract {
             readers.add(row -> itemThroughCache(cache, row));
         }
         OutsideWorkload work = new OutsideWorkload(this::writer, table("cdc_item"), start, readers, false).start();
+        try {
+            leaderDiesUnderLoad(how, caches, follower, followerCache, kill, work);
+        } finally {
+            // a failure above must not leave writers on rows 0..7 that the next test writes too
+            work.stop();
+        }
+    }
+
+    private void leaderDiesUnderLoad(String how, CacheAside[] caches, ChangeStreamConsumer follower,
+            CacheAside followerCache, Killer kill, OutsideWorkload work) throws Exception {
         long began = System.nanoTime();
         await("100 writes due before the kill", START_BOUND.plus(LAG_BOUND), () -> work.writesDue(began, LAG_BOUND) >= 100);
         long killed = System.nanoTime();   // the leader lived until here
@@ -388,8 +415,9 @@ abstract class ChangeStreamContract {
                 }
                 int row = r;
                 for (CacheAside cache : caches) {
-                    await("row " + row + " converges to its last write in every instance", LAG_BOUND,
-                            () -> itemThroughCache(cache, row) == expected);
+                    StreamProbe.await(() -> "row " + row + " converges to its last write " + expected
+                                    + " in every instance (the cache answers " + itemThroughCache(cache, row) + "; "
+                                    + state(follower) + ")", LAG_BOUND, () -> itemThroughCache(cache, row) == expected);
                 }
             }
         }
@@ -401,11 +429,12 @@ abstract class ChangeStreamContract {
         OutsideWorkload.Staleness result = work.check(committed -> committed + lag - killed <= 0 ? committed + lag
                 : Math.max(committed, streaming) + lag);
         System.out.printf(Locale.ROOT, "[cdc] %s leader killed (%s): lease taken after %d ms, streaming after %d ms"
-                        + " (measured; lease TTL %s); %d writes, %d reads (%d checked against a due write), %d stale%n",
+                        + " (measured; lease TTL %s); %d writes, %d reads (%d checked against a due write), %d stale;"
+                        + " %s%n",
                 database(), how, (takenOver - killed) / 1_000_000, (streaming - killed) / 1_000_000, LEASE_TTL,
-                work.writes(), work.reads(), result.checked(), result.stale());
+                work.writes(), work.reads(), result.checked(), result.stale(), state(follower));
         assertThat(result.checked()).as("reads came after due writes").isGreaterThan(100);
         assertThat(result.stale()).as("stale answers after a write's bound").isZero();
-        assertThat(follower.leaderships()).as("the follower took the lease once").isEqualTo(1);
+        assertThat(follower.leaderships()).as("the follower took the lease once (%s)", state(follower)).isEqualTo(1);
     }
 }
