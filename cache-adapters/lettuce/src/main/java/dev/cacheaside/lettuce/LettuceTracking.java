@@ -15,6 +15,7 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -153,11 +154,23 @@ final class LettuceTracking {
 
     /** Enables tracking on {@code c}; its OK is what lets the near tier serve again. */
     private void enable(StatefulRedisConnection<String, String> c) {
+        enable(c, false);
+    }
+
+    /**
+     * Enables tracking on {@code c}, first turning it off when {@code reset}: a retry, after a
+     * {@code CLIENT TRACKING} that failed on the client (its reply late past the command timeout)
+     * may have been applied by the server, and enabling the same prefix twice is refused.
+     */
+    void enable(StatefulRedisConnection<String, String> c, boolean reset) {
         TrackingArgs args = TrackingArgs.Builder.enabled().bcast();
         if (!prefix.isEmpty()) {
             args.prefixes(prefix);
         }
-        c.async().clientTracking(args).whenComplete((ok, error) -> {
+        CompletionStage<String> off = reset
+                ? c.async().clientTracking(TrackingArgs.Builder.enabled(false))
+                : CompletableFuture.completedFuture("OK");
+        off.thenCompose(ignored -> c.async().clientTracking(args)).whenComplete((ok, error) -> {
             if (error == null && "OK".equals(ok) && c.isOpen() && !closed && connection == c) {
                 listener.tracking();
                 heartbeat(c, beat.incrementAndGet());
@@ -167,7 +180,7 @@ final class LettuceTracking {
                         error.toString());
                 resources.eventExecutorGroup().schedule(() -> {
                     if (c.isOpen()) {
-                        enable(c);
+                        enable(c, true);
                     }
                 }, retryMillis, TimeUnit.MILLISECONDS);
             }
@@ -242,6 +255,11 @@ final class LettuceTracking {
         return "LettuceTracking[" + node() + ", connection " + (c == null ? "none" : c.isOpen() ? "open" : "not open")
                 + ", confirmations " + beat.get() + ", disconnects " + disconnects + ", reconnects " + reconnects
                 + ", flushes " + flushes + ", failed enables " + enableFailures + (closed ? ", closed" : "") + "]";
+    }
+
+    /** The current tracking connection, or null between connections; for tests. */
+    StatefulRedisConnection<String, String> connection() {
+        return connection;
     }
 
     /** Closes the connection and its client, and the client resources when this channel owns them. Never blocks. */

@@ -22,7 +22,9 @@ import reactor.core.scheduler.Schedulers;
  * others stand by. The leader renews its lease every third of {@link Builder#leaseTtl}; when it
  * cannot renew for two thirds of it, it stops its source (before the lease can expire, so two
  * sources never overlap while the cache answers); when it dies, its lease expires and another
- * instance takes over within the lease's time to live plus one renewal period. A source that
+ * instance takes over within the lease's time to live plus one renewal period. A leader whose
+ * lease lapsed (its renewals came too late) takes it again when nobody else took it meanwhile, and
+ * its source goes on ({@link #leaseLapses()}); when another holds it, it stops its source. A source that
  * fails is started again after {@link Builder#retryBackoff} while this instance leads; it
  * resumes from its stored position.
  *
@@ -62,6 +64,7 @@ public final class ChangeStreamConsumer implements AutoCloseable {
     private final AtomicLong conservativeInvalidations = new AtomicLong();
     private final AtomicLong sourceFailures = new AtomicLong();
     private final AtomicLong leaderships = new AtomicLong();
+    private final AtomicLong leaseLapses = new AtomicLong();
 
     private volatile Status status = Status.STOPPED;
     private volatile boolean leading;
@@ -121,8 +124,7 @@ public final class ChangeStreamConsumer implements AutoCloseable {
                     return Mono.empty();
                 }
                 if (outcome == 0) {
-                    log.warn("change stream consumer {} lost its lease {}; stopping its source", instanceId, lease.key());
-                    return stepDown();
+                    return retakeOrStepDown(period);
                 }
                 if (now - lastRenewed > leaseTtl.toNanos() * 2 / 3) {
                     log.warn("change stream consumer {} could not renew its lease {} for two thirds of its TTL;"
@@ -141,6 +143,29 @@ public final class ChangeStreamConsumer implements AutoCloseable {
                 startSource();
             }
             return Mono.empty();
+        });
+    }
+
+    /**
+     * The renewal found the lease not ours. Either another instance took it (it runs the source
+     * now: stop ours), or it lapsed: it expired because this instance's renewals reached the store
+     * too late (a pause of this process, of the host or of the store longer than the TTL's slack)
+     * and nobody took it meanwhile. Then no other instance started a source since it expired (one
+     * starts only after taking the lease), so this one takes the lease again and its source goes
+     * on: stopping it and starting it again would leave the stream unread for seconds (a stop, the
+     * start's checks, the resume from the stored position) for nothing.
+     */
+    private Mono<Void> retakeOrStepDown(Duration period) {
+        return lease.tryAcquire().timeout(period).onErrorReturn(false).flatMap(retaken -> {
+            if (retaken) {
+                lastRenewed = nanoTime.getAsLong();
+                leaseLapses.incrementAndGet();
+                log.warn("change stream consumer {}: its lease {} had lapsed (renewals too late) and nobody held it;"
+                        + " took it again, its source goes on", instanceId, lease.key());
+                return Mono.empty();
+            }
+            log.warn("change stream consumer {} lost its lease {}; stopping its source", instanceId, lease.key());
+            return stepDown();
         });
     }
 
@@ -207,6 +232,14 @@ public final class ChangeStreamConsumer implements AutoCloseable {
     /** How many times this instance took the lease. */
     public long leaderships() {
         return leaderships.get();
+    }
+
+    /**
+     * How many times this instance, leading, found its lease lapsed (expired, its renewals too
+     * late, and nobody else holding it) and took it again without stopping its source.
+     */
+    public long leaseLapses() {
+        return leaseLapses.get();
     }
 
     /** How many times this instance's source failed. */

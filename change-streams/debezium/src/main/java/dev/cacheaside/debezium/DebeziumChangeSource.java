@@ -62,6 +62,24 @@ public final class DebeziumChangeSource implements ChangeSource {
      */
     static final java.time.Duration BINLOG_KEEP_ALIVE = java.time.Duration.ofSeconds(5);
 
+    /**
+     * PostgreSQL: how long the engine waits before it asks again for a replication slot the server
+     * still reports active. The server frees a slot a moment after its connection closed, and the
+     * engine opens a new one right after closing the last: after it found where to resume (its WAL
+     * position search reconnects), and when a consumer starts right after another stopped (a
+     * handover, a restart). With Debezium's default of 10 s each such race left the stream unread
+     * for 10 s (measured after a takeover: streaming 13.2 s after the kill instead of about 4 s).
+     */
+    static final java.time.Duration SLOT_RETRY_DELAY = java.time.Duration.ofMillis(500);
+
+    /**
+     * PostgreSQL: how long, in all, the engine keeps asking for an active slot before it fails (and
+     * the consumer starts it again): 60 s, the server's default {@code wal_sender_timeout}, after
+     * which it ends the session of a peer that vanished without closing its connection; Debezium's
+     * default waits as long (6 times 10 s).
+     */
+    static final java.time.Duration SLOT_RETRY_TOTAL = java.time.Duration.ofSeconds(60);
+
     /** The longest a cancel waits for the engine's thread to end (its last offset flush included). */
     private static final java.time.Duration STOP_WAIT = java.time.Duration.ofSeconds(30);
 
@@ -205,6 +223,8 @@ public final class DebeziumChangeSource implements ChangeSource {
             p.setProperty("snapshot.mode", "no_data");
             p.setProperty("slot.drop.on.stop", Boolean.toString(options.dropSlotOnClose()));
             p.setProperty("status.update.interval.ms", "1000");
+            p.setProperty("slot.retry.delay.ms", Long.toString(SLOT_RETRY_DELAY.toMillis()));
+            p.setProperty("slot.max.retries", Long.toString(SLOT_RETRY_TOTAL.toMillis() / SLOT_RETRY_DELAY.toMillis()));
             // while the watched tables are idle and others are busy, heartbeats still move the stored
             // position and the slot forward, so the slot does not retain WAL for nothing
             p.setProperty("heartbeat.interval.ms", "10000");

@@ -80,6 +80,33 @@ class ChangeStreamConsumerTest {
     }
 
     @Test
+    void aLapsedLeaseNobodyTookIsTakenAgainWithoutARestartAndOneAnotherTookStopsTheSource() throws Exception {
+        ChangeStreamConsumer c = consumer().start();
+        try {
+            await("it leads and its source delivers", TAKEOVER, () -> c.invalidations() == 1);
+            // as if its renewals had come too late: the lease expired and nobody took it
+            assertThat(store.delete("it:leader").block()).isTrue();
+            await("the lapse is noticed at the next renewal", TAKEOVER, () -> c.leaseLapses() == 1);
+            assertThat(c.status()).as("it still leads").isEqualTo(ChangeStreamConsumer.Status.RUNNING);
+            assertThat(c.leading()).isTrue();
+            assertThat(store.get("it:leader").block()).as("the lease is its own again").isEqualTo(c.instanceId().getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(runs.get()).as("its source was not started again").isEqualTo(1);
+            assertThat(active.get()).as("and still runs").isEqualTo(1);
+            assertThat(c.leaderships()).isEqualTo(1);
+
+            // another instance took the lease: this one must stop its source
+            store.set("it:leader", "another".getBytes(java.nio.charset.StandardCharsets.UTF_8), Duration.ofMinutes(1)).block();
+            await("it stands by", TAKEOVER, () -> c.status() == ChangeStreamConsumer.Status.STANDBY);
+            await("its source stopped", TAKEOVER, () -> active.get() == 0);
+            assertThat(c.leaseLapses()).isEqualTo(1);
+            assertThat(runs.get()).isEqualTo(1);
+        } finally {
+            c.close();
+        }
+    }
+
+    @Test
     void aFailedSourceSaysSoAndIsStartedAgain() throws Exception {
         failFirst.set(2);
         ChangeStreamConsumer c = consumer().start();

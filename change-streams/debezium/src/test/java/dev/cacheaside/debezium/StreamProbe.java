@@ -16,10 +16,16 @@ final class StreamProbe {
 
     /** Waits until {@code condition} holds, checking every 5 ms; fails naming {@code what} after {@code within}. */
     static void await(String what, Duration within, BooleanSupplier condition) throws InterruptedException {
+        await(() -> what, within, condition);
+    }
+
+    /** The same, {@code what} computed at the failure (so it can say what the state was then). */
+    static void await(java.util.function.Supplier<String> what, Duration within, BooleanSupplier condition)
+            throws InterruptedException {
         long deadline = System.nanoTime() + within.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError(what + " did not happen within " + within);
+                throw new AssertionError(what.get() + " did not happen within " + within);
             }
             Thread.sleep(5);
         }
