@@ -119,21 +119,29 @@ class NearClusterFailoverIT {
         return Integer.parseInt(address.substring(address.indexOf(':') + 1, address.indexOf('@')));
     }
 
+    private final List<LettuceCacheStore> stores = new ArrayList<>();
+
     private CacheAside instance() {
         List<String> seeds = new ArrayList<>();
         ports.forEach(port -> seeds.add("127.0.0.1:" + port));
         CacheAside c = CacheAside.builder()
                 .database(new CountingQueryExecutor((sql, p) ->
                         Rows.of(List.of("version"), List.<Object[]>of(new Object[] {version.get()}))))
-                .cache(LettuceCacheStore.create(LettuceStoreOptions.builder().cluster(seeds)
-                        .commandTimeout(Duration.ofSeconds(1)).connectTimeout(Duration.ofSeconds(1))
-                        .reconnectDelay(Duration.ofMillis(50), Duration.ofMillis(500))
-                        .topologyRefreshPeriod(Duration.ofSeconds(1)).build()))
+                .cache(store(seeds))
                 .options(CacheAsideOptions.builder().keyPrefix("near-failover:").nearCache(true).earlyRefreshBeta(0)
                         .cacheTimeout(Duration.ofSeconds(2)).build())
                 .build();
         instances.add(c);
         return c;
+    }
+
+    private LettuceCacheStore store(List<String> seeds) {
+        LettuceCacheStore store = LettuceCacheStore.create(LettuceStoreOptions.builder().cluster(seeds)
+                .commandTimeout(Duration.ofSeconds(1)).connectTimeout(Duration.ofSeconds(1))
+                .reconnectDelay(Duration.ofMillis(50), Duration.ofMillis(500))
+                .topologyRefreshPeriod(Duration.ofSeconds(1)).build());
+        stores.add(store);
+        return store;
     }
 
     @Test
@@ -144,7 +152,7 @@ class NearClusterFailoverIT {
         String sql = "SELECT version FROM t /* failover " + UUID.randomUUID() + " */";
         int slot = SlotHash.getSlot(a.keyFor(sql));
         assertThat(RedisTestSupport.waitFor(Duration.ofSeconds(30), () -> NearTrackingContract.warmAndKept(a, sql)))
-                .as("near tier serving on the own cluster").isTrue();
+                .as("near tier serving on the own cluster (%s; %s)", stores.get(0).trackingState(), a.stats()).isTrue();
         String master = masterOf(ports.get(0), slot);
         assertThat(master).as("the master of slot %d", slot).isNotNull();
         int masterPort = portOf(master);
@@ -163,7 +171,7 @@ class NearClusterFailoverIT {
             return now != null && !now.startsWith(masterId);
         })).as("a replica took over slot %d", slot).isTrue();
         assertThat(RedisTestSupport.waitFor(Duration.ofSeconds(60), () -> NearTrackingContract.tracking(a)))
-                .as("the near tier serves again once the new master confirms").isTrue();
+                .as("the near tier serves again once the new master confirms (%s)", stores.get(0).trackingState()).isTrue();
         System.out.printf("NearClusterFailoverIT: the near tier served again %.1f s after the master was killed (measured)%n",
                 (System.nanoTime() - killedAt) / 1e9);
 
