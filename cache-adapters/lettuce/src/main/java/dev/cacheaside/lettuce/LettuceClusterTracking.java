@@ -328,25 +328,29 @@ final class LettuceClusterTracking {
             listener.invalidated(key);
         }
 
+        /**
+         * The channel's own state is kept whether or not it is current; only a current channel
+         * moves the aggregate. (A confirmation that reached a channel not yet in {@link #channels}
+         * was once dropped, leaving the near tier off for good: its channel showed one
+         * confirmation and no loss.)
+         */
         @Override
         public void forgetAll() {
             synchronized (LettuceClusterTracking.this) {
-                if (!current()) {
-                    return;
-                }
                 confirmed = false;
-                forget();
+                if (current()) {
+                    forget();
+                }
             }
         }
 
         @Override
         public void tracking() {
             synchronized (LettuceClusterTracking.this) {
-                if (!current()) {
-                    return;
-                }
                 confirmed = true;
-                serveIfAllConfirmed();
+                if (current()) {
+                    serveIfAllConfirmed();
+                }
             }
         }
     }
