@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -197,19 +198,23 @@ final class LettuceTracking {
             if (closed || connection != c || beat.get() != generation) {
                 return;
             }
-            c.async().ping().toCompletableFuture().orTimeout(heartbeatMillis, TimeUnit.MILLISECONDS)
-                    .whenComplete((pong, error) -> {
-                        if (closed || connection != c || beat.get() != generation) {
-                            return;
-                        }
-                        if (error == null) {
-                            heartbeat(c, generation);
-                            return;
-                        }
-                        LOG.warn("near tier: the tracking connection's PING to {} was not answered within {} ms, forgetting the "
-                                + "near tier and reconnecting: {}", node(), heartbeatMillis, error.toString());
-                        replace(c);
-                    });
+            CompletableFuture<String> ping = c.async().ping().toCompletableFuture();
+            // bounded by a timer that only looks (no cancel on the reply: the JDK's orTimeout
+            // cancels under its delay queue's lock, on the event loop that reads the reply)
+            resources.eventExecutorGroup().schedule(() -> ping.completeExceptionally(new TimeoutException(
+                    "PING not answered within " + heartbeatMillis + " ms")), heartbeatMillis, TimeUnit.MILLISECONDS);
+            ping.whenComplete((pong, error) -> {
+                    if (closed || connection != c || beat.get() != generation) {
+                        return;
+                    }
+                    if (error == null) {
+                        heartbeat(c, generation);
+                        return;
+                    }
+                    LOG.warn("near tier: the tracking connection's PING to {} was not answered within {} ms, forgetting the "
+                            + "near tier and reconnecting: {}", node(), heartbeatMillis, error.toString());
+                    replace(c);
+                });
         }, heartbeatMillis, TimeUnit.MILLISECONDS);
     }
 

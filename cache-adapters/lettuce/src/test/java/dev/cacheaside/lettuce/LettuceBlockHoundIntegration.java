@@ -18,10 +18,5 @@ public final class LettuceBlockHoundIntegration implements BlockHoundIntegration
         // one client finished together (which client's was not determined).
         // Lettuce 7.7.0's compiled lambda of refreshPartitionsAsync.
         builder.allowBlockingCallsInside("io.lettuce.core.cluster.models.partitions.Partitions", "reload");
-        // the tracking heartbeat's PING is bounded with CompletableFuture.orTimeout; its reply
-        // cancels the JDK's timeout task, which removes it from the JDK's one delay queue under
-        // that queue's lock (held for the removal); seen contended on an event loop in
-        // NearClusterFailoverIT, where six nodes' channels of two stores beat at once
-        builder.allowBlockingCallsInside("java.util.concurrent.CompletableFuture$Canceller", "accept");
     }
 }
