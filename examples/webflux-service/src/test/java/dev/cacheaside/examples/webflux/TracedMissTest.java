@@ -73,9 +73,15 @@ class TracedMissTest {
             controllerLog.detachAppender(appender);
         }
 
-        SimpleSpan request = tracer.getSpans().stream().filter(s -> s.getName().startsWith("http get"))
-                .findFirst().orElseThrow(() -> new AssertionError("no request span among " + tracer.getSpans()));
-        SimpleSpan query = tracer.getSpans().stream().filter(s -> s.getName().equals("cacheaside query"))
+        // the server names and ends its request span as it stops observing the exchange, which
+        // may come after the client has the response: wait for it, within the request's bound
+        long deadline = System.nanoTime() + WebfluxServiceIT.REQUEST_BOUND.toNanos();
+        while (named("http get").isEmpty() && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(5_000_000L);
+        }
+        SimpleSpan request = named("http get")
+                .orElseThrow(() -> new AssertionError("no request span among " + tracer.getSpans()));
+        SimpleSpan query = tracer.getSpans().stream().filter(s -> "cacheaside query".equals(s.getName()))
                 .findFirst().orElseThrow(() -> new AssertionError("no query span among " + tracer.getSpans()));
         assertThat(query.getTraceId()).as("the query's trace").isEqualTo(request.getTraceId());
         assertThat(query.getParentId()).as("the query is under the request").isEqualTo(request.getSpanId());
@@ -87,5 +93,10 @@ class TracedMissTest {
 
         http.get().uri("/actuator/metrics/cacheaside.query").exchange().expectStatus().isOk()
                 .expectBody(String.class).value(body -> assertThat(body).contains("cacheaside.source", "miss"));
+    }
+
+    /** The first finished span whose name starts with {@code prefix}. */
+    private java.util.Optional<SimpleSpan> named(String prefix) {
+        return tracer.getSpans().stream().filter(s -> s.getName() != null && s.getName().startsWith(prefix)).findFirst();
     }
 }
