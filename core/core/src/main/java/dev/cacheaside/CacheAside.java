@@ -1,19 +1,15 @@
 package dev.cacheaside;
 
-import dev.cacheaside.internal.Call;
 import dev.cacheaside.internal.EngineAccess;
 import dev.cacheaside.internal.EngineSettings;
 import dev.cacheaside.internal.QueryEngine;
 import dev.cacheaside.internal.Recorder;
-import dev.cacheaside.internal.Served;
 import dev.cacheaside.internal.StoreProbe;
-import dev.cacheaside.internal.TextMemo;
 import dev.cacheaside.internal.TransactionJoin;
 import dev.cacheaside.spi.CacheObserver;
 import dev.cacheaside.spi.CacheStore;
 import dev.cacheaside.spi.ChangeSink;
 import dev.cacheaside.spi.QueryExecutor;
-import dev.cacheaside.spi.SqlDialect;
 import dev.cacheaside.spi.TableChanges;
 import dev.cacheaside.spi.TransactionalExecutor;
 import java.time.Duration;
@@ -87,10 +83,8 @@ public final class CacheAside implements AutoCloseable {
     private final CacheAsideOptions options;
     private final EngineSettings settings;
     private final QueryEngine engine;
-    /** What the read check found for each SQL text, in this executor's dialect (refusals too). */
-    private final TextMemo<ReadOnlySql.Verdict> reads;
-    /** The caller's transaction joined, when the executor knows one; null when it cannot. */
-    private final TransactionJoin transactions;
+    /** Queries, checked at the call and answered by the engine. */
+    private final ReadPath reads;
     /** Writes and invalidations. */
     private final WritePath writes;
 
@@ -98,12 +92,11 @@ public final class CacheAside implements AutoCloseable {
         this.options = options;
         this.settings = EngineMapping.settings(options);
         this.engine = new QueryEngine(database, cache, settings, observer);
-        this.transactions = database instanceof TransactionalExecutor joinable
+        // the caller's transaction joined, when the executor knows one; null when it cannot
+        TransactionJoin transactions = database instanceof TransactionalExecutor joinable
                 ? new TransactionJoin(joinable, engine, settings, EngineMapping::invalidation) : null;
+        this.reads = new ReadPath(engine, options, transactions, database.dialect());
         this.writes = new WritePath(engine, transactions);
-        SqlDialect dialect = database.dialect() == null ? SqlDialect.UNKNOWN : database.dialect();
-        this.reads = new TextMemo<>(10_000, sql -> ReadOnlySql.verdict(sql, dialect,
-                options.allowStateChangingFunctions()));
     }
 
     /** A builder for an instance over a database executor and a cache store of your own. */
@@ -196,33 +189,7 @@ public final class CacheAside implements AutoCloseable {
      *     differs from the {@code ?} markers in the SQL as the executor's dialect counts them
      */
     public Mono<QueryResult> query(Query query) {
-        if (query == null) {
-            throw new IllegalArgumentException("query must not be null");
-        }
-        reads.get(query.sql()).require(query.parameters().size());
-        return QueryAnswer.of(this, query);
-    }
-
-    /**
-     * The engine's answer to {@code query} under {@code key} ({@link #keyFor(Query)}), at
-     * subscription: its call (key, TTL), served by the engine; errors with
-     * {@link IllegalStateException} after {@link #close()}.
-     */
-    Mono<Served> serve(Query query, String key) {
-        if (engine.background().isClosed()) {
-            return Mono.error(new IllegalStateException("this CacheAside is closed"));
-        }
-        Duration ttl = query.ttl() != null ? query.ttl() : options.defaultTtl();
-        Call call = new Call(key, query.sql(), query.parameters(), query.tables(), ttl, query.forceRefresh(), query);
-        if (transactions != null) {
-            return transactions.serve(call, Mono.defer(() -> engine.serve(call)));
-        }
-        return engine.serve(call);
-    }
-
-    /** The time now on the options' nano clock, where a query's latency starts. */
-    long nanoTime() {
-        return options.nanoTime().getAsLong();
+        return reads.query(query);
     }
 
     /**
@@ -336,7 +303,7 @@ public final class CacheAside implements AutoCloseable {
      * parameter lists share a key, and no parameterized query shares one with a plain one.
      */
     public String keyFor(Query query) {
-        return engine.keys().of(query.sql(), query.parameters());
+        return reads.keyFor(query);
     }
 
     /** The engine (its loads in flight, refreshes); for tests. */
@@ -349,22 +316,9 @@ public final class CacheAside implements AutoCloseable {
         return engine.store().circuitState();
     }
 
-    /** The observer of operations, or null. */
-    CacheObserver observer() {
-        return engine.observer();
-    }
-
     /** Installs the recorder of timings; for {@link CacheAsideMetrics}. */
     void recorder(Recorder recorder) {
         engine.store().recorder(recorder);
-    }
-
-    /** The result of the query under {@code key}, served as {@code served}, asked at {@code start} ({@link #nanoTime()}); counted. */
-    QueryResult result(String key, Served served, long start) {
-        engine.counters().served(served.source());
-        long elapsed = Math.max(0, options.nanoTime().getAsLong() - start);
-        return new QueryResult(key, served.rows(), EngineMapping.source(served.source()), elapsed,
-                served.source() == dev.cacheaside.internal.Origin.NEAR_HIT);
     }
 
     /**

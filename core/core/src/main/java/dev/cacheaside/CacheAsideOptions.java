@@ -263,13 +263,10 @@ public final class CacheAsideOptions {
 
     @Override
     public String toString() {
-        return "CacheAsideOptions[defaultTtl=" + defaultTtl() + ", keyPrefix='" + keyPrefix() + "', leases=" + leases()
-                + ", leaseTtl=" + leaseTtl() + ", leaseWait=" + leaseWait() + ", staleWhileRevalidate="
-                + staleWhileRevalidate() + ", earlyRefreshBeta=" + earlyRefreshBeta() + ", ttlJitter=" + ttlJitter()
-                + ", cacheTimeout=" + cacheTimeout() + ", invalidationTimeout=" + invalidationTimeout()
-                + ", connectTimeout=" + connectTimeout() + ", circuitBreaker=" + (circuitBreaker != null)
-                + ", maxEntryBytes=" + maxEntryBytes() + (allowStateChangingFunctions ? ", allowStateChangingFunctions" : "")
-                + "]";
+        // the groups print their values; the time sources are left out
+        return "CacheAsideOptions[" + freshness + ", " + entries + ", " + lease + ", " + limits + ", " + near
+                + ", circuitBreaker=" + (circuitBreaker != null)
+                + (allowStateChangingFunctions ? ", allowStateChangingFunctions" : "") + "]";
     }
 
     /** Builds {@link CacheAsideOptions}; reusable, not thread safe. */

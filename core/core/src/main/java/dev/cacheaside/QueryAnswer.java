@@ -12,7 +12,7 @@ import reactor.core.publisher.Operators;
 
 /**
  * {@link CacheAside#query(Query)}'s {@link Mono}: at each subscription it notes the start, asks the
- * engine ({@link CacheAside#serve}) and turns what the engine served into a {@link QueryResult},
+ * engine ({@link ReadPath#serve}) and turns what the engine served into a {@link QueryResult},
  * as {@code Mono.defer(..).map(..)} would, with one subscriber per subscription and no operator
  * chain. Lazy; each subscription asks again. Cancelling cancels the engine's answer. A failure to
  * start (the instance is closed, or a bug) reaches the subscriber as an error, as from
@@ -22,16 +22,16 @@ import reactor.core.publisher.Operators;
  */
 final class QueryAnswer extends Mono<QueryResult> {
 
-    private final CacheAside cache;
+    private final ReadPath cache;
     private final Query query;
 
-    private QueryAnswer(CacheAside cache, Query query) {
+    private QueryAnswer(ReadPath cache, Query query) {
         this.cache = cache;
         this.query = query;
     }
 
     /** The answer to {@code query}, passed through the assembly hooks as Reactor's own operators are. */
-    static Mono<QueryResult> of(CacheAside cache, Query query) {
+    static Mono<QueryResult> of(ReadPath cache, Query query) {
         return onAssembly(new QueryAnswer(cache, query));
     }
 
