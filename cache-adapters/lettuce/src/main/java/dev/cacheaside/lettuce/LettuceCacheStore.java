@@ -21,11 +21,12 @@ import reactor.core.publisher.Mono;
  *
  * <h2>Commands</h2>
  * Values are stored as plain strings with a millisecond TTL ({@code SET key value PX ttl}), so
- * {@code redis-cli GET <key>} shows them. A read is one Lua script ({@link LettuceScripts#GET_SCRIPT}, by SHA
- * like the others) that checks the value's length first ({@code STRLEN}): a value longer than
- * {@link LettuceStoreOptions#maxValueBytes()}, or a key of another type, cannot be an entry, so
- * the script deletes it and reports the key absent; it is never sent over the network. Writes of
- * longer values are refused. {@link #delete} is one {@code GETDEL} (removing value and lease
+ * {@code redis-cli GET <key>} shows them. A read is first a plain {@code GETRANGE key 0 max}
+ * ({@code max} is {@link LettuceStoreOptions#maxValueBytes()}), so at most {@code max + 1} bytes of
+ * any value are ever sent; a value that fits is answered from it alone. A value longer than the
+ * limit, or a key of another type, cannot be an entry: a Lua script ({@link LettuceScripts#GET_SCRIPT},
+ * by SHA like the others) deletes it and the key reads as absent. Writes of longer values are
+ * refused. {@link #delete} is one {@code GETDEL} (removing value and lease
  * together).
  *
  * <h2>Leases</h2>
@@ -41,8 +42,9 @@ import reactor.core.publisher.Mono;
  * atomically on the server. A lease read whose caller gives up before the script's reply is
  * handed over (it cancels, the command times out, the connection fails) releases the lease the
  * server may have granted: a script deletes the key only while it holds this caller's marker.
- * {@link #get} and {@link #getOrLease} send one script each and end within the command timeout, a
- * wait for the connection included. A value that itself starts with the marker prefix cannot be stored:
+ * A lease read whose plain read finds a value is a hit without a script; otherwise (nothing, a
+ * marker, junk) the script decides. {@link #get} and {@link #getOrLease} end within the command
+ * timeout as a whole, the plain read, the script and a wait for the connection included. A value that itself starts with the marker prefix cannot be stored:
  * {@link #set}, {@link #fill} and {@link #replace} reject it with {@link IllegalArgumentException}.
  *
  * <h2>Replace</h2>
@@ -94,10 +96,9 @@ public final class LettuceCacheStore implements TaggedStore, CompareAndSetStore,
     static final Duration MAX_TTL = Duration.ofDays(36_500);
 
     private final LettuceStoreOptions options;
-    /** The read script's size limit argument, written once. */
-    private final byte[] maxValueBytes;
     private final LettuceConnection connection;
     private final LettuceLeases leases;
+    private final LettuceReads reads;
     private final LettuceTags tags;
     /** Closes the invalidation channels of a near tier, once {@link #listen} started them. */
     private volatile java.util.function.Supplier<java.util.concurrent.CompletableFuture<Void>> stopTracking;
@@ -106,9 +107,9 @@ public final class LettuceCacheStore implements TaggedStore, CompareAndSetStore,
 
     private LettuceCacheStore(LettuceStoreOptions options) {
         this.options = options;
-        this.maxValueBytes = LettuceScripts.ascii(options.maxValueBytes());
         this.connection = new LettuceConnection(options);
         this.leases = new LettuceLeases(options, connection::isClosed);
+        this.reads = new LettuceReads(options, leases);
         this.tags = new LettuceTags(connection, this::delete);
     }
 
@@ -126,17 +127,14 @@ public final class LettuceCacheStore implements TaggedStore, CompareAndSetStore,
     }
 
     /**
-     * {@inheritDoc} One script on the server ({@link LettuceScripts#GET_SCRIPT}): a value longer
-     * than {@link LettuceStoreOptions#maxValueBytes()}, or a key of another type, is deleted
-     * there and read as absent.
+     * {@inheritDoc} A plain {@code GETRANGE} of at most {@link LettuceStoreOptions#maxValueBytes()}
+     * + 1 bytes; a longer value, or a key of another type, is then deleted by a script
+     * ({@link LettuceScripts#GET_SCRIPT}) and read as absent.
      */
     @Override
     public Mono<byte[]> get(String key) {
         Objects.requireNonNull(key, "key");
-        byte[][] args = {maxValueBytes};
-        return connection.read(key, c -> Mono.fromCompletionStage(
-                        () -> LettuceScripts.evalValue(c, LettuceScripts.GET_SHA, LettuceScripts.GET_SCRIPT, key, args)))
-                .filter(value -> !LettuceLeases.isMarker(value));
+        return connection.read(key, c -> reads.get(c, key));
     }
 
     @Override
@@ -158,15 +156,17 @@ public final class LettuceCacheStore implements TaggedStore, CompareAndSetStore,
     }
 
     /**
-     * {@inheritDoc} One script on the server ({@link LettuceScripts#GET_OR_LEASE_SCRIPT}): junk
-     * over {@link LettuceStoreOptions#maxValueBytes()} is deleted and the lease taken; a lease
-     * marker without expiry is taken over, one expiring later than {@code leaseTtl} is cut to it.
+     * {@inheritDoc} A hit is a plain {@code GETRANGE} of at most
+     * {@link LettuceStoreOptions#maxValueBytes()} + 1 bytes. Anything else goes on to one script
+     * ({@link LettuceScripts#GET_OR_LEASE_SCRIPT}): junk over the limit is deleted and the lease
+     * taken; a lease marker without expiry is taken over, one expiring later than
+     * {@code leaseTtl} is cut to it.
      */
     @Override
     public Mono<CacheLookup> getOrLease(String key, Duration leaseTtl) {
         Objects.requireNonNull(key, "key");
         long leaseMillis = positiveMillis(leaseTtl, "leaseTtl");
-        return connection.read(key, c -> leases.take(c, key, leaseMillis));
+        return connection.read(key, c -> reads.lookup(c, key, leaseMillis));
     }
 
     @Override

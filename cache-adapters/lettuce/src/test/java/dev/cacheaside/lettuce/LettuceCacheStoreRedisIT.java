@@ -79,6 +79,43 @@ class LettuceCacheStoreRedisIT extends CacheStoreContract {
         }
     }
 
+    /**
+     * A lease read that finds a value is answered by a plain bounded read: the server runs no
+     * script for a hit (a script costs Redis about twice a plain read's CPU). Counted by the
+     * server's own command statistics, so a script per hit fails it.
+     */
+    @Test
+    void aHitRunsNoScriptOnTheServer() {
+        CacheStore store = store();
+        String k = key("plain-hit");
+        await(store.set(k, bytes("an entry"), Duration.ofMinutes(1)), "set");
+        int hits = 50;
+        try (RedisTestSupport.Admin admin = new RedisTestSupport.Admin(address)) {
+            long scriptsBefore = calls(admin, "evalsha") + calls(admin, "eval");
+            long rangesBefore = calls(admin, "getrange");
+            for (int i = 0; i < hits; i++) {
+                CacheLookup found = await(store.getOrLease(k, Duration.ofSeconds(10)), "lease read");
+                assertThat(found.kind()).isEqualTo(CacheLookup.Kind.HIT);
+                assertThat(new String(found.value(), StandardCharsets.UTF_8)).isEqualTo("an entry");
+            }
+            assertThat(calls(admin, "getrange") - rangesBefore).as("plain reads").isGreaterThanOrEqualTo(hits);
+            assertThat(calls(admin, "evalsha") + calls(admin, "eval") - scriptsBefore)
+                    .as("scripts run while %d hits were read (other clients of the server included)", hits)
+                    .isLessThan(hits);
+        }
+    }
+
+    /** How many times the server ran {@code command}, from {@code INFO commandstats}. */
+    private static long calls(RedisTestSupport.Admin admin, String command) {
+        for (String line : admin.sync().info("commandstats").split("\r?\n")) {
+            if (line.startsWith("cmdstat_" + command + ":calls=")) {
+                String rest = line.substring(("cmdstat_" + command + ":calls=").length());
+                return Long.parseLong(rest.substring(0, rest.indexOf(',')));
+            }
+        }
+        return 0;
+    }
+
     @Test
     void valuesArePlainStringsWithAMillisecondTtl() {
         CacheStore store = store();
