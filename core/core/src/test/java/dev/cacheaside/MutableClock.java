@@ -8,11 +8,11 @@ import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A wall clock the test moves. */
-final class MutableClock extends Clock {
+public final class MutableClock extends Clock {
     final Instant start = Instant.now();
     private final AtomicLong offsetMillis = new AtomicLong();
 
-    void advance(Duration d) {
+    public void advance(Duration d) {
         offsetMillis.addAndGet(d.toMillis());
     }
 

@@ -6,11 +6,8 @@ import dev.cacheaside.spi.CompareAndSetStore;
 import dev.cacheaside.spi.SelfBoundedStore;
 import dev.cacheaside.spi.TaggedStore;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import reactor.core.publisher.Mono;
@@ -47,7 +44,8 @@ public final class GuardedStore implements CacheStore {
     private final CompareAndSetStore compareAndSet;
     private final EngineSettings options;
     private final Counters counters;
-    private final CircuitBreaker breaker;
+    /** The circuit breaker, or {@code null} when the options have none. */
+    private final CircuitGuard breaker;
     /** Whether the store fails every read command by itself within the cache timeout. */
     private final boolean storeBoundsItself;
     private volatile Recorder recorder = Recorder.NONE;
@@ -61,8 +59,7 @@ public final class GuardedStore implements CacheStore {
         Duration storeTimeout = store instanceof SelfBoundedStore s ? s.operationTimeout() : null;
         this.storeBoundsItself = storeTimeout != null && storeTimeout.compareTo(options.cacheTimeout()) <= 0;
         this.breaker = options.circuitBreaker() == null ? null
-                : CircuitBreaker.of("cache", CircuitBreakerConfig.from(options.circuitBreaker())
-                        .clock(options.clock()).build());
+                : new CircuitGuard(options.circuitBreaker(), options.clock());
     }
 
     /** The store this one guards. */
@@ -165,7 +162,7 @@ public final class GuardedStore implements CacheStore {
 
     /** The state of the circuit breaker: CLOSED, OPEN, HALF_OPEN, or DISABLED. */
     public String circuitState() {
-        return breaker == null ? "DISABLED" : breaker.getState().name();
+        return breaker == null ? "DISABLED" : breaker.state().name();
     }
 
     /** The recorder of timings, database and cache alike; {@link Recorder#NONE} until one is installed. */
@@ -190,12 +187,12 @@ public final class GuardedStore implements CacheStore {
 
     /** Whether the breaker lets a read through now (always, without a breaker); a permitted read must end in {@link #readEnded} or {@link #readAbandoned}. */
     boolean permitRead() {
-        return breaker == null || breaker.tryAcquirePermission();
+        return breaker == null || breaker.permit();
     }
 
     /** The error of a read the breaker refused ({@link #permitRead}), counted as a rejection. */
     CallNotPermittedException readRefused() {
-        CallNotPermittedException refused = CallNotPermittedException.createCallNotPermittedException(breaker);
+        CallNotPermittedException refused = breaker.refused();
         failed(refused);
         return refused;
     }
@@ -207,12 +204,12 @@ public final class GuardedStore implements CacheStore {
     void readEnded(long startNanos, Throwable error) {
         if (error == null) {
             if (breaker != null) {
-                breaker.onSuccess(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+                breaker.succeeded(System.nanoTime() - startNanos);
             }
             return;
         }
         if (breaker != null) {
-            breaker.onError(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS, error);
+            breaker.failed(System.nanoTime() - startNanos, error);
         }
         failed(error);
     }
@@ -220,7 +217,7 @@ public final class GuardedStore implements CacheStore {
     /** A permitted read was cancelled: its permission goes back to the breaker. */
     void readAbandoned() {
         if (breaker != null) {
-            breaker.releasePermission();
+            breaker.released();
         }
     }
 
@@ -234,14 +231,14 @@ public final class GuardedStore implements CacheStore {
         if (breaker != null && op.throughBreaker()) {
             Mono<T> permitted = bounded;
             bounded = Mono.defer(() -> {
-                if (!breaker.tryAcquirePermission()) {
-                    return Mono.error(CallNotPermittedException.createCallNotPermittedException(breaker));
+                if (!breaker.permit()) {
+                    return Mono.error(breaker.refused());
                 }
                 long start = System.nanoTime();
                 return permitted
-                        .doOnSuccess(value -> breaker.onSuccess(System.nanoTime() - start, TimeUnit.NANOSECONDS))
-                        .doOnError(e -> breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, e))
-                        .doOnCancel(breaker::releasePermission);
+                        .doOnSuccess(value -> breaker.succeeded(System.nanoTime() - start))
+                        .doOnError(e -> breaker.failed(System.nanoTime() - start, e))
+                        .doOnCancel(breaker::released);
             });
         }
         bounded = bounded.doOnError(this::failed);
