@@ -22,6 +22,8 @@ final class LettuceTags {
 
     /** Members taken out of a set per {@code SREM}. */
     private static final int SREM_CHUNK = 512;
+    /** The pending set's time to live when the tag's set has none left to copy: a day. */
+    private static final long PENDING_TTL_MILLIS = 24L * 60 * 60 * 1000;
     /** Members deleted at once. */
     private static final int DELETE_CONCURRENCY = 256;
 
@@ -56,27 +58,67 @@ final class LettuceTags {
 
     /**
      * Removes every member's value or lease, unregisters exactly those members, and removes
-     * them once more.
+     * them once more. Before they are unregistered, the members are also written to the tag's
+     * pending set ({@link #pending}), and taken out of it only after the second pass: a member
+     * re-tagged between the passes (its {@code SADD} changed nothing) is unregistered by the
+     * {@code SREM}, and only the second pass removes its lease; if this call ends between the two
+     * (its caller dies, it times out or fails), the member stays in the pending set, and the next
+     * invalidation of the tag, which reads both sets, removes it.
      *
      * @return how many members held a value (not a lease) that the first pass removed
      */
     Mono<Long> invalidate(String tag) {
-        return connection.commands().flatMap(c -> Mono.fromCompletionStage(c.smembers(tag)).flatMap(found -> {
-            if (found.isEmpty()) {
-                return Mono.just(0L);
-            }
+        String pending = pending(tag);
+        // two reads, not SUNION: in a cluster the two sets may live in different slots
+        return connection.commands().flatMap(c -> Mono.zip(Mono.fromCompletionStage(() -> c.smembers(tag)),
+                Mono.fromCompletionStage(() -> c.smembers(pending))).flatMap(found -> {
             Set<String> keys = new LinkedHashSet<>();
-            for (byte[] member : found) {
+            for (byte[] member : found.getT1()) {
                 keys.add(new String(member, StandardCharsets.UTF_8));
             }
-            List<byte[]> members = new ArrayList<>(found);
-            Mono<Long> unregister = unregister(c, tag, members);
+            for (byte[] member : found.getT2()) {
+                keys.add(new String(member, StandardCharsets.UTF_8));
+            }
+            if (keys.isEmpty()) {
+                return Mono.just(0L);
+            }
+            List<byte[]> members = new ArrayList<>(keys.size());
+            for (String key : keys) {
+                members.add(key.getBytes(StandardCharsets.UTF_8));
+            }
+            Mono<Long> unregister = remember(c, tag, pending, members).then(unregister(c, tag, members));
             return Flux.fromIterable(keys).flatMap(delete, DELETE_CONCURRENCY)
                     .filter(Boolean::booleanValue).count()
                     .flatMap(removed -> unregister
                             .thenMany(Flux.fromIterable(keys).flatMap(delete, DELETE_CONCURRENCY))
+                            .then(unregister(c, pending, members))
                             .then(Mono.just(removed)));
         }));
+    }
+
+    /**
+     * The set of {@code tag}'s members that an invalidation unregistered and has not yet removed
+     * a second time; empty (so absent) unless an invalidation ended between the two.
+     */
+    static String pending(String tag) {
+        return tag + ":pending";
+    }
+
+    /**
+     * Adds {@code members} to the pending set, which lives as long as the tag's set (a day when
+     * the tag has no expiry left to copy), in chunks.
+     */
+    private static Mono<Void> remember(RedisClusterAsyncCommands<String, byte[]> c, String tag, String pending,
+                                       List<byte[]> members) {
+        return Flux.fromIterable(chunks(members, SREM_CHUNK))
+                .concatMap(chunk -> Mono.fromCompletionStage(c.sadd(pending, chunk.toArray(byte[][]::new))))
+                .then(Mono.fromCompletionStage(() -> c.pttl(tag)))
+                .flatMap(ttl -> {
+                    long keep = ttl > 0 ? ttl : PENDING_TTL_MILLIS;
+                    return Mono.fromCompletionStage(() -> c.pexpire(pending, keep, ExpireArgs.Builder.nx()))
+                            .then(Mono.fromCompletionStage(() -> c.pexpire(pending, keep, ExpireArgs.Builder.gt())));
+                })
+                .then();
     }
 
     /** Takes exactly {@code members} out of the set ({@code SREM}, never {@code DEL}), in chunks. */

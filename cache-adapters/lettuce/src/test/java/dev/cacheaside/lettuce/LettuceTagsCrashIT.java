@@ -1,0 +1,69 @@
+package dev.cacheaside.lettuce;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cacheaside.spi.CacheLookup;
+import dev.cacheaside.testing.TestServers;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+
+/**
+ * A tag invalidation that ends between its two passes (its process is killed, it times out, the
+ * connection fails) loses no registration: a member re-tagged meanwhile, whose lease only the
+ * second pass would have removed, is found by the next invalidation of the tag. Without that, the
+ * member's load fills an entry that no later write of its table invalidates.
+ */
+class LettuceTagsCrashIT {
+
+    private static final Duration STEP = Duration.ofSeconds(10);
+    private static final Duration TTL = Duration.ofMinutes(1);
+
+    @Test
+    void aMemberUnregisteredByAnInvalidationThatEndedBeforeItsSecondPassIsFoundByTheNext() {
+        LettuceStoreOptions options = RedisTestSupport.standalone(TestServers.require("REDIS", 6379)).build();
+        String prefix = "tags-crash-it:" + UUID.randomUUID() + ":";
+        String tag = prefix + "tag:item";
+        String key = prefix + "q";
+        LettuceCacheStore store = LettuceCacheStore.create(options);
+        LettuceConnection connection = new LettuceConnection(options);
+        try {
+            store.set(key, bytes("before the write"), TTL).block(STEP);
+            store.tag(List.of(tag), key, TTL).block(STEP);
+
+            // pass 1 removes the value; a loader then takes the key's lease and tags it (a no-op
+            // SADD), before the SREM; the invalidating process ends before its second pass
+            AtomicInteger deletes = new AtomicInteger();
+            AtomicReference<String> lease = new AtomicReference<>();
+            Function<String, Mono<Boolean>> delete = k -> deletes.incrementAndGet() == 1
+                    ? store.delete(k).flatMap(removed -> store.getOrLease(k, TTL)
+                            .doOnNext(found -> lease.set(found.kind() == CacheLookup.Kind.LEASE_WON ? found.token() : null))
+                            .then(store.tag(List.of(tag), k, TTL)).thenReturn(removed))
+                    : Mono.error(new IllegalStateException("the invalidating process is gone"));
+            assertThatThrownBy(() -> new LettuceTags(connection, delete).invalidate(tag).block(STEP))
+                    .hasMessageContaining("the invalidating process is gone");
+            assertThat(lease.get()).as("the loader won the key's lease").isNotNull();
+
+            // the lease survived, so the loader fills: an entry the next write of the table must reach
+            assertThat(store.fill(key, lease.get(), bytes("read after the write"), TTL).block(STEP))
+                    .as("fill of the surviving lease").isTrue();
+            assertThat(store.invalidateTag(tag).block(STEP)).as("values the next invalidation removed").isEqualTo(1L);
+            assertThat(store.get(key).block(STEP)).as("the entry after the next invalidation").isNull();
+            assertThat(store.invalidateTag(tag).block(STEP)).as("nothing left registered").isZero();
+        } finally {
+            connection.close().block(STEP);
+            store.close();
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
