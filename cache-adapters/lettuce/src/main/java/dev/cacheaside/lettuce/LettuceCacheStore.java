@@ -68,9 +68,10 @@ import reactor.core.publisher.Mono;
  * tagged after the {@code SREM} stays registered for the next invalidation. If a call fails
  * before its {@code SREM}, every key stays registered and a retry finds them. Before the
  * {@code SREM} the members are also added to the tag's pending set ({@code <tag>:pending}, as
- * long-lived as the tag), and taken out of it after the second pass; every invalidation reads
- * both sets, so a call that ends between the two passes (its process killed, a timeout) leaves
- * the re-tagged key registered there for the next one . The tag key is one
+ * long-lived as the tag), each with a token of the call, and the call takes out only its own
+ * entries after its second pass; every invalidation reads both sets, so a call that ends between
+ * the two passes (its process killed, a timeout) leaves the re-tagged key registered there for
+ * every later one, even when another invalidation of the tag completes meanwhile. The tag key is one
  * key of its own slot; the members live anywhere in the cluster. Requires {@code PEXPIRE}'s
  * {@code NX}/{@code GT} options (Redis 7.0+, any Valkey). Like any key, a tag can be evicted
  * under a {@code maxmemory} policy other than {@code noeviction} or {@code volatile-*}, which

@@ -8,6 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -59,11 +60,14 @@ final class LettuceTags {
     /**
      * Removes every member's value or lease, unregisters exactly those members, and removes
      * them once more. Before they are unregistered, the members are also written to the tag's
-     * pending set ({@link #pending}), and taken out of it only after the second pass: a member
-     * re-tagged between the passes (its {@code SADD} changed nothing) is unregistered by the
-     * {@code SREM}, and only the second pass removes its lease; if this call ends between the two
-     * (its caller dies, it times out or fails), the member stays in the pending set, and the next
-     * invalidation of the tag, which reads both sets, removes it.
+     * pending set ({@link #pending}), each as {@code "<key> <call>"} with a token of this call,
+     * and only this call's entries are taken out of it after its second pass: a member re-tagged
+     * between the passes (its {@code SADD} changed nothing) is unregistered by the {@code SREM},
+     * and only the second pass removes its lease. If this call ends between the two (its caller
+     * dies, it times out or fails), its entries stay in the pending set until the set expires
+     * (as long-lived as the tag), and every invalidation of the tag meanwhile, which reads both
+     * sets, removes those keys again; a concurrent invalidation that completes cannot take them
+     * out, since it removes only its own entries.
      *
      * @return how many members held a value (not a lease) that the first pass removed
      */
@@ -76,41 +80,54 @@ final class LettuceTags {
             for (byte[] member : found.getT1()) {
                 keys.add(new String(member, StandardCharsets.UTF_8));
             }
-            for (byte[] member : found.getT2()) {
-                keys.add(new String(member, StandardCharsets.UTF_8));
+            for (byte[] entry : found.getT2()) {
+                keys.add(pendingKey(new String(entry, StandardCharsets.UTF_8)));
             }
             if (keys.isEmpty()) {
                 return Mono.just(0L);
             }
+            String call = " " + Long.toHexString(ThreadLocalRandom.current().nextLong());
             List<byte[]> members = new ArrayList<>(keys.size());
+            List<byte[]> entries = new ArrayList<>(keys.size());
             for (String key : keys) {
                 members.add(key.getBytes(StandardCharsets.UTF_8));
+                entries.add((key + call).getBytes(StandardCharsets.UTF_8));
             }
-            Mono<Long> unregister = remember(c, tag, pending, members).then(unregister(c, tag, members));
+            Mono<Long> unregister = remember(c, tag, pending, entries).then(unregister(c, tag, members));
             return Flux.fromIterable(keys).flatMap(delete, DELETE_CONCURRENCY)
                     .filter(Boolean::booleanValue).count()
                     .flatMap(removed -> unregister
                             .thenMany(Flux.fromIterable(keys).flatMap(delete, DELETE_CONCURRENCY))
-                            .then(unregister(c, pending, members))
+                            .then(unregister(c, pending, entries))
                             .then(Mono.just(removed)));
         }));
     }
 
     /**
      * The set of {@code tag}'s members that an invalidation unregistered and has not yet removed
-     * a second time; empty (so absent) unless an invalidation ended between the two.
+     * a second time, as {@code "<key> <call>"}; empty (so absent) unless an invalidation is
+     * between its passes or ended there.
      */
     static String pending(String tag) {
         return tag + ":pending";
     }
 
     /**
-     * Adds {@code members} to the pending set, which lives as long as the tag's set (a day when
+     * The key of a pending entry: what precedes its last space (a call's token has none), or the
+     * whole entry when it has none (an entry of a version that wrote bare keys).
+     */
+    static String pendingKey(String entry) {
+        int space = entry.lastIndexOf(' ');
+        return space < 0 ? entry : entry.substring(0, space);
+    }
+
+    /**
+     * Adds {@code entries} to the pending set, which lives as long as the tag's set (a day when
      * the tag has no expiry left to copy), in chunks.
      */
     private static Mono<Void> remember(RedisClusterAsyncCommands<String, byte[]> c, String tag, String pending,
-                                       List<byte[]> members) {
-        return Flux.fromIterable(chunks(members, SREM_CHUNK))
+                                       List<byte[]> entries) {
+        return Flux.fromIterable(chunks(entries, SREM_CHUNK))
                 .concatMap(chunk -> Mono.fromCompletionStage(c.sadd(pending, chunk.toArray(byte[][]::new))))
                 .then(Mono.fromCompletionStage(() -> c.pttl(tag)))
                 .flatMap(ttl -> {
