@@ -116,7 +116,7 @@ final class LettuceTags {
      * The key of a pending entry: what precedes its last space (a call's token has none), or the
      * whole entry when it has none (an entry of a version that wrote bare keys).
      */
-    static String pendingKey(String entry) {
+    private static String pendingKey(String entry) {
         int space = entry.lastIndexOf(' ');
         return space < 0 ? entry : entry.substring(0, space);
     }
